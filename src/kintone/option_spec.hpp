@@ -1,0 +1,61 @@
+// The FDW options kintone_fdw understands, where each may appear, and the checks of their
+// values. Pure data and pure functions, so the validator's rules are unit-tested without
+// PostgreSQL; src/pg/option.cpp maps catalogs to contexts and calls ValidateOptions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kintone {
+
+// The catalog object an option list belongs to (a bit each, so a spec can name several).
+enum class OptionContext : unsigned {
+	kWrapper = 1u << 0,
+	kServer = 1u << 1,
+	kUserMapping = 1u << 2,
+	kForeignTable = 1u << 3,
+	kColumn = 1u << 4,
+};
+
+const char *OptionContextName(OptionContext context);
+
+struct OptionSpec {
+	const char *name;
+	unsigned contexts; // OptionContext bits
+	bool secret;       // never echoed in messages (and, later, never shown by EXPLAIN)
+	void (*check)(std::string_view value);
+};
+
+const std::vector<OptionSpec> &KnownOptions();
+
+// Names valid in the context, in declaration order.
+std::vector<std::string> OptionNamesFor(OptionContext context);
+
+using OptionList = std::vector<std::pair<std::string, std::string>>;
+
+// Validates the whole option list of one catalog object: unknown names (kInvalidOption, with
+// the valid names and the closest one in the hint), bad values and inconsistent combinations
+// (kInvalidOptionValue). Secret values never appear in the messages.
+void ValidateOptions(OptionContext context, const OptionList &options);
+
+// A Kintone base URL split into its parts; the only form accepted for the server's url.
+struct BaseUrl {
+	std::string scheme; // "https" or "http"
+	std::string host;   // without brackets for IPv6
+	int port = 0;       // 0 when not given
+	std::string ToString() const;
+};
+
+// Parses and checks a base URL: https, or http for loopback hosts only (localhost, 127/8, ::1);
+// no user info, query or fragment; path empty or "/". Throws kInvalidOptionValue.
+BaseUrl ParseBaseUrl(std::string_view url);
+
+// "A,B , C" -> {"A","B","C"}; checks 1..9 alphanumeric tokens without duplicates.
+std::vector<std::string> ParseApiTokens(std::string_view value);
+
+// A positive decimal integer that fits in int64 (app ids, space ids). Throws with the option name.
+long long ParsePositiveId(std::string_view option, std::string_view value);
+
+} // namespace kintone

@@ -1,0 +1,18 @@
+// Printing Kintone query-language literals (contract §7.2). Every value that goes into a
+// Kintone query passes through here, so that no string — quotes, backslashes, newlines,
+// unicode — can change the structure of the query.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kintone {
+
+// True when QuoteString can represent value exactly: Kintone has escapes for backslash,
+// double quote, \n, \t and \r only, and rejects other raw control characters.
+bool CanQuote(std::string_view value);
+
+// value as a double-quoted Kintone string literal. Throws kNotSupported when !CanQuote(value).
+std::string QuoteString(std::string_view value);
+
+} // namespace kintone

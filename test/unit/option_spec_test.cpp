@@ -1,0 +1,162 @@
+// The validator's rules: option names per context, suggestions, value checks (option_spec).
+#include "kintone/error.hpp"
+#include "kintone/option_spec.hpp"
+#include "kintone/text.hpp"
+
+#include <gtest/gtest.h>
+
+using kintone::ErrorKind;
+using kintone::OptionContext;
+using kintone::ValidateOptions;
+
+namespace {
+
+kintone::Error Invalid(OptionContext context, const kintone::OptionList &options) {
+	try {
+		ValidateOptions(context, options);
+	} catch (const kintone::Error &e) {
+		return e;
+	}
+	ADD_FAILURE() << "expected an error";
+	return kintone::Error(ErrorKind::kInternal, "none");
+}
+
+} // namespace
+
+TEST(EditDistance, Basics) {
+	EXPECT_EQ(kintone::EditDistance("", ""), 0u);
+	EXPECT_EQ(kintone::EditDistance("url", "url"), 0u);
+	EXPECT_EQ(kintone::EditDistance("ulr", "url"), 2u);
+	EXPECT_EQ(kintone::EditDistance("kitten", "sitting"), 3u);
+	EXPECT_EQ(kintone::EditDistance("", "abc"), 3u);
+}
+
+TEST(ClosestMatch, PicksPlausibleTypoOnly) {
+	std::vector<std::string> names = {"url", "guest_space_id"};
+	EXPECT_EQ(kintone::ClosestMatch("urll", names), "url");
+	EXPECT_EQ(kintone::ClosestMatch("guest_spaceid", names), "guest_space_id");
+	EXPECT_EQ(kintone::ClosestMatch("xyz", names), ""); // shares nothing with "url"
+	EXPECT_EQ(kintone::ClosestMatch("completely_unrelated", names), "");
+}
+
+TEST(ValidateOptions, AcceptsValidLists) {
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kServer, {{"url", "https://example.cybozu.com"}}));
+	EXPECT_NO_THROW(
+	    ValidateOptions(OptionContext::kServer, {{"url", "http://localhost:8080/"}, {"guest_space_id", "12"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kUserMapping, {{"api_token", "abc123,DEF456"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kUserMapping, {{"username", "sato"}, {"password", "p@ss w"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kForeignTable, {{"app", "7"}, {"guest_space_id", "3"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kColumn, {{"field_code", "会社名"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kColumn, {{"field_code", "$id"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kWrapper, {}));
+}
+
+TEST(ValidateOptions, UnknownNameListsValidOnesAndSuggests) {
+	auto e = Invalid(OptionContext::kServer, {{"ulr", "https://x.cybozu.com"}});
+	EXPECT_EQ(e.kind(), ErrorKind::kInvalidOption);
+	EXPECT_EQ(e.message(), "invalid option \"ulr\"");
+	EXPECT_EQ(e.hint(), "Perhaps you meant the option \"url\". Valid options in this context are: url, guest_space_id");
+}
+
+TEST(ValidateOptions, OptionInTheWrongContext) {
+	auto e = Invalid(OptionContext::kServer, {{"app", "1"}});
+	EXPECT_EQ(e.message(), "invalid option \"app\"");
+	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id");
+	auto t = Invalid(OptionContext::kForeignTable, {{"apps", "1"}});
+	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, app");
+}
+
+TEST(ValidateOptions, WrapperTakesNoOptions) {
+	auto e = Invalid(OptionContext::kWrapper, {{"url", "https://x.cybozu.com"}});
+	EXPECT_EQ(e.hint(), "There are no valid options in this context.");
+}
+
+TEST(ValidateOptions, SecretsNeverAppearInMessages) {
+	for (const char *token : {"abc-def", "abc,,def", "tok en!"}) {
+		auto e = Invalid(OptionContext::kUserMapping, {{"api_token", token}});
+		EXPECT_EQ(e.kind(), ErrorKind::kInvalidOptionValue);
+		EXPECT_EQ(e.message().find(token), std::string::npos) << e.message();
+		EXPECT_EQ(e.hint().find(token), std::string::npos);
+	}
+	auto p = Invalid(OptionContext::kUserMapping, {{"password", "s3cret"}});
+	EXPECT_EQ(p.message(), "option \"password\" requires option \"username\"");
+}
+
+TEST(ValidateOptions, TokenListRules) {
+	EXPECT_EQ(kintone::ParseApiTokens(" a1 , b2,c3 "), (std::vector<std::string>{"a1", "b2", "c3"}));
+	EXPECT_EQ(Invalid(OptionContext::kUserMapping, {{"api_token", "a,a"}}).message(),
+	          "option \"api_token\" lists the same token twice");
+	EXPECT_EQ(Invalid(OptionContext::kUserMapping, {{"api_token", "a,b,c,d,e,f,g,h,i,j"}}).message(),
+	          "option \"api_token\" lists 10 tokens");
+	EXPECT_NO_THROW(kintone::ParseApiTokens("a,b,c,d,e,f,g,h,i"));
+	EXPECT_EQ(Invalid(OptionContext::kUserMapping, {{"api_token", ""}}).message(),
+	          "option \"api_token\" contains an empty token");
+}
+
+TEST(ValidateOptions, UsernameAndPasswordGoTogether) {
+	EXPECT_EQ(Invalid(OptionContext::kUserMapping, {{"username", "sato"}}).message(),
+	          "option \"username\" requires option \"password\"");
+	EXPECT_EQ(Invalid(OptionContext::kUserMapping, {{"username", ""}, {"password", "x"}}).message(),
+	          "option \"username\" must not be empty");
+}
+
+TEST(ValidateOptions, Ids) {
+	EXPECT_EQ(kintone::ParsePositiveId("app", "42"), 42);
+	EXPECT_EQ(kintone::ParsePositiveId("app", "9223372036854775807"), 9223372036854775807LL);
+	for (const char *bad : {"0", "-1", "", "1.5", "abc", " 1", "99999999999999999999"}) {
+		auto e = Invalid(OptionContext::kForeignTable, {{"app", bad}});
+		EXPECT_EQ(e.kind(), ErrorKind::kInvalidOptionValue) << bad;
+		EXPECT_EQ(e.hint(), "The value must be a positive integer.");
+	}
+	EXPECT_EQ(Invalid(OptionContext::kServer, {{"guest_space_id", "x"}}).message(),
+	          "invalid value for option \"guest_space_id\": \"x\"");
+}
+
+TEST(ParseBaseUrl, AcceptsHttpsAndLoopbackHttp) {
+	auto u = kintone::ParseBaseUrl("https://Example.cybozu.com");
+	EXPECT_EQ(u.scheme, "https");
+	EXPECT_EQ(u.host, "example.cybozu.com");
+	EXPECT_EQ(u.port, 0);
+	EXPECT_EQ(u.ToString(), "https://example.cybozu.com");
+	EXPECT_EQ(kintone::ParseBaseUrl("HTTP://localhost:18080/").ToString(), "http://localhost:18080");
+	EXPECT_EQ(kintone::ParseBaseUrl("http://127.0.0.1:80").port, 80);
+	EXPECT_EQ(kintone::ParseBaseUrl("http://[::1]:9000").ToString(), "http://[::1]:9000");
+	EXPECT_EQ(kintone::ParseBaseUrl("https://example.s.cybozu.com:443").port, 443);
+}
+
+TEST(ParseBaseUrl, RefusesEverythingElse) {
+	struct Case {
+		const char *url;
+		const char *message;
+	};
+	const Case cases[] = {
+	    {"example.cybozu.com", "invalid url \"example.cybozu.com\": missing scheme"},
+	    {"ftp://example.cybozu.com", "invalid url \"ftp://example.cybozu.com\": scheme must be https"},
+	    {"http://example.cybozu.com",
+	     "invalid url \"http://example.cybozu.com\": plain http is allowed only for loopback hosts"},
+	    {"http://127.0.0.256", "invalid url \"http://127.0.0.256\": plain http is allowed only for loopback hosts"},
+	    {"http://localhost.evil.com", "invalid url \"http://localhost.evil.com\": plain http is allowed only for "
+	                                  "loopback hosts"},
+	    {"https://example.cybozu.com/k/v1", "invalid url \"https://example.cybozu.com/k/v1\": the url must not have a "
+	                                        "path, query or fragment"},
+	    {"https://example.cybozu.com?x=1", "invalid url \"https://example.cybozu.com?x=1\": the url must not have a "
+	                                       "path, query or fragment"},
+	    {"https://", "invalid url \"https://\": missing host"},
+	    {"https://example.cybozu.com:0", "invalid url \"https://example.cybozu.com:0\": bad port"},
+	    {"https://example.cybozu.com:70000", "invalid url \"https://example.cybozu.com:70000\": bad port"},
+	    {"https://example.cybozu.com:", "invalid url \"https://example.cybozu.com:\": bad port"},
+	    {"https://exa mple.com", "invalid url \"https://exa mple.com\": bad host name"},
+	};
+	for (const auto &c : cases) {
+		auto e = Invalid(OptionContext::kServer, {{"url", c.url}});
+		EXPECT_EQ(e.kind(), ErrorKind::kInvalidOptionValue) << c.url;
+		EXPECT_EQ(e.message(), c.message);
+	}
+}
+
+TEST(ParseBaseUrl, CredentialsInUrlAreRefusedWithoutEchoingThem) {
+	auto e = Invalid(OptionContext::kServer, {{"url", "https://sato:hunter2@example.cybozu.com"}});
+	EXPECT_EQ(e.message(), "invalid url: credentials must not be part of the url");
+	EXPECT_EQ(e.message().find("hunter2"), std::string::npos);
+	EXPECT_EQ(e.hint().find("hunter2"), std::string::npos);
+}
