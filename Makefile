@@ -14,7 +14,7 @@ GLUE_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CLIENT_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
 REGRESS = extension options
-REGRESS_OPTS = --load-extension=kintone_fdw
+REGRESS_OPTS = --encoding=UTF8
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS = -std=c++17 -Wno-register -fexceptions -frtti

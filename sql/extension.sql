@@ -1,0 +1,46 @@
+-- CREATE EXTENSION creates the foreign-data wrapper with its handler and validator.
+CREATE EXTENSION kintone_fdw;
+
+SELECT extname, extversion, extrelocatable FROM pg_extension WHERE extname = 'kintone_fdw';
+
+SELECT fdwname, fdwhandler::regproc AS handler, fdwvalidator::regproc AS validator, fdwoptions
+  FROM pg_foreign_data_wrapper WHERE fdwname = 'kintone_fdw';
+
+SELECT pg_describe_object(classid, objid, objsubid) AS member
+  FROM pg_depend
+ WHERE refclassid = 'pg_extension'::regclass
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'kintone_fdw')
+   AND deptype = 'e'
+ ORDER BY 1;
+
+SELECT obj_description(oid, 'pg_foreign_data_wrapper') FROM pg_foreign_data_wrapper WHERE fdwname = 'kintone_fdw';
+
+-- Dropping and re-creating works, and a second CREATE is refused as usual.
+DROP EXTENSION kintone_fdw;
+CREATE EXTENSION kintone_fdw;
+CREATE EXTENSION kintone_fdw;
+CREATE EXTENSION IF NOT EXISTS kintone_fdw;
+
+-- A server, a user mapping and a foreign table can be defined against the emulator.
+\getenv emulator_url KINTONE_EMULATOR_URL
+CREATE SERVER kintone FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER kintone OPTIONS (api_token 'abc123');
+CREATE FOREIGN TABLE customers (
+    id bigint OPTIONS (field_code '$id'),
+    company text OPTIONS (field_code '会社名')
+) SERVER kintone OPTIONS (app '1');
+
+-- This build has no scans or writes yet: each is refused with a clear error, never a crash.
+SELECT * FROM customers;
+SELECT count(*) FROM customers;
+EXPLAIN SELECT * FROM customers;
+INSERT INTO customers VALUES (1, 'x');
+UPDATE customers SET company = 'y';
+DELETE FROM customers;
+TRUNCATE customers;
+-- The session is still healthy after those errors.
+SELECT 1 AS still_alive;
+
+DROP EXTENSION kintone_fdw;
+DROP EXTENSION kintone_fdw CASCADE;
+SELECT count(*) AS leftover_servers FROM pg_foreign_server WHERE srvname = 'kintone';

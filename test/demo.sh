@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `make demo`: installs what is missing, builds and installs kintone_fdw, starts the Kintone
+# emulator with the sample data and a scratch PostgreSQL with the extension, a server and a
+# user mapping created, and prints how to connect. `make demo-stop` stops both by PID.
+#
+# Everything lives in $KINTONE_FDW_DEMO_DIR (default /tmp/kintone_fdw_demo).
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DEMO_DIR=${KINTONE_FDW_DEMO_DIR:-/tmp/kintone_fdw_demo}
+SEED="$REPO_ROOT/test/emulator/sample-data.json"
+
+demo_stop() {
+	if [ -f "$DEMO_DIR/emulator.pid" ]; then
+		kill "$(cat "$DEMO_DIR/emulator.pid")" 2>/dev/null
+		rm -f "$DEMO_DIR/emulator.pid"
+	fi
+	if [ -d "$DEMO_DIR/data" ]; then
+		PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/$PG_MAJOR/bin}
+		stop_postgres "$DEMO_DIR"
+	fi
+	rm -rf "$DEMO_DIR"
+}
+
+demo_start() {
+	ensure_dependencies
+	build_and_install || die "build failed"
+	demo_stop
+	mkdir -p "$DEMO_DIR"
+	# The emulator runs in the background after this script ends: detach it from our stdio.
+	start_emulator "$DEMO_DIR" "$SEED" || die "the emulator did not start"
+	echo "$EMULATOR_PID" >"$DEMO_DIR/emulator.pid"
+	disown "$EMULATOR_PID" 2>/dev/null
+	start_postgres "$DEMO_DIR" || die "PostgreSQL did not start"
+
+	# An administrator of the sample data signs in with username and password.
+	local user password
+	read -r user password < <(python3 -c '
+import json, sys
+seed = json.load(open(sys.argv[1]))
+admin = next(u for u in seed["users"] if u.get("admin"))
+print(admin["code"], admin["password"])' "$SEED")
+
+	as_pg "$PG_BINDIR/createdb" -h "$PGHOST" -p "$PGPORT" -U postgres demo || die "createdb failed"
+	"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U postgres -d demo \
+		-v url="$EMULATOR_URL" -v user="$user" -v password="$password" <<'SQL' || die "demo setup failed"
+CREATE EXTENSION kintone_fdw;
+CREATE SERVER kintone FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER kintone OPTIONS (username :'user', password :'password');
+SQL
+	"$PG_BINDIR/psql" -X -h "$PGHOST" -p "$PGPORT" -U postgres -d demo \
+		-c '\dx kintone_fdw' -c '\des+ kintone'
+
+	cat <<EOF
+
+kintone_fdw demo is running.
+  Kintone emulator:  $EMULATOR_URL   (sample apps: $SEED)
+  PostgreSQL:        psql -h $PGHOST -p $PGPORT -U postgres demo
+  Try:               curl -s -H "X-Cybozu-Authorization: \$(printf '%s:%s' $user $password | base64)" \\
+                       '$EMULATOR_URL/k/v1/records.json?app=1&query=limit%202'
+  Stop everything:   make demo-stop
+EOF
+}
+
+case "${1:-start}" in
+start) demo_start ;;
+stop) demo_stop ;;
+*) die "usage: $0 start|stop" ;;
+esac

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, builds, installs the extension, starts a throwaway
+# PostgreSQL cluster and the Kintone emulator, runs every suite, stops what it started, and
+# prints a summary ending with "N passed, N failed". Exits non-zero on any failure.
+#
+# Suites: unit (ctest), emulator (python unittest), official clients (node --test),
+# pg_regress (sql/ + expected/), and a check that no backend was killed by a signal.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+WORK=$(mktemp -d /tmp/kintone_fdw_test.XXXXXX)
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+SUMMARY=()
+
+cleanup() {
+	stop_emulator
+	stop_postgres "$WORK"
+	if [ "${KEEP_TEST_DIR:-}" = "" ]; then
+		rm -rf "$WORK"
+	else
+		log "kept $WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# record NAME PASSED FAILED
+record() {
+	TOTAL_PASSED=$((TOTAL_PASSED + $2))
+	TOTAL_FAILED=$((TOTAL_FAILED + $3))
+	SUMMARY+=("$(printf '%-18s %5d passed, %d failed' "$1" "$2" "$3")")
+}
+
+# run_suite NAME PARSER COMMAND...: runs the command with output teed to a log, then asks the
+# parser for "PASSED FAILED". A suite whose counts cannot be read counts as one failure;
+# a non-zero exit with no failure counted also counts as one.
+run_suite() {
+	local name=$1 parser=$2 logfile="$WORK/$1.log" status counts passed failed
+	shift 2
+	log "suite: $name"
+	"$@" 2>&1 | tee "$logfile"
+	status=${PIPESTATUS[0]}
+	counts=$("$parser" "$logfile")
+	if [ -z "$counts" ]; then
+		record "$name" 0 1
+		return
+	fi
+	read -r passed failed <<<"$counts"
+	if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1
+	fi
+	record "$name" "$passed" "$failed"
+}
+
+parse_ctest() {
+	# "100% tests passed, 0 tests failed out of 28"
+	sed -nE 's/.* tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\2 \1/p' "$1" | tail -n 1 |
+		awk '{print $1 - $2, $2}'
+}
+
+parse_unittest() {
+	# "Ran 42 tests in 1.2s" then "OK" / "OK (skipped=1)" / "FAILED (failures=1, errors=2, skipped=3)"
+	local ran failures errors skipped
+	ran=$(sed -nE 's/^Ran ([0-9]+) tests? in .*/\1/p' "$1" | tail -n 1)
+	[ -n "$ran" ] || return 0
+	failures=$(grep -E '^(OK|FAILED)' "$1" | tail -n 1 | sed -nE 's/.*failures=([0-9]+).*/\1/p')
+	errors=$(grep -E '^(OK|FAILED)' "$1" | tail -n 1 | sed -nE 's/.*errors=([0-9]+).*/\1/p')
+	skipped=$(grep -E '^(OK|FAILED)' "$1" | tail -n 1 | sed -nE 's/.*skipped=([0-9]+).*/\1/p')
+	failures=${failures:-0} errors=${errors:-0} skipped=${skipped:-0}
+	echo "$((ran - failures - errors - skipped)) $((failures + errors))"
+}
+
+parse_tap() {
+	# node --test --test-reporter=tap ends with "# pass N" and "# fail N"
+	local pass fail
+	pass=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$1" | tail -n 1)
+	fail=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$1" | tail -n 1)
+	[ -n "$pass" ] && [ -n "$fail" ] && echo "$pass $fail"
+}
+
+parse_regress() {
+	# "All 2 tests passed." or " 1 of 2 tests failed."
+	local line
+	line=$(grep -E 'All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests failed' "$1" | tail -n 1)
+	case "$line" in
+	*"All "*) echo "$line" | sed -nE 's/.*All ([0-9]+) tests passed.*/\1 0/p' ;;
+	*" of "*) echo "$line" | sed -nE 's/.* ([0-9]+) of ([0-9]+) tests failed.*/\2 \1/p' | awk '{print $1 - $2, $2}' ;;
+	esac
+}
+
+run_pg_regress() {
+	KINTONE_EMULATOR_URL=$EMULATOR_URL make -C "$REPO_ROOT" -s installcheck PG_CONFIG="$PG_CONFIG"
+	local status=$?
+	if [ $status -ne 0 ] && [ -f "$REPO_ROOT/regression.diffs" ]; then
+		cat "$REPO_ROOT/regression.diffs"
+	fi
+	return $status
+}
+
+ensure_dependencies
+if ! build_and_install; then
+	record build 0 1
+else
+	record build 1 0
+	run_suite unit parse_ctest ctest --test-dir "$REPO_ROOT/build" --output-on-failure
+	run_suite emulator parse_unittest bash -c "cd '$REPO_ROOT/test/emulator' && python3 -m unittest discover -s tests -t . -v"
+	run_suite official-clients parse_tap bash "$REPO_ROOT/test/clients/run.sh"
+	if start_emulator "$WORK" "$REPO_ROOT/test/emulator/sample-data.json" && start_postgres "$WORK"; then
+		log "emulator at $EMULATOR_URL, PostgreSQL on socket $PGHOST port $PGPORT"
+		run_suite pg_regress parse_regress run_pg_regress
+		if server_log_shows_crash "$WORK/server.log"; then
+			grep -E 'terminated by signal|terminated by exception' "$WORK/server.log" >&2
+			record server-log 0 1
+		else
+			record server-log 1 0
+		fi
+	else
+		record pg_regress 0 1
+	fi
+fi
+
+echo
+echo "Summary"
+for line in "${SUMMARY[@]}"; do
+	echo "  $line"
+done
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+[ "$TOTAL_FAILED" -eq 0 ]
