@@ -1,0 +1,210 @@
+// libcurl easy-handle wrapper (see http_client.hpp).
+#include "kintone/http_client.hpp"
+
+#include "kintone/error.hpp"
+
+#include <curl/curl.h>
+
+#include <cctype>
+#include <mutex>
+
+namespace kintone {
+
+namespace {
+
+// curl_global_init is not thread-safe and must run once; it runs lazily on the first client,
+// never at library load time.
+void EnsureCurlInitialised() {
+	static std::once_flag once;
+	static CURLcode result = CURLE_OK;
+	std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+	if (result != CURLE_OK) {
+		throw Error(ErrorKind::kInternal, std::string("could not initialise libcurl: ") + curl_easy_strerror(result));
+	}
+}
+
+size_t WriteBody(char *data, size_t size, size_t count, void *user) {
+	auto *response = static_cast<HttpResponse *>(user);
+	response->body.append(data, size * count);
+	return size * count;
+}
+
+size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
+	auto *response = static_cast<HttpResponse *>(user);
+	std::string_view line(data, size * count);
+	if (line.rfind("HTTP/", 0) == 0) {
+		response->headers.clear(); // a new response (after a redirect or 100 Continue)
+		return size * count;
+	}
+	size_t colon = line.find(':');
+	if (colon == std::string_view::npos) {
+		return size * count;
+	}
+	std::string name(line.substr(0, colon));
+	for (auto &c : name) {
+		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+	}
+	std::string_view value = line.substr(colon + 1);
+	while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+		value.remove_prefix(1);
+	}
+	while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+		value.remove_suffix(1);
+	}
+	response->headers.emplace_back(std::move(name), std::string(value));
+	return size * count;
+}
+
+struct ProgressState {
+	bool (*should_abort)(void *);
+	void *arg;
+	bool aborted;
+};
+
+int Progress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+	auto *state = static_cast<ProgressState *>(user);
+	if (state->should_abort != nullptr && state->should_abort(state->arg)) {
+		state->aborted = true;
+		return 1; // abort the transfer
+	}
+	return 0;
+}
+
+} // namespace
+
+struct HttpClient::Impl {
+	CURL *easy = nullptr;
+	ProgressState progress{nullptr, nullptr, false};
+	char error_buffer[CURL_ERROR_SIZE] = {0};
+
+	~Impl() {
+		if (easy != nullptr) {
+			curl_easy_cleanup(easy);
+		}
+	}
+};
+
+std::string HttpResponse::Header(std::string_view name) const {
+	for (const auto &[key, value] : headers) {
+		if (key == name) {
+			return value;
+		}
+	}
+	return {};
+}
+
+HttpClient::HttpClient(HttpOptions options) : impl_(new Impl), options_(std::move(options)) {
+	EnsureCurlInitialised();
+	impl_->easy = curl_easy_init();
+	if (impl_->easy == nullptr) {
+		throw Error(ErrorKind::kOutOfMemory, "could not create a libcurl handle");
+	}
+}
+
+HttpClient::~HttpClient() = default;
+
+HttpResponse &HttpClient::Perform(const HttpRequest &request) {
+	CURL *easy = impl_->easy;
+	curl_easy_reset(easy); // keeps the connection cache and TLS sessions
+	response_.status = 0;
+	response_.content_type.clear();
+	response_.headers.clear();
+	response_.body.clear(); // keeps capacity: page buffers are reused
+
+	curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error_buffer);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &response_);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, WriteHeader);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response_);
+	impl_->progress = ProgressState{options_.should_abort, options_.abort_arg, false};
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, Progress);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &impl_->progress);
+	impl_->error_buffer[0] = '\0';
+
+	if (request.method == "GET") {
+		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+	} else if (request.method == "POST") {
+		curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	} else {
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+	}
+	if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.c_str());
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+		if (request.method == "GET") {
+			// POSTFIELDS switches curl to POST; a GET with a JSON body keeps its method.
+			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "GET");
+		}
+	}
+
+	struct curl_slist *headers = nullptr;
+	bool failed = false;
+	for (const auto &[name, value] : request.headers) {
+		std::string line = name + ": " + value;
+		struct curl_slist *next = curl_slist_append(headers, line.c_str());
+		if (next == nullptr) {
+			failed = true;
+			break;
+		}
+		headers = next;
+	}
+	if (!failed) {
+		// No "Expect: 100-continue" round trip for large bodies.
+		struct curl_slist *next = curl_slist_append(headers, "Expect:");
+		failed = next == nullptr;
+		headers = failed ? headers : next;
+	}
+	if (failed) {
+		curl_slist_free_all(headers);
+		throw Error(ErrorKind::kOutOfMemory, "out of memory building an HTTP request");
+	}
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+
+	CURLcode code = curl_easy_perform(easy);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
+	curl_slist_free_all(headers);
+	++stats_.requests;
+	stats_.bytes_received += static_cast<long long>(response_.body.size());
+
+	if (code != CURLE_OK) {
+		if (impl_->progress.aborted) {
+			throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+		}
+		std::string message = "could not complete the request to Kintone: ";
+		message += impl_->error_buffer[0] ? impl_->error_buffer : curl_easy_strerror(code);
+		// The URL carries no secrets (credentials travel in headers), so it may be shown.
+		throw Error(ErrorKind::kConnection, message, request.method + " " + request.url);
+	}
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response_.status);
+	char *content_type = nullptr;
+	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &content_type);
+	if (content_type != nullptr) {
+		response_.content_type = content_type;
+	}
+	return response_;
+}
+
+std::string UrlEncode(std::string_view text) {
+	static const char kHex[] = "0123456789ABCDEF";
+	std::string out;
+	out.reserve(text.size() * 3);
+	for (unsigned char c : text) {
+		if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+			out += static_cast<char>(c);
+		} else {
+			out += '%';
+			out += kHex[c >> 4];
+			out += kHex[c & 15];
+		}
+	}
+	return out;
+}
+
+} // namespace kintone

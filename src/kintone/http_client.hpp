@@ -1,0 +1,76 @@
+// One reused libcurl easy handle: connection reuse (keep-alive, TLS session), timeouts, and
+// cancellation through a caller-supplied abort check polled from curl's progress callback.
+//
+// The abort check must not call PostgreSQL (it runs inside curl); the glue passes a function
+// that only reads the interrupt flags, and calls CHECK_FOR_INTERRUPTS() after Perform throws
+// kCancelled, so that PostgreSQL raises its own cancel error.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kintone {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+	std::string method = "GET"; // GET, POST, PUT, DELETE
+	std::string url;
+	HeaderList headers;
+	std::string body; // sent when non-empty (also on GET and DELETE)
+};
+
+struct HttpResponse {
+	long status = 0;
+	std::string content_type;
+	HeaderList headers; // names lower-cased
+	std::string body;
+
+	// The first header with this (lower-case) name, or "".
+	std::string Header(std::string_view name) const;
+};
+
+struct HttpOptions {
+	long connect_timeout_ms = 10000;
+	long timeout_ms = 0; // whole transfer; 0 = no limit (statement_timeout applies through abort)
+	// Polled about every 100 ms while a transfer runs; returning true aborts it (kCancelled).
+	bool (*should_abort)(void *arg) = nullptr;
+	void *abort_arg = nullptr;
+	std::string user_agent = "kintone_fdw/0.1";
+};
+
+// Counters for EXPLAIN ANALYZE and benchmarks.
+struct HttpStats {
+	long requests = 0;
+	long long bytes_received = 0;
+};
+
+class HttpClient {
+public:
+	explicit HttpClient(HttpOptions options = {});
+	~HttpClient();
+	HttpClient(const HttpClient &) = delete;
+	HttpClient &operator=(const HttpClient &) = delete;
+
+	// Performs the request and returns the response of any HTTP status. Throws kConnection
+	// for transport failures and kCancelled when should_abort asked to stop. The response's
+	// body buffer is reused between calls: callers that keep it must move it out.
+	HttpResponse &Perform(const HttpRequest &request);
+
+	const HttpStats &stats() const { return stats_; }
+
+private:
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
+	HttpOptions options_;
+	HttpStats stats_;
+	HttpResponse response_;
+};
+
+// Percent-encodes a query-string component (RFC 3986 unreserved characters stay as they are).
+std::string UrlEncode(std::string_view text);
+
+} // namespace kintone

@@ -1,0 +1,63 @@
+// Starts the bundled Kintone emulator for client tests that need real HTTP over loopback,
+// and stops it by PID. The emulator prints its base URL as its first stdout line.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace kintone_test {
+
+class Emulator {
+public:
+	explicit Emulator(const std::string &seed = KINTONE_SOURCE_DIR "/test/emulator/sample-data.json") {
+		int fds[2];
+		if (pipe(fds) != 0) {
+			return;
+		}
+		pid_ = fork();
+		if (pid_ == 0) {
+			dup2(fds[1], STDOUT_FILENO);
+			close(fds[0]);
+			close(fds[1]);
+			const char *script = KINTONE_SOURCE_DIR "/test/emulator/kintone-emulator";
+			execlp("python3", "python3", script, "--port", "0", "--data", seed.c_str(), static_cast<char *>(nullptr));
+			_exit(127);
+		}
+		close(fds[1]);
+		FILE *out = fdopen(fds[0], "r");
+		char line[256] = {0};
+		if (out != nullptr && fgets(line, sizeof(line), out) != nullptr) {
+			url_ = line;
+			while (!url_.empty() && (url_.back() == '\n' || url_.back() == '\r')) {
+				url_.pop_back();
+			}
+		}
+		stdout_ = out;
+	}
+	~Emulator() {
+		if (pid_ > 0) {
+			kill(pid_, SIGTERM);
+			waitpid(pid_, nullptr, 0);
+		}
+		if (stdout_ != nullptr) {
+			fclose(stdout_);
+		}
+	}
+	Emulator(const Emulator &) = delete;
+	Emulator &operator=(const Emulator &) = delete;
+
+	const std::string &url() const { return url_; }
+
+private:
+	pid_t pid_ = -1;
+	FILE *stdout_ = nullptr;
+	std::string url_;
+};
+
+} // namespace kintone_test
