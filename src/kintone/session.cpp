@@ -1,0 +1,178 @@
+// Kintone session (see session.hpp).
+#include "kintone/session.hpp"
+
+#include "kintone/error.hpp"
+
+#include <chrono>
+#include <thread>
+
+namespace kintone {
+
+namespace {
+
+std::string ScalarText(const Json &value) {
+	if (value.is_string()) {
+		return value.get<std::string>();
+	}
+	if (value.is_boolean()) {
+		return value.get<bool>() ? "true" : "false";
+	}
+	return value.dump();
+}
+
+// Sleeps in small slices so that a cancel request is noticed while waiting to retry.
+bool SleepUnlessAborted(long ms, const HttpOptions &http) {
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+	while (std::chrono::steady_clock::now() < deadline) {
+		if (http.should_abort != nullptr && http.should_abort(http.abort_arg)) {
+			return false;
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
+	return true;
+}
+
+} // namespace
+
+std::string Base64Encode(std::string_view data) {
+	static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	std::string out;
+	out.reserve((data.size() + 2) / 3 * 4);
+	size_t i = 0;
+	for (; i + 2 < data.size(); i += 3) {
+		unsigned n = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
+		             static_cast<unsigned char>(data[i + 2]);
+		out += kAlphabet[(n >> 18) & 63];
+		out += kAlphabet[(n >> 12) & 63];
+		out += kAlphabet[(n >> 6) & 63];
+		out += kAlphabet[n & 63];
+	}
+	if (i < data.size()) {
+		unsigned n = static_cast<unsigned char>(data[i]) << 16;
+		if (i + 1 < data.size()) {
+			n |= static_cast<unsigned char>(data[i + 1]) << 8;
+		}
+		out += kAlphabet[(n >> 18) & 63];
+		out += kAlphabet[(n >> 12) & 63];
+		out += i + 1 < data.size() ? kAlphabet[(n >> 6) & 63] : '=';
+		out += '=';
+	}
+	return out;
+}
+
+Session::Session(SessionConfig config) : config_(std::move(config)), http_(config_.http) {}
+
+std::string Session::Path(std::string_view endpoint, long long guest_space_id) const {
+	long long guest = guest_space_id < 0 ? config_.guest_space_id : guest_space_id;
+	std::string path = guest > 0 ? "/k/guest/" + std::to_string(guest) + "/v1/" : std::string("/k/v1/");
+	path += endpoint;
+	return path;
+}
+
+std::string Session::EncodeQuery(const Json &params) {
+	std::string out;
+	auto append = [&out](const std::string &key, const std::string &value) {
+		if (!out.empty()) {
+			out += '&';
+		}
+		out += UrlEncode(key);
+		out += '=';
+		out += UrlEncode(value);
+	};
+	for (auto it = params.begin(); it != params.end(); ++it) {
+		if (it->is_null()) {
+			continue;
+		}
+		if (it->is_array()) {
+			size_t i = 0;
+			for (const auto &item : *it) {
+				append(it.key() + "[" + std::to_string(i++) + "]", ScalarText(item));
+			}
+		} else {
+			append(it.key(), ScalarText(*it));
+		}
+	}
+	return out;
+}
+
+void Session::AddAuthHeaders(HeaderList &headers) const {
+	const Credentials &c = config_.credentials;
+	// Exactly one mode, as the official client does: password wins over API tokens.
+	if (!c.username.empty()) {
+		headers.emplace_back("X-Cybozu-Authorization", Base64Encode(c.username + ":" + c.password));
+	} else if (!c.api_tokens.empty()) {
+		std::string joined;
+		for (const auto &token : c.api_tokens) {
+			joined += (joined.empty() ? "" : ",") + token;
+		}
+		headers.emplace_back("X-Cybozu-API-Token", joined);
+	}
+}
+
+const HttpResponse &Session::Perform(const std::string &method, const std::string &path, const std::string &query,
+                                     const std::string &body, bool method_override, bool idempotent) {
+	HttpRequest request;
+	request.method = method_override ? "POST" : method;
+	request.url = config_.base.ToString() + path;
+	if (!query.empty()) {
+		request.url += "?" + query;
+	}
+	AddAuthHeaders(request.headers);
+	if (method_override) {
+		request.headers.emplace_back("X-HTTP-Method-Override", method);
+	}
+	if (!body.empty()) {
+		request.headers.emplace_back("Content-Type", "application/json");
+	}
+	request.body = body;
+
+	long delay = config_.retry_base_delay_ms;
+	for (int attempt = 0;; ++attempt) {
+		HttpResponse &response = http_.Perform(request);
+		if (response.status >= 200 && response.status < 300) {
+			return response;
+		}
+		Error error = ErrorFromResponse(response.status, response.body, response.content_type);
+		// GAIA_TO04 is refused before any work is done, so even a write may be repeated.
+		bool safe = idempotent || error.code() == "GAIA_TO04";
+		if (!error.retryable() || !safe || attempt >= config_.max_retries || error.code() == "GAIA_TM12") {
+			error.set_context("Kintone request: " + method + " " + path);
+			throw error;
+		}
+		if (!SleepUnlessAborted(delay, config_.http)) {
+			throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+		}
+		delay *= 2;
+	}
+}
+
+const std::string &Session::GetRaw(std::string_view endpoint, const Json &params, long long guest_space_id) {
+	std::string path = Path(endpoint, guest_space_id);
+	std::string query = EncodeQuery(params);
+	if (config_.base.ToString().size() + path.size() + query.size() + 1 <= config_.max_query_string_len) {
+		return Perform("GET", path, query, "", false, true).body;
+	}
+	return Perform("GET", path, "", params.dump(), true, true).body;
+}
+
+Json Session::Get(std::string_view endpoint, const Json &params, long long guest_space_id) {
+	const std::string &body = GetRaw(endpoint, params, guest_space_id);
+	Json doc = Json::parse(body, nullptr, false);
+	if (doc.is_discarded()) {
+		throw Error(ErrorKind::kProtocol, "Kintone returned a response that is not JSON",
+		            "GET " + Path(endpoint, guest_space_id));
+	}
+	return doc;
+}
+
+Json Session::Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id) {
+	std::string path = Path(endpoint, guest_space_id);
+	const HttpResponse &response = Perform(method, path, "", body.dump(), false, false);
+	Json doc = Json::parse(response.body, nullptr, false);
+	if (doc.is_discarded()) {
+		throw Error(ErrorKind::kProtocol, "Kintone returned a response that is not JSON", method + " " + path);
+	}
+	return doc;
+}
+
+} // namespace kintone

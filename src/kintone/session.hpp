@@ -1,0 +1,73 @@
+// A Kintone session: base URL + guest space + credentials + one HttpClient.
+//
+// Builds request URLs (contract §1.2), sends exactly one authentication mode (§3), moves GET
+// parameters into the query string or, past 4 KB, into POST + X-HTTP-Method-Override (§2.2),
+// turns non-2xx responses into kintone::Error, and retries only what is safe to retry.
+#pragma once
+
+#include "kintone/http_client.hpp"
+#include "kintone/option_spec.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kintone {
+
+using Json = nlohmann::json;
+
+// Secrets: never printed, never put into an Error.
+struct Credentials {
+	std::vector<std::string> api_tokens;
+	std::string username;
+	std::string password;
+};
+
+struct SessionConfig {
+	BaseUrl base;
+	long long guest_space_id = 0; // 0: not in a guest space
+	Credentials credentials;
+	HttpOptions http;
+	int max_retries = 4;                // for retryable errors of requests that are safe to repeat
+	long retry_base_delay_ms = 200;     // doubled per retry
+	size_t max_query_string_len = 4096; // longer GETs go as POST + X-HTTP-Method-Override
+};
+
+class Session {
+public:
+	explicit Session(SessionConfig config);
+
+	// "/k/v1/records.json" or "/k/guest/7/v1/records.json" (guest_space_id < 0: the session's).
+	std::string Path(std::string_view endpoint, long long guest_space_id = -1) const;
+
+	// A read: params become the query string (or a JSON body with the method override).
+	// Returns the parsed JSON body of a 2xx response; throws kintone::Error otherwise.
+	Json Get(std::string_view endpoint, const Json &params, long long guest_space_id = -1);
+
+	// The raw body of a 2xx GET, for callers that parse pages themselves (the record reader).
+	// The returned reference is valid until the next request.
+	const std::string &GetRaw(std::string_view endpoint, const Json &params, long long guest_space_id = -1);
+
+	// POST / PUT / DELETE with a JSON body. Retried only when Kintone refused the request
+	// before doing anything (429 GAIA_TO04): a write whose outcome is unknown is never repeated.
+	Json Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id = -1);
+
+	const HttpStats &stats() const { return http_.stats(); }
+	const SessionConfig &config() const { return config_; }
+
+	// Encodes params the way the official client does: scalars as k=v, arrays as k[0]=v.
+	static std::string EncodeQuery(const Json &params);
+
+private:
+	const HttpResponse &Perform(const std::string &method, const std::string &path, const std::string &query,
+	                            const std::string &body, bool method_override, bool idempotent);
+	void AddAuthHeaders(HeaderList &headers) const;
+
+	SessionConfig config_;
+	HttpClient http_;
+};
+
+std::string Base64Encode(std::string_view data);
+
+} // namespace kintone
