@@ -163,6 +163,11 @@ CATALOG = {
         "The request cannot be processed by the bulk request API.",
         "一括リクエストで処理できないリクエストが含まれています。",
     ),
+    "GAIA_RE02": (
+        400,
+        "The specified comment does not exist. The comment may have been deleted.",
+        "指定したコメントが存在しません。削除された可能性があります。",
+    ),
 }
 
 # Validation messages that go inside "errors": {key: {"messages": [...]}}.
