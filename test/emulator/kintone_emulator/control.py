@@ -1,0 +1,220 @@
+"""The emulator's own control API under /_emulator/ (not part of Kintone).
+
+Other programs (test harnesses, benchmarks, the official-client tests) depend on these exact
+paths and shapes; see ../README.md "Control API":
+
+  POST   /_emulator/reset         state back to the start seed (--data), clock back to real time
+  POST   /_emulator/seed          replace the whole state with the posted seed document
+  GET    /_emulator/stats         request counters;  POST /_emulator/stats/reset zeroes them
+  POST   /_emulator/faults        add a fault rule -> {"id"};  GET lists;  DELETE clears all
+  DELETE /_emulator/faults/{id}   remove one rule
+  POST   /_emulator/clock         {"now": ISO timestamp | null};  GET shows the clock
+"""
+
+import json
+import re
+import threading
+
+from .errors import KintoneError
+from .seed import SeedError, load_state, parse_now
+
+
+class Stats:
+    """Counters of Kintone API traffic (control requests are not counted)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.requests = {}
+            self.requests_total = 0
+            self.bytes_out = 0
+            self.records_out = 0
+            self.max_concurrent = self.in_flight
+
+    def enter(self):
+        """Count a request in flight; returns the number now in flight (this one included)."""
+        with self.lock:
+            self.in_flight += 1
+            if self.in_flight > self.max_concurrent:
+                self.max_concurrent = self.in_flight
+            return self.in_flight
+
+    def leave(self):
+        with self.lock:
+            self.in_flight -= 1
+
+    def count(self, key, nbytes, nrecords):
+        with self.lock:
+            self.requests[key] = self.requests.get(key, 0) + 1
+            self.requests_total += 1
+            self.bytes_out += nbytes
+            self.records_out += nrecords
+
+    def snapshot(self, live_cursors):
+        with self.lock:
+            return {"requests": dict(self.requests), "requests_total": self.requests_total,
+                    "bytes_out": self.bytes_out, "records_out": self.records_out,
+                    "live_cursors": live_cursors, "max_concurrent": self.max_concurrent,
+                    "in_flight": self.in_flight}
+
+
+class FaultRule:
+    def __init__(self, rid, spec):
+        self.id = rid
+        self.spec = spec
+        self.pattern = re.compile(spec["match"])
+        self.method = spec.get("method")
+        self.skip = int(spec.get("skip", 0))
+        self.count = spec.get("count")
+        self.count = int(self.count) if self.count is not None else None
+        self.seen = 0
+        self.applied = 0
+
+    def describe(self):
+        out = dict(self.spec)
+        out.update({"id": self.id, "seen": self.seen, "applied": self.applied})
+        return out
+
+
+class Faults:
+    """Injected faults: the first rule matching a request applies (see README)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rules = []
+        self.next_id = 1
+
+    def add(self, spec):
+        if not isinstance(spec, dict) or not isinstance(spec.get("match"), str):
+            raise ValueError('a fault rule needs "match": a regular expression')
+        re.compile(spec["match"])
+        for key in ("skip", "count", "status", "delay_ms"):
+            if spec.get(key) is not None and not isinstance(spec[key], (int, float)):
+                raise ValueError('"%s" must be a number' % key)
+        with self.lock:
+            rule = FaultRule(str(self.next_id), spec)
+            self.next_id += 1
+            self.rules.append(rule)
+            return rule.id
+
+    def clear(self):
+        with self.lock:
+            self.rules = []
+
+    def remove(self, rid):
+        with self.lock:
+            before = len(self.rules)
+            self.rules = [r for r in self.rules if r.id != rid]
+            return len(self.rules) != before
+
+    def list(self):
+        with self.lock:
+            return [r.describe() for r in self.rules]
+
+    def match(self, method, path):
+        """The spec to apply to this request, or None. Skipped requests are served normally."""
+        if not self.rules:
+            return None
+        with self.lock:
+            for rule in self.rules:
+                if rule.method and rule.method.upper() != method:
+                    continue
+                if not rule.pattern.search(path):
+                    continue
+                rule.seen += 1
+                if rule.seen <= rule.skip:
+                    return None
+                rule.applied += 1
+                if rule.count is not None and rule.applied >= rule.count:
+                    self.rules.remove(rule)
+                return rule.spec
+        return None
+
+
+def fault_error_body(spec, lang):
+    """Body bytes and content type of a fault response with a "code" or "body"."""
+    if spec.get("code"):
+        err = KintoneError(spec["code"], message=None if spec["code"] in _catalog() else
+                           "Injected error %s." % spec["code"])
+        return json.dumps(err.body(lang), ensure_ascii=False).encode("utf-8"), "application/json;charset=utf-8"
+    body = spec.get("body")
+    if body is None:
+        return b"", "text/plain;charset=utf-8"
+    if isinstance(body, str):
+        return body.encode("utf-8"), "text/plain;charset=utf-8"
+    return json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json;charset=utf-8"
+
+
+def fault_status(spec):
+    if spec.get("status") is not None:
+        return int(spec["status"])
+    if spec.get("code"):
+        return KintoneError(spec["code"]).status if spec["code"] in _catalog() else 500
+    return 500
+
+
+def _catalog():
+    from .errors import CATALOG
+    return CATALOG
+
+
+def handle(emu, method, path, body):
+    """(status, JSON-able object) for a control request."""
+    try:
+        doc = json.loads(body) if body.strip() else {}
+    except ValueError:
+        return 400, {"error": "invalid JSON body"}
+    if path == "/_emulator/reset" and method == "POST":
+        emu.reset()
+        return 200, {}
+    if path == "/_emulator/seed" and method == "POST":
+        try:
+            emu.replace_state(load_state(doc))
+        except SeedError as e:
+            return 400, {"error": str(e)}
+        return 200, {}
+    if path == "/_emulator/stats" and method == "GET":
+        state = emu.state
+        with state.lock:
+            from .api import live_cursors
+            cursors = live_cursors(state)
+        return 200, emu.stats.snapshot(cursors)
+    if path == "/_emulator/stats/reset" and method == "POST":
+        emu.stats.reset()
+        return 200, {}
+    if path == "/_emulator/faults":
+        if method == "POST":
+            try:
+                return 200, {"id": emu.faults.add(doc)}
+            except (ValueError, re.error) as e:
+                return 400, {"error": str(e)}
+        if method == "GET":
+            return 200, {"faults": emu.faults.list()}
+        if method == "DELETE":
+            emu.faults.clear()
+            return 200, {}
+    m = re.fullmatch(r"/_emulator/faults/([^/]+)", path)
+    if m and method == "DELETE":
+        return (200, {}) if emu.faults.remove(m.group(1)) else (404, {"error": "no such fault rule"})
+    if path == "/_emulator/clock":
+        state = emu.state
+        if method == "POST":
+            if not isinstance(doc, dict) or "now" not in doc:
+                return 400, {"error": 'body must be {"now": ISO timestamp or null}'}
+            try:
+                now = parse_now(doc["now"]) if doc["now"] is not None else None
+            except (TypeError, ValueError):
+                return 400, {"error": "invalid timestamp"}
+            with state.lock:
+                state.fixed_now = now
+        if method in ("POST", "GET"):
+            return 200, {"now": _iso(state.now()), "fixed": state.fixed_now is not None}
+    return 404, {"error": "unknown control API %s %s" % (method, path)}
+
+
+def _iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)

@@ -1,0 +1,393 @@
+"""HTTP front of the Kintone emulator: sockets, parameters, auth, faults, stats, main().
+
+One ThreadingHTTPServer (HTTP/1.1, keep-alive, a daemon thread per connection) serves
+  /k/v1/...json and /k/guest/{id}/v1/...json   the Kintone REST API (api.py)
+  /_emulator/...                               the control API (control.py)
+Each response is written with a single send (headers + body) and TCP_NODELAY, so keep-alive
+clients never wait for delayed ACKs; every response carries Content-Length.
+
+Request processing order for /k/ (a choice where the contract is silent; see README):
+fault rules -> concurrency limit (GAIA_TO04) -> domain Basic layer -> route (CB_NF01)
+-> credentials (section 3.3) -> parameters (CB_IJ01) -> handler (app, guest routing,
+permission, validation).
+"""
+
+import argparse
+import copy
+import email.parser
+import email.policy
+import gc
+import json
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+from . import api, control
+from .auth import authenticate, check_basic_layer
+from .errors import KintoneError, pick_language
+from .seed import SeedError, load_state
+
+CONCURRENCY_LIMIT = 100
+JSON_TYPE = "application/json;charset=utf-8"
+OVERRIDABLE = ("GET", "POST", "PUT", "DELETE")
+_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
+_SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+BASIC_401_BODY = (b"<!DOCTYPE html><html><head><title>401 Unauthorized</title></head>"
+                  b"<body><h1>401 Unauthorized</h1></body></html>")
+
+
+# ---------------------------------------------------------------- the emulator object
+
+class Emulator:
+    """Holds the current State plus what survives a state swap (stats, faults, options)."""
+
+    def __init__(self, seed_doc, latency_ms=0, verbose=False):
+        self.start_doc = copy.deepcopy(seed_doc)
+        self.state = load_state(copy.deepcopy(seed_doc))
+        _settle_gc()
+        self.stats = control.Stats()
+        self.faults = control.Faults()
+        self.latency = max(0, latency_ms) / 1000.0
+        self.verbose = verbose
+
+    def reset(self):
+        """Back to the start seed (--data). A seed posted later is not the reset point."""
+        self.replace_state(load_state(copy.deepcopy(self.start_doc)))
+
+    def replace_state(self, state):
+        # Requests in flight finish on the old State object; new requests see the new one.
+        self.state = state
+        _settle_gc()
+
+
+def _settle_gc():
+    """Move the freshly loaded state out of the cyclic GC's sight.
+
+    A 100,000-record state is millions of objects; without this every full collection walks
+    them all, which made an uncached 500-record page ~10x slower. Objects are still freed by
+    reference counting when a later reset drops them."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+# ---------------------------------------------------------------- parameters
+
+def parse_query_string(qs):
+    """Query string -> params. `a[0]=x&a[1]=y` and repeated `a=x&a=y` become lists;
+    `a[0][b]=x` nests. Percent-encoded brackets are decoded first by parse_qsl."""
+    params = {}
+    if not qs:
+        return params
+    for key, value in parse_qsl(qs, keep_blank_values=True):
+        m = _KEY.match(key)
+        if m is None:
+            if key in params:
+                old = params[key]
+                params[key] = old + [value] if isinstance(old, list) else [old, value]
+            else:
+                params[key] = value
+            continue
+        node = params.setdefault(m.group(1), {})
+        if not isinstance(node, dict):
+            node = params[m.group(1)] = {"": node}
+        segments = _SEGMENT.findall(m.group(2))
+        for seg in segments[:-1]:
+            child = node.get(seg)
+            if not isinstance(child, dict):
+                child = node[seg] = {}
+            node = child
+        last = segments[-1]
+        if last == "":  # a[]=x: append
+            last = str(sum(1 for k in node if k.isdigit() or k == ""))
+        node[last] = value
+    return {k: _listify(v) for k, v in params.items()}
+
+
+def _listify(node):
+    if not isinstance(node, dict):
+        return node
+    node = {k: _listify(v) for k, v in node.items()}
+    if node and all(k.isdigit() for k in node):
+        return [node[k] for k in sorted(node, key=int)]
+    return node
+
+
+def _reject_constant(name):
+    raise ValueError("invalid JSON constant " + name)
+
+
+def parse_params(qs, body):
+    """Query-string params merged with a JSON object body (the body wins). CB_IJ01 on bad JSON."""
+    params = parse_query_string(qs)
+    if body and body.strip():
+        try:
+            doc = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        except (ValueError, UnicodeDecodeError):
+            raise KintoneError("CB_IJ01")
+        if not isinstance(doc, dict):
+            raise KintoneError("CB_IJ01")
+        params.update(doc)
+    return params
+
+
+def parse_multipart(content_type, body):
+    """multipart/form-data upload -> {"__file__": {"name", "contentType", "size", "content"}}
+    (only the part named "file" matters, contract 4.11); no such part -> no "__file__"."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return {}
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    for part in message.iter_parts() if message.is_multipart() else ():
+        if part.get_param("name", header="content-disposition") != "file":
+            continue
+        content = part.get_payload(decode=True) or b""
+        return {"__file__": {"name": part.get_filename() or "file", "contentType": part.get_content_type(),
+                             "size": str(len(content)), "content": content}}
+    return {}
+
+
+# ---------------------------------------------------------------- HTTP handler
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "kintone-emulator"
+    sys_version = ""
+
+    def setup(self):
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def log_message(self, fmt, *args):
+        if self.server.emu.verbose:
+            super().log_message(fmt, *args)
+
+    # -- plumbing
+
+    def _read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                line = self.rfile.readline(65537)
+                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status, body, ctype, headers=(), truncate=False):
+        reason = self.responses.get(status, ("Unknown",))[0]
+        lines = ["HTTP/1.1 %d %s" % (status, reason), "Content-Type: " + ctype,
+                 "Content-Length: %d" % len(body)]
+        lines.extend("%s: %s" % h for h in headers)
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if truncate:
+            self.close_connection = True
+            self.wfile.write(head + body[:len(body) // 2])
+            self._hard_close()
+        else:
+            self.wfile.write(head + body)
+        return len(body)
+
+    def _hard_close(self):
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _handle(self):
+        emu = self.server.emu
+        path, _, qs = self.path.partition("?")
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            self._send(400, b"bad request body", "text/plain;charset=utf-8")
+            return
+        if (self.headers.get("Connection") or "").lower() == "close":
+            self.close_connection = True
+        if path.startswith("/_emulator/"):
+            status, obj = control.handle(emu, self.command, path, body)
+            self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), JSON_TYPE)
+            return
+        if not path.startswith("/k/"):
+            self._send(404, b"Not Found", "text/plain;charset=utf-8")
+            return
+        self._kintone(emu, path, qs, body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+    # -- Kintone API
+
+    def _kintone(self, emu, path, qs, body):
+        method = self.command
+        override = self.headers.get("X-HTTP-Method-Override")
+        if method == "POST" and override in OVERRIDABLE:
+            method = override
+        key = "%s %s" % (method, path)
+        running = emu.stats.enter()
+        try:
+            reply = self._kintone_reply(emu, method, path, qs, body, running)
+        finally:
+            # Leave before writing: once a client holds the response, the request is no
+            # longer counted in flight (keeps stats exact for back-to-back requests).
+            emu.stats.leave()
+        if reply is None:  # drop_connection fault
+            emu.stats.count(key, 0, 0)
+            self._hard_close()
+            return
+        status, payload, ctype, headers, truncate, nrecords = reply
+        # Counted before writing, so a client that got its response sees it in the stats.
+        emu.stats.count(key, len(payload) // 2 if truncate else len(payload), nrecords)
+        self._send(status, payload, ctype, headers, truncate=truncate)
+
+    def _kintone_reply(self, emu, method, path, qs, body, running):
+        """(status, body, content type, headers, truncate, records) or None to drop."""
+        accept = self.headers.get("Accept-Language")
+        header_lang = pick_language(accept)
+        headers = [("X-ConcurrencyLimit-Limit", str(CONCURRENCY_LIMIT)),
+                   ("X-ConcurrencyLimit-Running", str(min(running, CONCURRENCY_LIMIT)))]
+        fault = emu.faults.match(method, path)
+        truncate = False
+        if fault is not None:
+            if fault.get("delay_ms"):
+                time.sleep(float(fault["delay_ms"]) / 1000.0)
+            if fault.get("drop_connection"):
+                return None
+            truncate = bool(fault.get("truncate_body"))
+            if any(fault.get(k) is not None for k in ("status", "code", "body")):
+                payload, ctype = control.fault_error_body(fault, header_lang)
+                extra = [("X-Cybozu-Error", fault["code"])] if fault.get("code") else []
+                return control.fault_status(fault), payload, ctype, headers + extra, truncate, 0
+        if running > CONCURRENCY_LIMIT:
+            # The 429 came back in English without Accept-Language on real Kintone [OBS].
+            lang = header_lang if accept else "en"
+            headers.append(("X-Cybozu-Error", "GAIA_TO04"))
+            return 429, self._error_body(KintoneError("GAIA_TO04"), lang), JSON_TYPE, headers, truncate, 0
+        status, payload, ctype, nrecords, extra = self._api(emu, method, path, qs, body, header_lang)
+        if emu.latency:
+            time.sleep(emu.latency)
+        return status, payload, ctype, headers + extra, truncate, nrecords
+
+    @staticmethod
+    def _error_body(err, lang):
+        return json.dumps(err.body(lang), ensure_ascii=False).encode("utf-8")
+
+    def _api(self, emu, method, path, qs, body, lang):
+        """(status, body bytes, content type, records returned, extra headers)."""
+        state = emu.state
+        try:
+            if not check_basic_layer(state, self.headers):
+                # Domain Basic layer refused: a non-JSON 401 like the front proxy's (choice).
+                return 401, BASIC_401_BODY, "text/html;charset=utf-8", 0, [
+                    ("WWW-Authenticate", 'Basic realm="Please enter your user name and password"')]
+            m = api.API_PATH.match(path)
+            handler = m and api.find_route(m.group(2), method)
+            if not handler:
+                raise KintoneError("CB_NF01")
+            principal = authenticate(state, self.headers)
+            lang = principal.language(lang)
+            if method == "POST" and m.group(2) == "file":
+                params = parse_multipart(self.headers.get("Content-Type") or "", body)
+            else:
+                params = parse_params(qs, body)
+            call = api.Call(emu, state, principal, int(m.group(1)) if m.group(1) else None, params, method, lang)
+            result = api.dispatch(call, handler)
+            if isinstance(result, api.Raw):
+                return 200, result.body, result.content_type, 0, []
+            if not isinstance(result, bytes):
+                result = api.encode(result).encode("utf-8")
+            return 200, result, JSON_TYPE, call.records_out, []
+        except KintoneError as e:
+            return e.status, self._error_body(e, lang), JSON_TYPE, 0, []
+        except Exception as e:  # an emulator bug: say so loudly, answer 500
+            traceback.print_exc(file=sys.stderr)
+            err = KintoneError("CB_UN01", status=500, message="Emulator internal error: %s" % e)
+            return 500, self._error_body(err, lang), JSON_TYPE, 0, []
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def __init__(self, address, emu, family=socket.AF_INET):
+        self.address_family = family
+        self.emu = emu
+        super().__init__(address, Handler)
+
+    def handle_error(self, request, client_address):
+        # Clients that disconnect mid-request are normal (fault tests); stay quiet.
+        if self.emu.verbose:
+            super().handle_error(request, client_address)
+
+
+# ---------------------------------------------------------------- entry point
+
+def start(emu, host="127.0.0.1", port=0):
+    """Bind and serve in daemon threads; returns the list of servers (first = primary).
+    On the default loopback host an IPv6 ::1 listener on the same port is added when
+    possible, since "localhost" may resolve to ::1 first."""
+    servers = [Server((host, port), emu)]
+    port = servers[0].server_address[1]
+    if host in ("127.0.0.1", "localhost") and socket.has_ipv6:
+        try:
+            servers.append(Server(("::1", port), emu, family=socket.AF_INET6))
+        except OSError:
+            pass
+    for srv in servers:
+        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True).start()
+    return servers
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="kintone-emulator", description="Local Kintone REST API emulator.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 = pick a free port")
+    parser.add_argument("--data", help="seed JSON file (see README)")
+    parser.add_argument("--latency-ms", type=float, default=0, help="added to every Kintone API response")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+    # Fewer, cheaper collections: responses allocate many short-lived dicts (see _settle_gc).
+    gc.set_threshold(100000, 50, 1000)
+    doc = {}
+    if args.data:
+        try:
+            with open(args.data, encoding="utf-8") as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            print("kintone-emulator: cannot read %s: %s" % (args.data, e), file=sys.stderr)
+            return 2
+    try:
+        emu = Emulator(doc, latency_ms=args.latency_ms, verbose=args.verbose)
+    except SeedError as e:
+        print("kintone-emulator: bad seed %s: %s" % (args.data, e), file=sys.stderr)
+        return 2
+    servers = start(emu, args.host, args.port)
+    print("http://localhost:%d" % servers[0].server_address[1], flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.wait(3600):
+        pass
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+    return 0
