@@ -13,13 +13,13 @@ CLIENT_SRCS = $(sort $(wildcard src/kintone/*.cpp))
 GLUE_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CLIENT_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
-REGRESS = extension options
+REGRESS = extension options scan
 REGRESS_OPTS = --encoding=UTF8
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CXXFLAGS = -std=c++17 -Wno-register -fexceptions -frtti
 # PGXS links with the C compiler: name the C++ runtime explicitly.
-SHLIB_LINK = -lcurl -lstdc++
+SHLIB_LINK = -lcurl -lsimdjson -lstdc++
 
 # No LLVM bitcode for JIT inlining: it needs clang and buys nothing for an FDW.
 override with_llvm = no

@@ -21,25 +21,16 @@ CREATE EXTENSION kintone_fdw;
 CREATE EXTENSION kintone_fdw;
 CREATE EXTENSION IF NOT EXISTS kintone_fdw;
 
--- A server, a user mapping and a foreign table can be defined against the emulator.
-\getenv emulator_url KINTONE_EMULATOR_URL
-CREATE SERVER kintone FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');
+-- A server, a user mapping and a foreign table make the extension a dependency chain.
+CREATE SERVER kintone FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url 'https://example.cybozu.com');
 CREATE USER MAPPING FOR CURRENT_USER SERVER kintone OPTIONS (api_token 'abc123');
 CREATE FOREIGN TABLE customers (
     id bigint OPTIONS (field_code '$id'),
     company text OPTIONS (field_code '会社名')
 ) SERVER kintone OPTIONS (app '1');
-
--- This build has no scans or writes yet: each is refused with a clear error, never a crash.
-SELECT * FROM customers;
-SELECT count(*) FROM customers;
-EXPLAIN SELECT * FROM customers;
+-- Writing is not supported by this build: PostgreSQL refuses it before any request.
 INSERT INTO customers VALUES (1, 'x');
-UPDATE customers SET company = 'y';
-DELETE FROM customers;
 TRUNCATE customers;
--- The session is still healthy after those errors.
-SELECT 1 AS still_alive;
 
 DROP EXTENSION kintone_fdw;
 DROP EXTENSION kintone_fdw CASCADE;

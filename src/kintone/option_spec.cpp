@@ -2,6 +2,7 @@
 #include "kintone/option_spec.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/schema.hpp"
 #include "kintone/text.hpp"
 
 #include <cctype>
@@ -45,6 +46,18 @@ void CheckPassword(std::string_view value) {
 }
 void CheckFieldCode(std::string_view value) {
 	CheckNonEmpty("field_code", value);
+}
+void CheckFieldType(std::string_view value) {
+	if (FieldTypeFromName(value) == FieldType::kUnknown) {
+		throw ValueError("invalid value for option \"field_type\": \"" + std::string(value) + "\"",
+		                 "Use a Kintone field type such as SINGLE_LINE_TEXT, NUMBER, DATE or DROP_DOWN.");
+	}
+}
+void CheckMaxCursors(std::string_view value) {
+	if (ParsePositiveId("max_cursors", value) > 10) {
+		throw ValueError("invalid value for option \"max_cursors\": \"" + std::string(value) + "\"",
+		                 "Kintone allows at most 10 live cursors per domain; use a value from 1 to 10.");
+	}
 }
 
 bool IsLoopbackHost(const std::string &host) {
@@ -111,11 +124,13 @@ const std::vector<OptionSpec> &KnownOptions() {
 	static const std::vector<OptionSpec> options = {
 	    {"url", Bit(OptionContext::kServer), false, CheckUrl},
 	    {"guest_space_id", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckGuestSpace},
+	    {"max_cursors", Bit(OptionContext::kServer), false, CheckMaxCursors},
 	    {"api_token", Bit(OptionContext::kUserMapping), true, CheckTokens},
 	    {"username", Bit(OptionContext::kUserMapping), false, CheckUsername},
 	    {"password", Bit(OptionContext::kUserMapping), true, CheckPassword},
 	    {"app", Bit(OptionContext::kForeignTable), false, CheckApp},
 	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCode},
+	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
 	};
 	return options;
 }

@@ -100,6 +100,11 @@ void CaptureUnknown(CaughtError *out) noexcept {
 }
 
 void RaiseCaughtError(const CaughtError *err) {
+	if (err->sqlstate == ERRCODE_QUERY_CANCELED) {
+		// A transfer aborted because PostgreSQL wants to cancel or terminate: let it raise its
+		// own error (statement timeout, user request, shutdown) with the right message.
+		CHECK_FOR_INTERRUPTS();
+	}
 	ereport(ERROR,
 	        (errcode(err->sqlstate), errmsg("%s", err->message), err->detail[0] ? errdetail("%s", err->detail) : 0,
 	         err->hint[0] ? errhint("%s", err->hint) : 0, err->context[0] ? errcontext("%s", err->context) : 0));

@@ -8,6 +8,8 @@
 #include "kintone/error.hpp"
 #include "pg/guard.hpp"
 #include "pg/option.hpp"
+#include "pg/planner.hpp"
+#include "pg/scan.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -19,48 +21,6 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS);
 Datum kintone_fdw_validator(PG_FUNCTION_ARGS);
 }
 
-namespace kintone_fdw {
-namespace {
-
-[[noreturn]] void ReadingNotImplemented() {
-	throw kintone::Error(kintone::ErrorKind::kNotSupported, "kintone_fdw cannot read foreign tables yet",
-	                     "This build of kintone_fdw provides the foreign-data wrapper, its options and validation; "
-	                     "scans are not implemented.");
-}
-
-// The planner calls GetForeignRelSize first for every foreign table it plans, so this is
-// where a scan is refused with a clear error instead of a missing callback.
-extern "C" void kintoneGetForeignRelSize(PlannerInfo *, RelOptInfo *, Oid) {
-	Guard([]() { ReadingNotImplemented(); });
-}
-
-extern "C" void kintoneGetForeignPaths(PlannerInfo *, RelOptInfo *, Oid) {
-	Guard([]() { ReadingNotImplemented(); });
-}
-
-extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *, RelOptInfo *, Oid, ForeignPath *, List *, List *, Plan *) {
-	return Guard([]() -> ForeignScan * { ReadingNotImplemented(); });
-}
-
-extern "C" void kintoneBeginForeignScan(ForeignScanState *, int) {
-	Guard([]() { ReadingNotImplemented(); });
-}
-
-extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *) {
-	return Guard([]() -> TupleTableSlot * { ReadingNotImplemented(); });
-}
-
-extern "C" void kintoneReScanForeignScan(ForeignScanState *) {
-	Guard([]() { ReadingNotImplemented(); });
-}
-
-extern "C" void kintoneEndForeignScan(ForeignScanState *) {
-	// Nothing was begun, so there is nothing to end.
-}
-
-} // namespace
-} // namespace kintone_fdw
-
 Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	using namespace kintone_fdw;
 	// makeNode pallocs and may ereport on out-of-memory, so it runs outside any C++ object.
@@ -68,10 +28,12 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->GetForeignRelSize = kintoneGetForeignRelSize;
 	routine->GetForeignPaths = kintoneGetForeignPaths;
 	routine->GetForeignPlan = kintoneGetForeignPlan;
+	routine->GetForeignUpperPaths = kintoneGetForeignUpperPaths;
 	routine->BeginForeignScan = kintoneBeginForeignScan;
 	routine->IterateForeignScan = kintoneIterateForeignScan;
 	routine->ReScanForeignScan = kintoneReScanForeignScan;
 	routine->EndForeignScan = kintoneEndForeignScan;
+	routine->ExplainForeignScan = kintoneExplainForeignScan;
 	PG_RETURN_POINTER(routine);
 }
 

@@ -48,6 +48,8 @@ TEST(ValidateOptions, AcceptsValidLists) {
 	EXPECT_NO_THROW(ValidateOptions(OptionContext::kForeignTable, {{"app", "7"}, {"guest_space_id", "3"}}));
 	EXPECT_NO_THROW(ValidateOptions(OptionContext::kColumn, {{"field_code", "会社名"}}));
 	EXPECT_NO_THROW(ValidateOptions(OptionContext::kColumn, {{"field_code", "$id"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kColumn, {{"field_code", "x"}, {"field_type", "DROP_DOWN"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kServer, {{"url", "https://a.cybozu.com"}, {"max_cursors", "10"}}));
 	EXPECT_NO_THROW(ValidateOptions(OptionContext::kWrapper, {}));
 }
 
@@ -55,15 +57,26 @@ TEST(ValidateOptions, UnknownNameListsValidOnesAndSuggests) {
 	auto e = Invalid(OptionContext::kServer, {{"ulr", "https://x.cybozu.com"}});
 	EXPECT_EQ(e.kind(), ErrorKind::kInvalidOption);
 	EXPECT_EQ(e.message(), "invalid option \"ulr\"");
-	EXPECT_EQ(e.hint(), "Perhaps you meant the option \"url\". Valid options in this context are: url, guest_space_id");
+	EXPECT_EQ(e.hint(), "Perhaps you meant the option \"url\". Valid options in this context are: url, guest_space_id, "
+	                   "max_cursors");
 }
 
 TEST(ValidateOptions, OptionInTheWrongContext) {
 	auto e = Invalid(OptionContext::kServer, {{"app", "1"}});
 	EXPECT_EQ(e.message(), "invalid option \"app\"");
-	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id");
+	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id, max_cursors");
 	auto t = Invalid(OptionContext::kForeignTable, {{"apps", "1"}});
 	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, app");
+}
+
+TEST(ValidateOptions, FieldTypeAndMaxCursors) {
+	auto t = Invalid(OptionContext::kColumn, {{"field_type", "TEXT"}});
+	EXPECT_EQ(t.kind(), ErrorKind::kInvalidOptionValue);
+	EXPECT_EQ(t.message(), "invalid value for option \"field_type\": \"TEXT\"");
+	auto c = Invalid(OptionContext::kServer, {{"max_cursors", "11"}});
+	EXPECT_EQ(c.message(), "invalid value for option \"max_cursors\": \"11\"");
+	EXPECT_EQ(Invalid(OptionContext::kServer, {{"max_cursors", "0"}}).message(),
+	          "invalid value for option \"max_cursors\": \"0\"");
 }
 
 TEST(ValidateOptions, WrapperTakesNoOptions) {

@@ -1,0 +1,304 @@
+// The paging state machine (see pager.hpp and contract §9).
+//
+// Every strategy asks for at most what a pushed-down LIMIT still needs, and stops without an
+// extra request when a page comes back short or the limit is reached. A cursor holds one slot
+// of the process-wide CursorBudget from just before its creation until it is gone: Kintone
+// deleted it (next == false), Close deleted it, or creating it failed.
+#include "kintone/pager.hpp"
+
+#include "kintone/error.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace kintone {
+
+namespace {
+
+constexpr long long kMaxOffset = 10000;
+constexpr std::string_view kEmptyPage = R"({"records":[]})";
+
+void Append(std::string &query, const std::string &part) {
+	if (part.empty()) {
+		return;
+	}
+	if (!query.empty()) {
+		query += ' ';
+	}
+	query += part;
+}
+
+// Records still wanted, capped by the page size.
+long long PageSize(const ScanRequest &request, long long fetched) {
+	long long size = request.page_size;
+	if (request.limit) {
+		size = std::min(size, std::max(0LL, *request.limit - fetched));
+	}
+	return size;
+}
+
+std::string SeekQuery(const ScanRequest &request, long long last_id, long long page, bool first) {
+	std::string query;
+	if (!request.condition.empty()) {
+		query = "(" + request.condition + ") and ";
+	}
+	query += "$id > " + std::to_string(last_id) + " order by $id asc limit " + std::to_string(page);
+	if (first && request.offset > 0) {
+		query += " offset " + std::to_string(request.offset);
+	}
+	return query;
+}
+
+std::string OffsetQuery(const ScanRequest &request, long long page, long long offset) {
+	std::string query = request.condition;
+	if (!request.order_by.empty()) {
+		Append(query, "order by " + request.order_by);
+	}
+	Append(query, "limit " + std::to_string(page) + " offset " + std::to_string(offset));
+	return query;
+}
+
+std::string CursorQuery(const ScanRequest &request) {
+	std::string query = request.condition;
+	if (!request.order_by.empty()) {
+		Append(query, "order by " + request.order_by);
+	}
+	return query;
+}
+
+} // namespace
+
+const char *PagingStrategyName(PagingStrategy strategy) {
+	switch (strategy) {
+	case PagingStrategy::kSeek:
+		return "seek";
+	case PagingStrategy::kOffset:
+		return "offset";
+	case PagingStrategy::kCursor:
+		return "cursor";
+	}
+	return "unknown";
+}
+
+bool CursorBudget::TryAcquire() {
+	if (in_use_ >= max_) {
+		return false;
+	}
+	++in_use_;
+	return true;
+}
+
+void CursorBudget::Release() {
+	if (in_use_ > 0) {
+		--in_use_;
+	}
+}
+
+Pager::Pager(Session &session, ScanRequest request, CursorBudget *budget)
+    : session_(session), request_(std::move(request)), budget_(budget) {
+	if (request_.page_size < 1 || request_.page_size > 500) {
+		throw Error(ErrorKind::kInternal, "kintone_fdw page size must be between 1 and 500",
+		            "page size " + std::to_string(request_.page_size));
+	}
+	if (request_.strategy == PagingStrategy::kSeek && !request_.fields.empty() &&
+	    std::find(request_.fields.begin(), request_.fields.end(), "$id") == request_.fields.end()) {
+		request_.fields.push_back("$id");
+	}
+}
+
+Pager::~Pager() {
+	Close();
+}
+
+std::string Pager::FirstQuery(const ScanRequest &request) {
+	switch (request.strategy) {
+	case PagingStrategy::kSeek:
+		return SeekQuery(request, 0, PageSize(request, 0), true);
+	case PagingStrategy::kOffset:
+		return OffsetQuery(request, PageSize(request, 0), request.offset);
+	case PagingStrategy::kCursor:
+		return CursorQuery(request);
+	}
+	return {};
+}
+
+bool Pager::Next(RecordReader &reader) {
+	if (done_) {
+		reader.Parse(kEmptyPage);
+		return false;
+	}
+	std::string query;
+	try {
+		switch (request_.strategy) {
+		case PagingStrategy::kSeek:
+		case PagingStrategy::kOffset: {
+			long long page = PageSize(request_, fetched_);
+			if (page <= 0) {
+				done_ = true;
+				reader.Parse(kEmptyPage);
+				return false;
+			}
+			if (request_.strategy == PagingStrategy::kSeek) {
+				query = SeekQuery(request_, last_id_, page, requests_ == 0);
+			} else {
+				long long offset = request_.offset + fetched_;
+				query = OffsetQuery(request_, page, offset);
+				if (offset > kMaxOffset) {
+					throw Error(ErrorKind::kInternal, "kintone_fdw planned an offset scan past Kintone's offset limit",
+					            "offset " + std::to_string(offset) + " exceeds 10000");
+				}
+			}
+			Json params = {{"app", request_.app}, {"query", query}};
+			if (!request_.fields.empty()) {
+				params["fields"] = request_.fields;
+			}
+			++requests_;
+			reader.Parse(session_.GetRaw("records.json", params, request_.guest_space_id));
+			size_t rows = reader.rows();
+			if (static_cast<long long>(rows) > page) {
+				// Kintone never sends more than the limit; keep the count exact if it ever did.
+				reader.Truncate(static_cast<size_t>(page));
+				rows = reader.rows();
+			}
+			fetched_ += static_cast<long long>(rows);
+			records_ += static_cast<long long>(rows);
+			if (request_.strategy == PagingStrategy::kSeek && rows > 0) {
+				if (reader.last_id() < 0) {
+					throw Error(ErrorKind::kInternal, "kintone_fdw read a seek page without \"$id\"");
+				}
+				last_id_ = reader.last_id();
+			}
+			if (static_cast<long long>(rows) < page || (request_.limit && fetched_ >= *request_.limit)) {
+				done_ = true;
+			}
+			return rows > 0;
+		}
+		case PagingStrategy::kCursor:
+			query = CursorQuery(request_);
+			return NextCursorPage(reader, query);
+		}
+	} catch (Error &e) {
+		if (request_.strategy == PagingStrategy::kCursor) {
+			Close();
+		}
+		done_ = true;
+		e.set_context("Kintone query: " + query);
+		throw;
+	}
+	return false;
+}
+
+bool Pager::NextCursorPage(RecordReader &reader, const std::string &query) {
+	if (request_.offset != 0) {
+		throw Error(ErrorKind::kInternal, "kintone_fdw planned a cursor scan with an offset");
+	}
+	if (cursor_id_.empty()) {
+		long long size = PageSize(request_, 0);
+		if (size <= 0) {
+			done_ = true;
+			reader.Parse(kEmptyPage);
+			return false;
+		}
+		if (budget_ == nullptr) {
+			throw Error(ErrorKind::kInternal, "kintone_fdw started a cursor scan without a cursor budget");
+		}
+		if (!budget_->TryAcquire()) {
+			throw Error(ErrorKind::kRateLimited,
+			            "kintone_fdw already holds " + std::to_string(budget_->in_use()) +
+			                " Kintone cursors in this session",
+			            "",
+			            "Finish or close other scans that need a cursor (ORDER BY pushed down to Kintone over "
+			            "many rows), or raise the cursor limit; Kintone allows 10 live cursors per domain.");
+		}
+		cursor_acquired_ = true;
+		Json body = {{"app", request_.app}, {"query", query}, {"size", size}};
+		if (!request_.fields.empty()) {
+			body["fields"] = request_.fields;
+		}
+		++requests_;
+		Json created = session_.Send("POST", "records/cursor.json", body, request_.guest_space_id);
+		auto id = created.find("id");
+		if (id == created.end() || !id->is_string() || id->get_ref<const std::string &>().empty()) {
+			throw Error(ErrorKind::kProtocol, "Kintone created a cursor without an id");
+		}
+		cursor_id_ = id->get<std::string>();
+	}
+	for (;;) {
+		++requests_;
+		reader.Parse(session_.GetRaw("records/cursor.json", {{"id", cursor_id_}}, request_.guest_space_id));
+		if (!reader.next()) {
+			throw Error(ErrorKind::kProtocol, "Kintone returned a cursor page without \"next\"");
+		}
+		if (!*reader.next()) {
+			// Kintone deleted the cursor with its last page.
+			cursor_id_.clear();
+			ReleaseCursorSlot();
+			done_ = true;
+		}
+		size_t rows = reader.rows();
+		if (request_.limit && fetched_ + static_cast<long long>(rows) >= *request_.limit) {
+			reader.Truncate(static_cast<size_t>(*request_.limit - fetched_));
+			rows = reader.rows();
+			Close(); // the limit is reached: delete the cursor now
+		}
+		fetched_ += static_cast<long long>(rows);
+		records_ += static_cast<long long>(rows);
+		if (rows > 0) {
+			return true;
+		}
+		if (done_) {
+			return false;
+		}
+		// An empty page with next == true: keep reading.
+	}
+}
+
+void Pager::ReleaseCursorSlot() noexcept {
+	if (cursor_acquired_ && budget_ != nullptr) {
+		budget_->Release();
+	}
+	cursor_acquired_ = false;
+}
+
+void Pager::Close() noexcept {
+	done_ = true;
+	if (!cursor_id_.empty()) {
+		std::string id = std::move(cursor_id_);
+		cursor_id_.clear();
+		try {
+			++requests_;
+			session_.Send("DELETE", "records/cursor.json", {{"id", id}}, request_.guest_space_id);
+		} catch (...) {
+			// Best effort: 404 GAIA_CN01 means Kintone already deleted it, and anything else
+			// leaves it to expire after 10 minutes; Close must not throw.
+		}
+	}
+	ReleaseCursorSlot();
+}
+
+long long CountRecords(Session &session, long long app, const std::string &condition, long long guest_space_id) {
+	std::string query = condition.empty() ? "limit 1" : condition + " limit 1";
+	try {
+		Json page =
+		    session.Get("records.json", {{"app", app}, {"query", query}, {"fields", {"$id"}}, {"totalCount", true}},
+		                guest_space_id);
+		auto total = page.find("totalCount");
+		if (total != page.end()) {
+			if (total->is_number_integer()) {
+				return total->get<long long>();
+			}
+			if (total->is_string()) {
+				const std::string &text = total->get_ref<const std::string &>();
+				if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 18) {
+					return std::stoll(text);
+				}
+			}
+		}
+		throw Error(ErrorKind::kProtocol, "Kintone returned no totalCount for a count request");
+	} catch (Error &e) {
+		e.set_context("Kintone query: " + query);
+		throw;
+	}
+}
+
+} // namespace kintone

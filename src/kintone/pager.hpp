@@ -1,0 +1,86 @@
+// Reads every record a scan asks for, page by page, as one state machine over the three ways
+// Kintone can page (contract §9): seek on $id (default), cursor (an order Kintone must
+// produce over more than the offset ceiling), and offset (small ordered windows).
+#pragma once
+
+#include "kintone/record_reader.hpp"
+#include "kintone/session.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kintone {
+
+enum class PagingStrategy {
+	kSeek,   // (cond) and $id > N order by $id asc limit P
+	kOffset, // cond order by … limit P offset O, O advancing; offset + limit must stay <= 10,000 + 500
+	kCursor, // records/cursor.json with cond order by …
+};
+const char *PagingStrategyName(PagingStrategy strategy);
+
+struct ScanRequest {
+	long long app = 0;
+	long long guest_space_id = -1;   // -1: the session's
+	std::string condition;           // Kintone condition without order/limit/offset; "" = all records
+	std::string order_by;            // "" or e.g. "会社名 asc, $id asc" (without the words "order by")
+	std::optional<long long> limit;  // pushed-down LIMIT (total rows wanted)
+	long long offset = 0;            // pushed-down OFFSET
+	std::vector<std::string> fields; // field codes to request; the pager adds "$id" for seek
+	PagingStrategy strategy = PagingStrategy::kSeek;
+	int page_size = 500; // 1..500
+};
+
+// Limits on live cursors of this process, shared by every scan (Kintone allows 10 per domain).
+class CursorBudget {
+public:
+	explicit CursorBudget(int max_cursors) : max_(max_cursors) {}
+	bool TryAcquire();
+	void Release();
+	int in_use() const { return in_use_; }
+	int max() const { return max_; }
+
+private:
+	int max_;
+	int in_use_ = 0;
+};
+
+class Pager {
+public:
+	// budget may be null when the strategy is not kCursor.
+	Pager(Session &session, ScanRequest request, CursorBudget *budget);
+	~Pager(); // best-effort cursor delete; never throws
+
+	// Fetches the next page into reader (whose columns must include "$id" for kSeek).
+	// Returns false when there are no more records; reader then holds zero rows.
+	bool Next(RecordReader &reader);
+
+	// Deletes a live cursor (best effort, short timeout) and stops; Next returns false afterwards.
+	void Close() noexcept;
+
+	// The query string of the first request, for EXPLAIN (no request is made).
+	static std::string FirstQuery(const ScanRequest &request);
+
+	long requests() const { return requests_; }
+	long long records() const { return records_; }
+
+private:
+	bool NextCursorPage(RecordReader &reader, const std::string &query);
+	void ReleaseCursorSlot() noexcept;
+
+	Session &session_;
+	ScanRequest request_;
+	CursorBudget *budget_;
+	std::string cursor_id_;
+	bool cursor_acquired_ = false;
+	bool done_ = false;
+	long long last_id_ = 0;
+	long long fetched_ = 0; // records returned so far
+	long requests_ = 0;
+	long long records_ = 0;
+};
+
+// SELECT count(*): one request with totalCount=true (limit 1, only $id requested).
+long long CountRecords(Session &session, long long app, const std::string &condition, long long guest_space_id = -1);
+
+} // namespace kintone

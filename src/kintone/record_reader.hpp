@@ -1,0 +1,79 @@
+// Streams one page of records (records.json or records/cursor.json GET) into a batch of
+// text cells, one per requested column, with simdjson. This is the scan's hot path: the page
+// body is copied once into a reused padded buffer, values are views into that buffer or into
+// the parser's string buffer, and nothing is allocated per cell.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kintone {
+
+struct ColumnRequest {
+	std::string field_code; // "$id", "$revision", a top-level field code
+	enum class Shape {
+		// The value as text: a JSON string as-is (unescaped); a number or boolean as its JSON
+		// text; an object with "code" (CREATOR, MODIFIER) as its code. JSON null and "" are NULL.
+		kScalar,
+		// An array of strings (CHECK_BOX, MULTI_SELECT, CATEGORY) element by element; an array of
+		// objects with "code" (USER_SELECT, ORGANIZATION_SELECT, GROUP_SELECT, STATUS_ASSIGNEE)
+		// as their codes. An empty array is an empty (non-NULL) array; JSON null is NULL.
+		kStringArray,
+		// The raw JSON text of "value" (for jsonb columns): any field, including SUBTABLE and FILE.
+		kJson,
+	} shape = Shape::kScalar;
+};
+
+struct Cell {
+	bool is_null = true;
+	std::string_view text;    // kScalar and kJson
+	size_t first_element = 0; // kStringArray: index into RecordReader::element()
+	size_t element_count = 0; // kStringArray
+};
+
+class RecordReader {
+public:
+	explicit RecordReader(std::vector<ColumnRequest> columns);
+	~RecordReader();
+	RecordReader(const RecordReader &) = delete;
+	RecordReader &operator=(const RecordReader &) = delete;
+
+	// Parses a page: {"records":[{code:{"type","value"},…},…], "totalCount": …, "next": …}.
+	// Previous cells become invalid. A record without a requested field gives NULL for it
+	// (Kintone omits some fields, contract §6.1). Throws kProtocol for malformed JSON or shapes.
+	void Parse(std::string_view body);
+
+	size_t rows() const { return rows_; }
+	const Cell &cell(size_t row, size_t column) const { return cells_[row * columns_.size() + column]; }
+	std::string_view element(size_t index) const { return elements_[index]; }
+	const std::vector<ColumnRequest> &columns() const { return columns_; }
+
+	// Keeps only the first rows records of the page (the pager uses it when a cursor page goes
+	// past a pushed-down LIMIT).
+	void Truncate(size_t rows);
+
+	// "$id" of the last record of the page when "$id" is one of the columns, else -1.
+	long long last_id() const { return last_id_; }
+	// "totalCount" when the page had a non-null one.
+	std::optional<long long> total_count() const { return total_count_; }
+	// "next" of a cursor page.
+	std::optional<bool> next() const { return next_; }
+
+private:
+	void SetLastId();
+
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
+	std::vector<ColumnRequest> columns_;
+	std::vector<Cell> cells_;
+	std::vector<std::string_view> elements_;
+	size_t rows_ = 0;
+	long long last_id_ = -1;
+	std::optional<long long> total_count_;
+	std::optional<bool> next_;
+};
+
+} // namespace kintone

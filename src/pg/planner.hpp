@@ -1,0 +1,35 @@
+// Planning callbacks and the layout of the plan data they leave for the executor.
+//
+// Plans are data: ForeignScan.fdw_private is a List indexed by PlanPrivate, holding only
+// Node values (String, Integer, List), so plans can be copied, cached and re-executed.
+#pragma once
+
+#include "pg/postgres.hpp"
+
+namespace kintone_fdw {
+
+enum PlanPrivate {
+	kPlanApp = 0,       // String: app id
+	kPlanGuest,         // String: guest space id ("0": none)
+	kPlanCondition,     // String: condition template (may hold placeholders)
+	kPlanOrderBy,       // String: "" or "code asc, $id asc"
+	kPlanFields,        // List of String: field codes requested
+	kPlanAttrs,         // List of Integer: attnums of the retrieved columns, in fields order
+	kPlanStrategy,      // Integer: kintone::PagingStrategy
+	kPlanLimit,         // String: "-1" or the pushed-down LIMIT
+	kPlanOffset,        // String: pushed-down OFFSET
+	kPlanParamLeaves,   // List of Lists (field code, field type, operator, value type) per fdw_exprs item
+	kPlanCountOnly,     // Integer: 1 for a pushed-down count(*)
+	kPlanPrivateLength, // number of entries
+};
+
+extern "C" {
+void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
+                                   ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan);
+void kintoneGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
+                                 RelOptInfo *output_rel, void *extra);
+}
+
+} // namespace kintone_fdw

@@ -1,0 +1,473 @@
+// Executor callbacks: stream Kintone pages into tuples, EXPLAIN, rescans.
+//
+// The C++ scan state (pager, record reader) is owned by a reset callback on the executor's
+// memory context, so normal end, error and cancel all free it (and delete a live cursor)
+// the same way; EndForeignScan frees it early. Rows are converted in the per-tuple context.
+#include "pg/scan.hpp"
+
+#include "kintone/error.hpp"
+#include "kintone/pager.hpp"
+#include "kintone/record_reader.hpp"
+#include "pg/connection.hpp"
+#include "pg/deparse.hpp"
+#include "pg/guard.hpp"
+#include "pg/planner.hpp"
+#include "pg/table.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+}
+
+#include <memory>
+
+namespace kintone_fdw {
+
+namespace {
+
+// C++ part of a scan.
+struct ScanCpp {
+	kintone::Session *session = nullptr;
+	kintone::CursorBudget *budget = nullptr;
+	kintone::ScanRequest request;
+	std::unique_ptr<kintone::RecordReader> reader;
+	std::unique_ptr<kintone::Pager> pager;
+	long requests = 0; // of finished pagers (rescans)
+	long long records = 0;
+	long long bytes_before = 0; // session bytes when the scan started
+	long long count = -1;
+};
+
+void DeleteScanCpp(void *arg) noexcept {
+	delete static_cast<ScanCpp *>(arg);
+}
+
+// How a retrieved column becomes a Datum.
+struct ColumnConv {
+	int attnum; // position in the scan tuple (1-based)
+	const char *name;
+	Oid type;
+	int32 typmod;
+	int shape; // kintone::ColumnRequest::Shape
+	bool is_text;
+	FmgrInfo input;
+	Oid ioparam;
+	// arrays
+	Oid elem_type;
+	int16 elem_len;
+	bool elem_byval;
+	char elem_align;
+	bool elem_is_text;
+	FmgrInfo elem_input;
+	Oid elem_ioparam;
+};
+
+// PostgreSQL-side scan state (palloc'd in the executor's context).
+struct KintoneScanState {
+	ScanCpp *cpp; // owned by the memory context callback
+	MemoryContextCallback callback;
+	List *priv;
+	List *param_states; // ExprState per fdw_exprs item
+	int nconv;
+	ColumnConv *conv;
+	int id_column; // reader column holding "$id" (for error messages), -1 if none
+	bool count_only;
+	bool started;
+	bool done;
+	bool returned_count;
+	size_t row;
+	char *condition; // the filled condition of the current execution
+	// error context
+	const ColumnConv *current_column;
+	const char *current_id;
+};
+
+kintone::ColumnRequest::Shape ShapeFor(Oid type) {
+	if (type == JSONBOID || type == JSONOID) {
+		return kintone::ColumnRequest::Shape::kJson;
+	}
+	if (OidIsValid(get_element_type(type))) {
+		return kintone::ColumnRequest::Shape::kStringArray;
+	}
+	return kintone::ColumnRequest::Shape::kScalar;
+}
+
+void ConversionErrorContext(void *arg) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(arg);
+	if (st->current_column != nullptr) {
+		errcontext("column \"%s\" of Kintone record %s", st->current_column->name,
+		           st->current_id != nullptr ? st->current_id : "(unknown)");
+	}
+}
+
+// Reads the value of one cell as a NUL-terminated string in the current memory context.
+char *CellText(std::string_view text) {
+	return pnstrdup(text.data(), text.size());
+}
+
+Datum ConvertScalar(const ColumnConv &c, std::string_view text) {
+	if (c.is_text) {
+		return PointerGetDatum(cstring_to_text_with_len(text.data(), static_cast<int>(text.size())));
+	}
+	return InputFunctionCall(const_cast<FmgrInfo *>(&c.input), CellText(text), c.ioparam, c.typmod);
+}
+
+Datum ConvertArray(const ColumnConv &c, const kintone::RecordReader &reader, const kintone::Cell &cell) {
+	size_t n = cell.element_count;
+	Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+	for (size_t i = 0; i < n; ++i) {
+		std::string_view text = reader.element(cell.first_element + i);
+		elems[i] = c.elem_is_text
+		               ? PointerGetDatum(cstring_to_text_with_len(text.data(), static_cast<int>(text.size())))
+		               : InputFunctionCall(const_cast<FmgrInfo *>(&c.elem_input), CellText(text), c.elem_ioparam, -1);
+	}
+	return PointerGetDatum(
+	    construct_array(elems, static_cast<int>(n), c.elem_type, c.elem_len, c.elem_byval, c.elem_align));
+}
+
+// Fills the slot from reader row st->row. PostgreSQL phase: may ereport (bad values), so no
+// C++ object with a destructor lives here; the reader is reached through a raw pointer.
+void StoreRow(KintoneScanState *st, TupleTableSlot *slot) {
+	const kintone::RecordReader &reader = *st->cpp->reader;
+	TupleDesc desc = slot->tts_tupleDescriptor;
+	ExecClearTuple(slot);
+	for (int i = 0; i < desc->natts; ++i) {
+		slot->tts_values[i] = (Datum)0;
+		slot->tts_isnull[i] = true;
+	}
+	if (st->id_column >= 0) {
+		const kintone::Cell &id = reader.cell(st->row, st->id_column);
+		st->current_id = id.is_null ? nullptr : CellText(id.text);
+	}
+	for (int i = 0; i < st->nconv; ++i) {
+		const ColumnConv &c = st->conv[i];
+		const kintone::Cell &cell = reader.cell(st->row, i);
+		if (cell.is_null) {
+			continue;
+		}
+		st->current_column = &c;
+		Datum value;
+		if (c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)) {
+			value = ConvertArray(c, reader, cell);
+		} else {
+			value = ConvertScalar(c, cell.text);
+		}
+		slot->tts_values[c.attnum - 1] = value;
+		slot->tts_isnull[c.attnum - 1] = false;
+	}
+	st->current_column = nullptr;
+	ExecStoreVirtualTuple(slot);
+}
+
+// Evaluates parameters and fills the condition's placeholders (PostgreSQL phase).
+char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
+	const char *templ = strVal(list_nth(st->priv, kPlanCondition));
+	List *leaves = static_cast<List *>(list_nth(st->priv, kPlanParamLeaves));
+	int n = list_length(st->param_states);
+	if (n == 0) {
+		return pstrdup(templ);
+	}
+	char **texts = static_cast<char **>(palloc(sizeof(char *) * n));
+	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	for (int i = 0; i < n; ++i) {
+		ExprState *es = static_cast<ExprState *>(list_nth(st->param_states, i));
+		List *leaf = static_cast<List *>(list_nth(leaves, i));
+		bool is_null;
+		Datum value = ExecEvalExpr(es, econtext, &is_null);
+		StringInfoData buf;
+		MemoryContextSwitchTo(old);
+		initStringInfo(&buf);
+		if (!FormatLeaf(strVal(linitial(leaf)), static_cast<kintone::FieldType>(intVal(lsecond(leaf))),
+		                strVal(lthird(leaf)), value, static_cast<Oid>(intVal(lfourth(leaf))), is_null, &buf)) {
+			resetStringInfo(&buf);
+			appendStringInfoString(&buf, kAlwaysTrue);
+		}
+		texts[i] = buf.data;
+		MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	}
+	MemoryContextSwitchTo(old);
+	return FillPlaceholders(templ, texts, n);
+}
+
+char *MallocCopy(const std::string &text) {
+	char *out = static_cast<char *>(malloc(text.size() + 1));
+	if (out == nullptr) {
+		throw std::bad_alloc();
+	}
+	memcpy(out, text.c_str(), text.size() + 1);
+	return out;
+}
+
+long long PrivInt64(List *priv, int index) {
+	return strtoll(strVal(list_nth(priv, index)), nullptr, 10);
+}
+
+} // namespace
+
+extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
+	ForeignScan *fsplan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
+	EState *estate = node->ss.ps.state;
+	KintoneScanState *st = static_cast<KintoneScanState *>(palloc0(sizeof(KintoneScanState)));
+	node->fdw_state = st;
+	st->priv = fsplan->fdw_private;
+	st->count_only = intVal(list_nth(st->priv, kPlanCountOnly)) != 0;
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY) {
+		return; // plain EXPLAIN: no connection, no request
+	}
+
+	int rtindex =
+	    fsplan->scan.scanrelid > 0 ? static_cast<int>(fsplan->scan.scanrelid) : bms_next_member(fsplan->fs_relids, -1);
+	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
+	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	RawTable *raw = ReadRawTable(rte->relid, userid);
+
+	st->param_states = ExecInitExprList(fsplan->fdw_exprs, reinterpret_cast<PlanState *>(node));
+
+	// Column conversions, in the order of the requested fields.
+	List *attrs = static_cast<List *>(list_nth(st->priv, kPlanAttrs));
+	st->nconv = list_length(attrs);
+	st->conv = static_cast<ColumnConv *>(palloc0(sizeof(ColumnConv) * (st->nconv + 1)));
+	TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
+	ListCell *cell;
+	int i = 0;
+	foreach (cell, attrs) {
+		int attnum = lfirst_int(cell);
+		ColumnConv &c = st->conv[i];
+		// Base scans fill the table's row; upper scans (scanrelid 0) fill their own tlist in order.
+		c.attnum = fsplan->scan.scanrelid > 0 ? attnum : i + 1;
+		Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
+		c.name = raw->columns[attnum - 1].name;
+		c.type = att->atttypid;
+		c.typmod = att->atttypmod;
+		c.shape = static_cast<int>(ShapeFor(c.type));
+		c.is_text = c.type == TEXTOID;
+		Oid infunc;
+		getTypeInputInfo(c.type, &infunc, &c.ioparam);
+		fmgr_info(infunc, &c.input);
+		if (c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)) {
+			c.elem_type = get_element_type(c.type);
+			get_typlenbyvalalign(c.elem_type, &c.elem_len, &c.elem_byval, &c.elem_align);
+			c.elem_is_text = c.elem_type == TEXTOID;
+			Oid elem_in;
+			getTypeInputInfo(c.elem_type, &elem_in, &c.elem_ioparam);
+			fmgr_info(elem_in, &c.elem_input);
+		}
+		++i;
+	}
+
+	st->callback.func = DeleteScanCpp;
+	st->cpp = Guard([&]() { return new ScanCpp(); });
+	st->callback.arg = st->cpp;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
+
+	List *fields = static_cast<List *>(list_nth(st->priv, kPlanFields));
+	Guard([&]() {
+		ScanCpp &cpp = *st->cpp;
+		TableDef def = MakeTableDef(*raw);
+		cpp.session = &GetSession(def.conn);
+		cpp.budget = &GetCursorBudget(def.conn.max_cursors);
+		cpp.request.app = def.app;
+		cpp.request.guest_space_id = def.guest_space_id;
+		cpp.request.order_by = strVal(list_nth(st->priv, kPlanOrderBy));
+		cpp.request.strategy = static_cast<kintone::PagingStrategy>(intVal(list_nth(st->priv, kPlanStrategy)));
+		long long limit = PrivInt64(st->priv, kPlanLimit);
+		if (limit >= 0) {
+			cpp.request.limit = limit;
+		}
+		cpp.request.offset = PrivInt64(st->priv, kPlanOffset);
+		std::vector<kintone::ColumnRequest> columns;
+		ListCell *fc;
+		int index = 0;
+		st->id_column = -1;
+		foreach (fc, fields) {
+			kintone::ColumnRequest req;
+			req.field_code = strVal(lfirst(fc));
+			req.shape = static_cast<kintone::ColumnRequest::Shape>(st->conv[index].shape);
+			if (req.field_code == "$id" && req.shape == kintone::ColumnRequest::Shape::kScalar) {
+				st->id_column = index;
+			}
+			cpp.request.fields.push_back(req.field_code);
+			columns.push_back(std::move(req));
+			++index;
+		}
+		if (st->id_column < 0 && !st->count_only) {
+			// The pager seeks on $id and errors name the record: always read it.
+			kintone::ColumnRequest id;
+			id.field_code = "$id";
+			columns.push_back(id);
+			st->id_column = index;
+		}
+		cpp.reader = std::make_unique<kintone::RecordReader>(std::move(columns));
+	});
+}
+
+extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	if (!st->started) {
+		// The condition outlives this tuple: EXPLAIN ANALYZE shows it after the scan.
+		MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+		st->condition = BuildCondition(st, node->ss.ps.ps_ExprContext);
+		MemoryContextSwitchTo(old);
+		const char *condition = st->condition;
+		Guard([&]() {
+			ScanCpp &cpp = *st->cpp;
+			cpp.request.condition = condition;
+			cpp.bytes_before = cpp.session->stats().bytes_received;
+			if (st->count_only) {
+				cpp.count = kintone::CountRecords(*cpp.session, cpp.request.app, cpp.request.condition,
+				                                  cpp.request.guest_space_id);
+				cpp.requests += 1;
+			} else {
+				cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
+			}
+		});
+		st->started = true;
+		st->row = 0;
+	}
+	if (st->count_only) {
+		ExecClearTuple(slot);
+		if (st->returned_count) {
+			return slot;
+		}
+		st->returned_count = true;
+		slot->tts_values[0] = Int64GetDatum(st->cpp->count);
+		slot->tts_isnull[0] = false;
+		ExecStoreVirtualTuple(slot);
+		return slot;
+	}
+	while (st->done || st->row >= st->cpp->reader->rows()) {
+		if (st->done) {
+			return ExecClearTuple(slot);
+		}
+		bool more = Guard([&]() { return st->cpp->pager->Next(*st->cpp->reader); });
+		CHECK_FOR_INTERRUPTS();
+		st->row = 0;
+		if (!more) {
+			st->done = true;
+		}
+	}
+	ErrorContextCallback errcallback;
+	errcallback.callback = ConversionErrorContext;
+	errcallback.arg = st;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	StoreRow(st, slot);
+	error_context_stack = errcallback.previous;
+	st->row++;
+	return slot;
+}
+
+extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	if (st->cpp == nullptr) {
+		return;
+	}
+	Guard([&]() {
+		ScanCpp &cpp = *st->cpp;
+		if (cpp.pager) {
+			cpp.requests += cpp.pager->requests();
+			cpp.records += cpp.pager->records();
+			cpp.pager.reset(); // deletes a live cursor
+		}
+	});
+	st->started = false;
+	st->done = false;
+	st->returned_count = false;
+	st->row = 0;
+}
+
+extern "C" void kintoneEndForeignScan(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	if (st == nullptr || st->cpp == nullptr) {
+		return;
+	}
+	// Free early (the memory-context callback then has nothing left to do).
+	ScanCpp *cpp = st->cpp;
+	st->cpp = nullptr;
+	st->callback.arg = nullptr;
+	Guard([&]() { delete cpp; });
+}
+
+extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *es) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	List *priv = st->priv;
+	if (es->verbose) {
+		ExplainPropertyText("Kintone app", strVal(list_nth(priv, kPlanApp)), es);
+		long long guest = PrivInt64(priv, kPlanGuest);
+		if (guest > 0) {
+			ExplainPropertyInteger("Kintone guest space", nullptr, guest, es);
+		}
+		bool count_only = intVal(list_nth(priv, kPlanCountOnly)) != 0;
+		const char *templ = st->condition != nullptr ? st->condition : strVal(list_nth(priv, kPlanCondition));
+		// Conditions on values known only at execution are shown as "code op $1", …
+		List *leaves = static_cast<List *>(list_nth(priv, kPlanParamLeaves));
+		StringInfoData cond;
+		initStringInfo(&cond);
+		for (const char *p = templ; *p != '\0'; ++p) {
+			if (*p == '\x01') {
+				int index = atoi(p + 1);
+				List *leaf = static_cast<List *>(list_nth(leaves, index));
+				appendStringInfo(&cond, "%s %s $%d", strVal(linitial(leaf)), strVal(lthird(leaf)), index + 1);
+				p = strchr(p + 1, '\x01');
+			} else {
+				appendStringInfoChar(&cond, *p);
+			}
+		}
+		char *query;
+		if (count_only) {
+			query = psprintf("%s%slimit 1", cond.data, cond.len > 0 ? " " : "");
+			ExplainPropertyText("Kintone query", query, es);
+			ExplainPropertyText("Kintone request", "count (totalCount)", es);
+		} else {
+			const char *fields_text = "";
+			StringInfoData fields;
+			initStringInfo(&fields);
+			ListCell *cell;
+			foreach (cell, static_cast<List *>(list_nth(priv, kPlanFields))) {
+				appendStringInfo(&fields, "%s%s", fields.len > 0 ? ", " : "", strVal(lfirst(cell)));
+			}
+			fields_text = fields.data;
+			kintone::PagingStrategy strategy =
+			    static_cast<kintone::PagingStrategy>(intVal(list_nth(priv, kPlanStrategy)));
+			const char *order_by = strVal(list_nth(priv, kPlanOrderBy));
+			long long limit = PrivInt64(priv, kPlanLimit);
+			long long offset = PrivInt64(priv, kPlanOffset);
+			// Built in C++ into malloc'd memory (no destructor outlives the guard), then copied.
+			char *first = Guard([&]() {
+				kintone::ScanRequest request;
+				request.condition = cond.data;
+				request.order_by = order_by;
+				if (limit >= 0) {
+					request.limit = limit;
+				}
+				request.offset = offset;
+				request.strategy = strategy;
+				return MallocCopy(kintone::Pager::FirstQuery(request));
+			});
+			char *query_text = pstrdup(first);
+			free(first);
+			ExplainPropertyText("Kintone query", query_text, es);
+			ExplainPropertyText("Kintone fields", fields_text, es);
+			ExplainPropertyText("Kintone paging", kintone::PagingStrategyName(strategy), es);
+		}
+	}
+	if (es->analyze && st->cpp != nullptr) {
+		ScanCpp &cpp = *st->cpp;
+		long requests = cpp.requests + (cpp.pager ? cpp.pager->requests() : 0);
+		long long records = cpp.records + (cpp.pager ? cpp.pager->records() : 0);
+		ExplainPropertyInteger("Kintone requests", nullptr, requests, es);
+		ExplainPropertyInteger("Kintone records", nullptr, records, es);
+		ExplainPropertyInteger("Kintone bytes", nullptr, cpp.session->stats().bytes_received - cpp.bytes_before, es);
+	}
+}
+
+} // namespace kintone_fdw
