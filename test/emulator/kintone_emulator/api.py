@@ -2,7 +2,7 @@
 
 dispatch() routes one request (already authenticated and parsed by server.py) to a handler.
 Every handler takes a Call and returns either a dict (JSON-encoded by the server) or ready
-bytes (the records hot path: record JSON comes pre-encoded from fields.record_json and is only
+bytes (the records hot path: record JSON comes pre-encoded from fields.records_json_bytes and is only
 joined here, never re-encoded). Handlers raise errors.KintoneError for every error answer.
 
 All handlers run under State.lock (taken in dispatch), so a request sees and leaves a
@@ -53,6 +53,7 @@ class Call:
         self.lang = lang
         self.journal = journal if journal is not None else Journal()
         self.records_out = 0
+        self.headers = []  # extra response headers, e.g. X-Cybozu-Warning
 
     def tz(self):
         return _zone(self.principal.timezone(self.state))
@@ -66,8 +67,10 @@ class Call:
 
     def write_ctx(self, app):
         self.journal.touch(app)  # before prepare_* allocates row ids / handlers allocate ids
-        return F.WriteContext(self.state, self.principal.user, self.principal.is_app_admin(app),
-                              self.state.now(), self.tz())
+        ctx = F.WriteContext(self.state, self.principal.user, self.principal.is_app_admin(app),
+                             self.state.now(), self.tz())
+        ctx.can_view = self.principal.can_view  # lookups read their source app as the caller
+        return ctx
 
 
 class Journal:
@@ -90,6 +93,7 @@ class Journal:
             app.add_record(record)
         else:
             app.records[record.id] = record
+        F.warm_record(app, record)  # its JSON is built once here, not on the first read
 
     def delete(self, app, rid):
         self.touch(app)
@@ -221,9 +225,8 @@ def app_param(call, perm, key="app"):
 # ---------------------------------------------------------------- records: read
 
 def _records_body(call, app, records, fields, tail):
-    rj = F.record_json
     call.records_out += len(records)
-    return ('{"records":[' + ",".join([rj(app, r, fields) for r in records]) + tail).encode("utf-8")
+    return b'{"records":[' + b",".join(F.records_json_bytes(app, records, fields)) + tail.encode("utf-8")
 
 
 def get_records(call):
@@ -233,9 +236,16 @@ def get_records(call):
     query_text = call.params.get("query") or ""
     if not isinstance(query_text, str):
         raise validation_error("query", "query_syntax")
-    records, total = Q.execute(app, query_text, call.query_ctx(), want_total=want_total)
+    ctx = call.query_ctx()
+    records, total = Q.execute(app, query_text, ctx, want_total=want_total)
+    _like_warning(call, app, query_text, ctx)
     tail = '],"totalCount":' + ('"%d"}' % total if want_total and total is not None else "null}")
     return _records_body(call, app, records, fields, tail)
+
+
+def _like_warning(call, app, query_text, ctx):
+    if Q.like_overflow(app, query_text, ctx):
+        call.headers.append(("X-Cybozu-Warning", "Filter aborted because of too many search results"))
 
 
 def get_record(call):
@@ -245,7 +255,7 @@ def get_record(call):
     if record is None:
         raise KintoneError("GAIA_RE01", args={"id": rid})
     call.records_out += 1
-    return ('{"record":' + F.record_json(app, record, None) + "}").encode("utf-8")
+    return b'{"record":' + F.records_json_bytes(app, (record,))[0] + b"}"
 
 
 # ---------------------------------------------------------------- records: write
@@ -481,9 +491,11 @@ def create_cursor(call):
     query_text = call.params.get("query") or ""
     if not isinstance(query_text, str):
         raise validation_error("query", "query_syntax")
-    records, _ = Q.execute(app, query_text, call.query_ctx(), cursor=True)
+    ctx = call.query_ctx()
+    records, _ = Q.execute(app, query_text, ctx, cursor=True)
     if live_cursors(call.state) >= MAX_CURSORS:
         raise KintoneError("GAIA_TM12")
+    _like_warning(call, app, query_text, ctx)
     cid = str(uuid.uuid4())
     call.state.cursors[cid] = Cursor(cid, app.id, fields, [r.id for r in records], size,
                                      call.state.now() + CURSOR_TTL)
@@ -606,6 +618,11 @@ def get_apps(call):
     """apps.json: password/OAuth only; API tokens get 403 GAIA_NO01 (choice, contract 3.4)."""
     call.principal.require_user("k:app_settings:read")
     p = call.params
+    for key in ("ids", "codes", "spaceIds"):
+        if len(list_param(p, key) or ()) > 100:  # contract 4.13: <= 100 each
+            raise validation_error(key, "max_items", n=100)
+    if not _is_blank(p.get("name")) and len(str(p.get("name"))) > 64:
+        raise validation_error("name", "max_chars", n=64)
     ids = {to_int(v, "ids") for v in list_param(p, "ids") or []} or None
     codes = set(map(str, list_param(p, "codes") or [])) or None
     spaces = {to_int(v, "spaceIds") for v in list_param(p, "spaceIds") or []} or None
@@ -618,6 +635,8 @@ def get_apps(call):
     offset = int_param(p, "offset", required=False, default=0)
     if offset < 0:
         raise validation_error("offset", "min_zero")
+    if offset > 2147483647:  # contract 4.13: 0..2,147,483,647
+        raise validation_error("offset", "max_value", n=2147483647)
     out = []
     for app_id in sorted(call.state.apps):
         app = call.state.apps[app_id]
@@ -627,12 +646,19 @@ def get_apps(call):
             continue
         if name is not None and name not in app.name.lower():
             continue
-        if call.guest is not None and app.space != call.guest:
+        if call.guest is not None and not _guest_app_of(call, app):
             continue  # on a guest path: only that guest space's apps (choice)
         if not _user_may_see(call, app):
             continue
         out.append(_app_info(call.state, app))
     return {"apps": out[offset:offset + limit]}
+
+
+def _guest_app_of(call, app):
+    """True when app lives in the guest space of the request's /k/guest/{id}/ path (the apps
+    that path may address at all, contract 1.3: a normal space's id there addresses nothing)."""
+    space = call.state.spaces.get(app.space) if app.space is not None else None
+    return bool(space and space.get("guest")) and app.space == call.guest
 
 
 def _user_may_see(call, app):
@@ -918,13 +944,15 @@ class Raw:
 
 def upload_file(call):
     """POST file.json (multipart/form-data, part "file"). Any authenticated caller may upload.
-    The upload key is also the download key (real Kintone issues a new key on attach)."""
+    Attaching the upload key to a record stores the file under a new download key (contract
+    4.11); the upload key itself also stays downloadable (choice)."""
     if call.principal.kind == "oauth":
         call.principal.require_user("k:file:write")
     upload = call.params.get("__file__")
     if upload is None:
         raise validation_error("file", "required_field")
-    key = uuid.uuid4().hex
+    key = str(uuid.uuid4())
+    upload["upload"] = True  # attaching it to a record stores it under a new download key
     call.state.files[key] = upload
     return {"fileKey": key}
 

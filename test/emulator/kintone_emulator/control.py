@@ -140,7 +140,8 @@ def fault_error_body(spec, lang):
     if spec.get("code"):
         err = KintoneError(spec["code"], message=None if spec["code"] in _catalog() else
                            "Injected error %s." % spec["code"])
-        return json.dumps(err.body(lang), ensure_ascii=False).encode("utf-8"), "application/json;charset=utf-8"
+        return (json.dumps(err.body(lang), ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                "application/json;charset=utf-8")
     body = spec.get("body")
     if body is None:
         return b"", "text/plain;charset=utf-8"

@@ -214,6 +214,9 @@ FIELD_MESSAGES = {
         "The field specified in updateKey must be set to prohibit duplicate values.",
         "updateKeyに指定するフィールドは「値の重複を禁止する」が設定されている必要があります。",
     ),
+    # Parameter size limits (apps.json ids/codes/spaceIds <= 100, name <= 64) [UNV texts].
+    "max_items": ("Specify up to {n} values.", "{n}件まで指定できます。"),
+    "max_chars": ("Enter up to {n} characters.", "{n}文字以内で入力してください。"),
     # fields.py: a value of the wrong JSON shape (e.g. a string for CHECK_BOX) [UNV text].
     "invalid_value": ("Invalid value.", "値が不正です。"),
 }
@@ -237,6 +240,8 @@ def pick_language(accept_language):
             except ValueError:
                 q = 0.0
         tag = tag.strip().lower()
+        if q <= 0:
+            continue  # q=0: "not acceptable" (RFC 9110), never the chosen language
         if tag == "*" or tag.startswith("ja") or tag.startswith("en"):
             if q > best_q:
                 best, best_q = tag, q

@@ -20,8 +20,11 @@ formulas, output plans) is compiled once per form revision and cached on the App
 
 import datetime
 import decimal
+import itertools
 import json
+import operator
 import re
+import uuid
 import zoneinfo
 
 from .errors import FieldErrors, KintoneError
@@ -96,6 +99,10 @@ class WriteContext:
         if isinstance(tz, str):
             tz = zoneinfo.ZoneInfo(tz)
         self.tz = tz
+        # can_view(app) -> bool: may the writer read that app (a lookup's source)? None = yes
+        # (seed loading). The API sets it from the caller: an API-token call needs a token of
+        # the source app with "view" as well (contract 3.1, 6.2), a user must be allowed there.
+        self.can_view = None
 
     def entity(self):
         # CHOICE: API-token writes (user None) are logged as Administrator, as real Kintone does.
@@ -534,7 +541,8 @@ class _Writer:
 
         CHOICE: when the server keeps uploads in state.files ({fileKey: {"contentType", "name",
         "size"}}) the metadata is taken from there, keys already attached to this record are
-        kept as they are, and any other key raises GAIA_BL01. Without state.files every key is
+        kept as they are, an upload key (file.json POST) is attached under a new download key,
+        and any other key raises GAIA_BL01. Without state.files every key is
         accepted and stored as a placeholder (application/octet-stream, name = key, size "0").
         """
         if not isinstance(raw, list):
@@ -553,6 +561,12 @@ class _Writer:
                 meta = store.get(key)
                 if meta is None:
                     raise KintoneError("GAIA_BL01", args={"id": key})
+                if meta.get("upload"):
+                    # Attaching an upload stores the file under a new download key, which is the
+                    # one the record shows (contract 4.11): "<yyyymmddHHMMSS><35 hex>".
+                    key = self.ctx.now.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex.upper()[:35]
+                    meta = dict(meta, upload=False)
+                    store[key] = meta
                 out.append({"contentType": meta.get("contentType", "application/octet-stream"),
                             "fileKey": key, "name": meta.get("name", key), "size": str(meta.get("size", "0"))})
             else:
@@ -745,6 +759,8 @@ class _Writer:
                 values[m["field"]] = empty_value(target.type if target else "")
             return
         source = _source_app(self.ctx.state, f.lookup.get("relatedApp"))
+        if source is not None and self.ctx.can_view is not None and not self.ctx.can_view(source):
+            source = None  # no right to read the source app: same answer as a missing key
         found = _find_source_record(source, f.lookup.get("relatedKeyField"), key) if source else None
         if found is None:
             raise KintoneError("GAIA_LO04", args={"value": key, "field": f.code})
@@ -1749,12 +1765,12 @@ def _json_plan(schema, fields):
     return plan
 
 
-def _record_text(app, record, fields):
-    """The same JSON as _ENCODER.encode(format_record(app, record, fields)), built directly."""
+def _fragments(app, record, plan):
+    """The JSON fragments '"code":{"type":"T","value":V}' of one record, in plan order."""
     get = record.values.get
     out = []
     append = out.append
-    for kind, code, head, enc, empty in _json_plan(schema_of(app), fields):
+    for kind, code, head, enc, empty in plan:
         if kind == "plain":
             append(head + enc(get(code, empty)) + "}")
         elif kind == "table":
@@ -1772,25 +1788,132 @@ def _record_text(app, record, fields):
             append(head + '"%d"}' % record.id if isinstance(record.id, int) else head + _enc_str(str(record.id)) + "}")
         else:
             append(head + _enc_str(str(record.revision)) + "}")
-    return "{" + ",".join(out) + "}"
+    return out
+
+
+def _record_text(app, record, fields):
+    """The same JSON as _ENCODER.encode(format_record(app, record, fields)), built directly."""
+    return "{" + ",".join(_fragments(app, record, _json_plan(schema_of(app), fields))) + "}"
+
+
+# Record JSON cache. record.cache = (schema, revision, text, bounds): text is the UTF-8 JSON of
+# the whole record (every field, $id, $revision: the fields=None output) and bounds[i + 1] the
+# end offset in text of field i of the full plan (bounds[0] = 0), so field i is
+# text[bounds[i] + 1:bounds[i + 1]] and a run of adjacent fields i..j (with the commas between
+# them) is text[bounds[i] + 1:bounds[j + 1]]. Any `fields` subset is then a few C-level byte
+# slices and one join, whatever subsets were asked before: the text is built once per record
+# revision and form revision (warm_record does it when a record is written; a read otherwise).
+_add = operator.add
+
+
+class _Template:
+    """The full plan compiled for _cache_entry: value getters, a bytes %-template with the
+    constant parts ('"code":{"type":"T","value":' ... '}') and their lengths."""
+
+    def __init__(self, schema):
+        plan = _json_plan(schema, None)
+        self.getters = []  # (kind, code, enc, empty); kind 0 = plain field
+        heads = []
+        for kind, code, head, enc, empty in plan:
+            self.getters.append((0 if kind == "plain" else kind, code, enc, empty))
+            heads.append(head.encode("utf-8"))
+        self.template = b"{" + b",".join(h.replace(b"%", b"%%") + b"%b}" for h in heads) + b"}"
+        # Field i spans len(head) + len(value) + 1 ("}") bytes, plus 1 for the "{" or "," before it.
+        self.fixed = [len(h) + 2 for h in heads]
+
+
+def _special(app, record, kind, code, empty, get):
+    """JSON of a non-plain entry of the plan (subtable, record number, $id, $revision)."""
+    if kind == "table":
+        rows = []
+        for row in get(code) or ():
+            cells = row.get("value") or {}
+            cget = cells.get
+            rows.append('{"id":' + _enc_scalar(row.get("id")) + ',"value":{' + ",".join(
+                [ihead + ienc(cget(icode, iempty)) + "}" for icode, ihead, ienc, iempty in empty]) + "}}")
+        return "[" + ",".join(rows) + "]"
+    if kind == "recno":
+        rid = str(record.id)
+        return _enc_str("%s-%s" % (app.code, rid) if app.code else rid)
+    if kind == "id":
+        return '"%d"' % record.id if isinstance(record.id, int) else _enc_str(str(record.id))
+    return _enc_str(str(record.revision))
+
+
+def _cache_entry(schema, app, record):
+    tpl = schema.plans.get("template")
+    if tpl is None:
+        tpl = schema.plans["template"] = _Template(schema)
+    get = record.values.get
+    vals = [enc(get(code, empty)) if kind == 0 else _special(app, record, kind, code, empty, get)
+            for kind, code, enc, empty in tpl.getters]
+    # JSON text never holds a raw NUL (it is escaped), so one join/encode/split gives the bytes.
+    bvals = "\x00".join(vals).encode("utf-8").split(b"\x00")
+    text = tpl.template % tuple(bvals)
+    bounds = (0, *itertools.accumulate(map(_add, tpl.fixed, map(len, bvals))))  # tuple: fastest to index
+    entry = record.cache = (schema, record.revision, text, bounds)
+    return entry
+
+
+def _runs(schema, fields):
+    """None for all fields, else ((i, j + 1), ...): runs of adjacent full-plan indexes (cached)."""
+    if fields is None:
+        return None
+    key = ("runs", tuple(fields))
+    runs = schema.plans.get(key)
+    if runs is not None:
+        return runs
+    index = {p[1]: i for i, p in enumerate(_plan(schema, None))}
+    wanted = sorted(index[p[1]] for p in _plan(schema, fields))
+    out = []
+    for i in wanted:
+        if out and out[-1][1] == i:
+            out[-1][1] = i + 1
+        else:
+            out.append([i, i + 1])
+    runs = tuple((a, b) for a, b in out)
+    if len(schema.plans) > 256:
+        schema.plans.clear()
+    schema.plans[key] = runs
+    return runs
+
+
+def warm_record(app, record):
+    """Build the record's JSON cache now (called when a record is stored), so that the first
+    read of any field list only slices it."""
+    schema = schema_of(app)
+    cache = record.cache
+    if cache is None or cache[0] is not schema or cache[1] != record.revision:
+        _cache_entry(schema, app, record)
+
+
+def records_json_bytes(app, records, fields=None):
+    """UTF-8 JSON of each record (as record_json), the read hot path."""
+    schema = schema_of(app)
+    runs = _runs(schema, fields)
+    out = []
+    append = out.append
+    for record in records:
+        cache = record.cache
+        if cache is None or cache[0] is not schema or cache[1] != record.revision:
+            cache = _cache_entry(schema, app, record)
+        text = cache[2]
+        if runs is None:
+            append(text)
+        elif len(runs) == 1:
+            a, b = runs[0]
+            bounds = cache[3]
+            append(b"{" + text[bounds[a] + 1:bounds[b]] + b"}")
+        else:
+            bounds = cache[3]
+            append(b"{" + b",".join([text[bounds[a] + 1:bounds[b]] for a, b in runs]) + b"}")
+    return out
 
 
 def record_json(app, record, fields=None):
-    """JSON text of format_record(...), cached on record.cache keyed by (fields, app settings
-    revision, record revision, app code). The text is not ASCII-escaped: encode it as UTF-8."""
-    key = (tuple(fields) if fields is not None else None, app.settings_revision, record.revision, app.code)
-    cache = record.cache
-    if cache is None:
-        cache = record.cache = {}
-    else:
-        text = cache.get(key)
-        if text is not None:
-            return text
-    text = _record_text(app, record, fields)
-    if len(cache) >= 8:
-        cache.clear()
-    cache[key] = text
-    return text
+    """JSON text of format_record(...), byte-identical to json.dumps(..., ensure_ascii=False,
+    separators=(",", ":")). Served from record.cache (see above)."""
+    return records_json_bytes(app, (record,), fields)[0].decode("utf-8")
 
 
 # --------------------------------------------------------------------------------------

@@ -38,12 +38,14 @@ Behaviours chosen where the contract is silent ([UNV]) are marked "CHOICE:" in c
   includes the whole of today, unlike a literal reading of contract 7.4);
 - THIS_MONTH(31) in a short month rolls into the next month (as SG); FROM_TODAY(n, MONTHS/
   YEARS) clamps the day to the month's end; NOW() is minute precision;
-- PRIMARY_ORGANIZATION() without a primary organization: the whole condition is true (and
-  hence an 'or' containing it too); LOGINUSER() without a login user (API token) matches nobody;
+- PRIMARY_ORGANIZATION() without a primary organization: the condition is left out of the
+  query (in an 'and' or an 'or' alike: the other conditions still apply); LOGINUSER() without
+  a login user (API token) matches nobody;
 - subtables: positive operators need one matching row, negative ones >=1 row and all rows; in
   one and-group the positive conditions on one table must hold in the same row, the negative
   ones keep their every-row meaning; an empty table never matches;
-- REF.code (a real REFERENCE_TABLE): in/not in accepted (others IQ03) and match no record;
+- REF.code (a real REFERENCE_TABLE): in/not in accepted (others IQ03); a record matches when
+  one of its related records has the value (see _RefNode);
 - sorting: numbers numerically, dates/times chronologically, text/options/status/creator by
   code points; empty values first ascending, last descending; final tie-breaker $id ascending;
   non-sortable keys (multi-valued, long text, FILE, subtable fields, REF.code) -> CB_VA01.
@@ -917,6 +919,75 @@ class _SameRow:
         return pred
 
 
+class _RefNode:
+    """REF.code in (...) (contract 7.5, [DOC]): a record matches when one of its related
+    records (records of referenceTable.relatedApp whose condition.relatedField equals this
+    record's condition.field) has `code` among the values; not in is the negation. CHOICE:
+    filterCond is ignored (like size/sort it only shapes the display); the related app is read
+    at query time; related field values compare as text (lists: any element, users/orgs/
+    groups by code); an empty key relates to nothing."""
+
+    __slots__ = ("ref", "code", "positive", "values", "mine_is_id")
+
+    def __init__(self, ref, code, positive, values, props):
+        self.ref, self.code, self.positive, self.values = ref, code, positive, frozenset(values)
+        mine = (ref.get("condition") or {}).get("field")
+        self.mine_is_id = mine == "$id" or (props.get(mine) or {}).get("type") == "RECORD_NUMBER"
+
+    @staticmethod
+    def _texts(value):
+        if value is None:
+            return ("",)
+        if isinstance(value, list):
+            return tuple(v.get("code", "") if isinstance(v, dict) else str(v) for v in value) or ("",)
+        if isinstance(value, dict):
+            return (str(value.get("code", "")),)
+        return (str(value),)
+
+    def bind(self, ctx):
+        ref, state = self.ref, ctx.state
+        condition = ref.get("condition") or {}
+        mine, theirs = condition.get("field"), condition.get("relatedField")
+        related = _related_app(state, ref.get("relatedApp")) if state is not None else None
+        keys = set()
+        if related is not None and mine and theirs:
+            code, values, texts = self.code, self.values, self._texts
+
+            def by_id(c):  # $id and the record number read the record id
+                return c == "$id" or (related.properties.get(c) or {}).get("type") == "RECORD_NUMBER"
+            code_is_id, key_is_id = by_id(code), by_id(theirs)
+            for rec in related.records.values():
+                if code_is_id:
+                    hit = str(rec.id) in values
+                else:
+                    hit = any(t in values for t in texts(rec.values.get(code)))
+                if hit:
+                    key = str(rec.id) if key_is_id else rec.values.get(theirs)
+                    if key not in (None, "", []):
+                        keys.add(str(key))
+        positive = self.positive
+        if self.mine_is_id:
+            return lambda r: (str(r.id) in keys) is positive
+        return lambda r: (str(r.values.get(mine)) in keys if r.values.get(mine) not in (None, "")
+                          else False) is positive
+
+
+def _related_app(state, related):
+    if not isinstance(related, dict):
+        return None
+    app_id = related.get("app")
+    if app_id not in (None, ""):
+        try:
+            return state.apps.get(int(app_id))
+        except (TypeError, ValueError):
+            return None
+    code = related.get("code")
+    for app in state.apps.values():
+        if code and app.code == code:
+            return app
+    return None
+
+
 class _Const:
     __slots__ = ("pred",)
 
@@ -952,12 +1023,14 @@ class _OrNode:
         self.items = items
 
     def bind(self, ctx):
-        preds = []
-        for item in self.items:
-            p = item.bind(ctx)
-            if p is None:  # an always-true branch makes the whole 'or' true
-                return None
-            preds.append(p)
+        # A branch that binds to None is an ignored condition (PRIMARY_ORGANIZATION() without a
+        # primary organization): it is left out and the other branches still apply (contract
+        # 7.4). Only when every branch is ignored is the whole 'or' ignored.
+        preds = [p for p in (item.bind(ctx) for item in self.items) if p is not None]
+        if not preds:
+            return None
+        if len(preds) == 1:
+            return preds[0]
         if len(preds) == 2:
             a, b = preds
             return lambda r: a(r) or b(r)
@@ -985,6 +1058,7 @@ def _enabled(prop):
 class _Compiler:
     def __init__(self, app):
         self.app = app
+        self.like_leaves = []  # (bindable node, "like" | "not like") for like_overflow
         self.props = app.properties
         self.inner = {}
         for code, prop in self.props.items():
@@ -1050,14 +1124,19 @@ class _Compiler:
         op = c.op
         self.check_operator(info, op)
         if info.kind == "ref":
-            # CHOICE: related-records conditions are accepted but match no record.
-            return _Const(_always_false_record)
+            ref_prop = self.props[c.field.ref]
+            return _RefNode(ref_prop.get("referenceTable") or {}, info.code, op == "in",
+                            [v.text for v in c.values if v.kind != "func"], self.props)
         test, factory = self.make_test(info, op, c.values)
         if info.table is not None:
-            return _InnerLeaf(info.table, info.code, op not in NEGATIVE_OPS, test, factory)
-        if info.kind == "id":
-            return _Leaf(None, test, factory)
-        return _Leaf(info.code, test, factory)
+            leaf = _InnerLeaf(info.table, info.code, op not in NEGATIVE_OPS, test, factory)
+        elif info.kind == "id":
+            leaf = _Leaf(None, test, factory)
+        else:
+            leaf = _Leaf(info.code, test, factory)
+        if op in LIKE:
+            self.like_leaves.append((leaf, op))
+        return leaf
 
     def check_operator(self, info, op):
         if info.kind == "ref":
@@ -1282,7 +1361,7 @@ def _sort_key_fn(info):
 # Compiled queries and their cache
 
 class _Compiled:
-    __slots__ = ("root", "id_lo", "id_hi", "id_set", "sort", "id_order_desc", "limit", "offset")
+    __slots__ = ("root", "id_lo", "id_hi", "id_set", "sort", "id_order_desc", "limit", "offset", "like_leaves")
 
 
 def _extract_id_bounds(compiler, cond):
@@ -1336,6 +1415,7 @@ def _compile(app, query_ast):
     # Compile the whole condition for its validation errors even when $id parts are folded.
     if query_ast.cond is not None:
         compiler.expr(query_ast.cond)
+    cq.like_leaves = tuple(compiler.like_leaves)
     if rest:
         cq.root = compiler.expr(rest[0] if len(rest) == 1 else And(tuple(rest)))
     else:
@@ -1447,6 +1527,42 @@ def execute(app, query_text, ctx, *, cursor=False, want_total=False):
     for key, desc in reversed(cq.sort):  # stable sorts: final tie-breaker is $id ascending
         matched.sort(key=key, reverse=desc)
     return matched[offset:end], (len(matched) if want_total else None)
+
+
+LIKE_HIT_LIMIT = 100000
+
+
+def like_overflow(app, query_text, ctx):
+    """True when a like / not like condition of the query hits more than 100,000 records of
+    the app: real Kintone then answers 200 with "X-Cybozu-Warning: Filter aborted because of
+    too many search results" (contract 2.4). CHOICE: the emulator sends the warning but does
+    not truncate the result (how the real search truncates is not recorded)."""
+    if not query_text or len(app.records) <= LIKE_HIT_LIMIT:
+        return False
+    cq = _compiled(app, query_text)
+    if not cq.like_leaves:
+        return False
+    # A full count per request would make paging a >100,000-record app with like slow; the
+    # answer is kept until the app gains or loses records (CHOICE: updates do not refresh it).
+    cache = app.__dict__.setdefault("_like_overflow", {})
+    key = (query_text, app.settings_revision, len(app.records), app.next_id)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    found = False
+    for leaf, op in cq.like_leaves:
+        pred = leaf.bind(ctx)
+        if pred is None:
+            continue
+        records = app.records.values()
+        hits = sum(1 for r in records if pred(r)) if op == "like" else sum(1 for r in records if not pred(r))
+        if hits > LIKE_HIT_LIMIT:
+            found = True
+            break
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = found
+    return found
 
 
 def _iter_records(records, ids, start, stop, desc):

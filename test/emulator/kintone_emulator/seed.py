@@ -47,19 +47,31 @@ def with_system_fields(properties):
     return out
 
 
+def _field_layout(ftype, code):
+    """A field's layout entry (contract 6.7, SDK fieldLayout.ts): sizes are strings;
+    MULTI_LINE_TEXT/RICH_TEXT add innerHeight; REFERENCE_TABLE has no size."""
+    if ftype == "REFERENCE_TABLE":
+        return {"type": ftype, "code": code}
+    if ftype in ("MULTI_LINE_TEXT", "RICH_TEXT"):
+        return {"type": ftype, "code": code, "size": {"width": "193", "innerHeight": "125"}}
+    return {"type": ftype, "code": code, "size": {"width": "193"}}
+
+
 def default_layout(properties):
-    """One ROW per top-level field (SUBTABLE entries for tables), in properties order."""
+    """One ROW per top-level field (SUBTABLE entries for tables, an empty GROUP entry for a
+    group), in properties order."""
     layout = []
     for code, prop in properties.items():
         t = prop.get("type")
         if t in _LAYOUT_LESS:
             continue
         if t == "SUBTABLE":
-            inner = [{"type": p.get("type"), "code": c, "size": {"width": "193"}}
-                     for c, p in prop.get("fields", {}).items()]
+            inner = [_field_layout(p.get("type"), c) for c, p in prop.get("fields", {}).items()]
             layout.append({"type": "SUBTABLE", "code": code, "fields": inner})
+        elif t == "GROUP":
+            layout.append({"type": "GROUP", "code": code, "layout": []})
         else:
-            layout.append({"type": "ROW", "fields": [{"type": t, "code": code, "size": {"width": "193"}}]})
+            layout.append({"type": "ROW", "fields": [_field_layout(t, code)]})
     return layout
 
 
@@ -103,14 +115,22 @@ def _load(doc):
     state.files = {}
     for f in doc.get("files", []):
         content = f.get("content", "")
-        if "content_base64" in f:
+        if "content" not in f and "content_base64" not in f:
+            # Only a declared size: serve that many NUL bytes, so a download's length matches
+            # the size the record reports (at most 16 MB).
+            content = bytes(min(int(f.get("size") or 0), 1 << 24))
+        elif "content_base64" in f:
             import base64
             content = base64.b64decode(f["content_base64"])
         elif isinstance(content, str):
             content = content.encode("utf-8")
         state.files[f["fileKey"]] = {"contentType": f.get("contentType", "application/octet-stream"),
                                      "name": f.get("name", f["fileKey"]),
-                                     "size": str(f.get("size", len(content))), "content": content}
+                                     # The size Kintone reports is the file's byte count: with
+                                     # content given it wins over a declared "size".
+                                     "size": str(len(content) if ("content" in f or "content_base64" in f)
+                                                 else int(f.get("size") or 0)),
+                                     "content": content}
     state.token_index = {}
     for a in doc.get("apps", []):
         _load_app(state, a)
@@ -180,7 +200,9 @@ def _load_records(state, app, records):
         rid = int(rid) if rid is not None else app.allocate_id()
         if rid in app.records:
             raise SeedError("app %d: duplicate record id %d" % (app.id, rid))
-        app.add_record(model.Record(rid, int(rev) if rev is not None else 1, values))
+        record = model.Record(rid, int(rev) if rev is not None else 1, values)
+        app.add_record(record)
+        fields.warm_record(app, record)
 
 
 def _zone(name):

@@ -3,7 +3,9 @@
 
 Starts the emulator, seeds it through POST /_emulator/seed, then pages through the app with
 the SDK's seek query "$id > N order by $id asc limit 500" over one keep-alive connection and
-prints ms/request (first pass = JSON not cached yet; second pass = cached record JSON).
+prints ms/request for: the first read of each record with all fields, with a 5-field and a
+15-field `fields` list (each list read for the first time), a repeated read, and a first read
+after a deploy (which drops every record's cached JSON, so it is rebuilt on that read).
 Not a unit test (the file name does not start with test_). Usage:
     python3 tests/bench_page.py [--records 100000] [--pages 50]
 """
@@ -65,12 +67,25 @@ def main():
         assert resp.status == 200, resp.status
         print("seeded %d records in %.1f s" % (args.records, time.perf_counter() - t0))
         auth = {"X-Cybozu-Authorization": base64.b64encode(b"u:p").decode()}
-        for label in ("first pass (uncached)", "second pass (cached)"):
+        five = ["$id", "text0", "num3", "dd0", "dt0"]
+        fifteen = ["text%d" % i for i in range(6)] + ["num%d" % i for i in range(6)] + ["cb0", "memo", "$id"]
+        passes = [("all fields, first read", None), ("5 fields, first read", five),
+                  ("15 fields, first read", fifteen), ("all fields, repeated read", None),
+                  ("5 fields, first read after a deploy (JSON rebuilt)", five)]
+        for label, fields in passes:
+            if "deploy" in label:
+                body = json.dumps({"apps": [{"app": 1}]})
+                conn.request("POST", "/k/v1/preview/app/deploy.json", body=body,
+                             headers=dict(auth, **{"Content-Type": "application/json"}))
+                resp = conn.getresponse()
+                resp.read()
+                assert resp.status == 200, resp.status
+            fq = "".join("&fields[%d]=%s" % (i, urllib.parse.quote(f)) for i, f in enumerate(fields or []))
             last, times, count = 0, [], 0
             for _ in range(args.pages):
                 q = urllib.parse.quote("$id > %d order by $id asc limit 500" % last)
                 t = time.perf_counter()
-                conn.request("GET", "/k/v1/records.json?app=1&query=" + q, headers=auth)
+                conn.request("GET", "/k/v1/records.json?app=1&query=" + q + fq, headers=auth)
                 resp = conn.getresponse()
                 data = resp.read()
                 times.append(time.perf_counter() - t)

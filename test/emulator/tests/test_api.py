@@ -1005,8 +1005,12 @@ class FileTests(EmulatorTestCase):
         rid = self.call("POST", "record", body={"app": 1, "record": {
             "顧客ID": {"value": "F"}, "会社名": {"value": "f"}, "添付": {"value": [{"fileKey": key}]}}}).json["id"]
         rec = self.call("GET", "record", params={"app": 1, "id": rid}).json["record"]
-        self.assertEqual(rec["添付"]["value"], [{"contentType": "text/plain", "fileKey": key, "name": "メモ.txt",
-                                                 "size": "8"}])
+        download_key = rec["添付"]["value"][0]["fileKey"]
+        self.assertNotEqual(download_key, key)  # attached under a new download key (4.11)
+        self.assertEqual(rec["添付"]["value"], [{"contentType": "text/plain", "fileKey": download_key,
+                                                 "name": "メモ.txt", "size": "8"}])
+        resp = self.call("GET", "file", params={"fileKey": download_key})
+        self.assertEqual((resp.status, resp.raw, resp.header("Content-Type")), (200, b"\x00binary\xff", "text/plain"))
         resp = self.call("GET", "file", params={"fileKey": key})
         self.assertEqual((resp.status, resp.raw, resp.header("Content-Type")), (200, b"\x00binary\xff", "text/plain"))
 

@@ -463,8 +463,10 @@ class MatrixTest(QueryTestCase):
         self.assertError('table.t_text in ("x")', "GAIA_IR02", {"field": "table"})
         self.assertError('text.x in ("x")', "GAIA_IR02", {"field": "text"})
         self.assertError('nosuch.x in ("x")', "GAIA_IR02", {"field": "nosuch"})
+        # No related app here: no record has a related record, so "in" matches none and its
+        # negation "not in" all (the real matching is tested in test_fidelity over app 2).
         self.assertEqual(self.match('ref.name in ("x")'), [])
-        self.assertEqual(self.match('ref.name not in ("x")'), [])
+        self.assertEqual(self.match('ref.name not in ("x")'), [1, 2, 3, 4, 5])
         self.assertError('ref.name = "x"', "GAIA_IQ03", {"field": "ref.name", "op": "="})
 
     def test_option_values_checked(self):
@@ -682,7 +684,10 @@ class SemanticsTest(QueryTestCase):
         no_org = ctx(primary_org=None)
         self.assertEqual(self.match('org in (PRIMARY_ORGANIZATION())', context=no_org), ALL)
         self.assertEqual(self.match('org in (PRIMARY_ORGANIZATION()) and num > 0', context=no_org), [1, 4])
-        self.assertEqual(self.match('num > 0 or org in (PRIMARY_ORGANIZATION())', context=no_org), ALL)
+        # Left out of an 'or' as well: the other branch still applies (contract 7.4).
+        self.assertEqual(self.match('num > 0 or org in (PRIMARY_ORGANIZATION())', context=no_org), [1, 4])
+        self.assertEqual(self.match('org in (PRIMARY_ORGANIZATION()) or org in (PRIMARY_ORGANIZATION())',
+                                    context=no_org), ALL)
         # the same compiled query still honours a context that has one
         self.assertEqual(self.match('org in (PRIMARY_ORGANIZATION()) and num > 0'), [1])
 

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Writes the seed the pg_regress suite runs against: sample-data.json plus app 100 (code BIG).
+
+    python3 test/emulator/make-regress-seed.py OUT.json
+
+App 100 has N_RECORDS records (well past Kintone's 10,000 offset ceiling) with deterministic
+values: a NUMBER (n), a SINGLE_LINE_TEXT (label), a DATE (day), a DROP_DOWN (kind) and a
+DATETIME (at), plus fixed CREATED_TIME/UPDATED_TIME values (with many ties, so an order on
+them needs $id as a tie-breaker). Every field is empty on some records, and `label` cycles
+through case variants, surrounding spaces, hostile strings and unicode, so that the
+differential test (sql/differential.sql) compares pushdown against local evaluation on them.
+sql/large.sql and sql/cursor.sql rely on the exact values: change them only together.
+Standard library only.
+"""
+
+import datetime
+import json
+import os
+import sys
+
+N_RECORDS = 12345
+KINDS = ["alpha", "beta", "gamma", "δέλτα"]
+# label values of records whose id % 50 < len(LABEL_VARIANTS); the others are "item-NNNNN".
+LABEL_VARIANTS = [
+    "Item",
+    "item",
+    "ITEM",
+    "item ",
+    " item",
+    "",
+    'x" or $id > "0',
+    "back\\slash",
+    "アイテム😀",
+    "line\nbreak",
+    "it'em",
+    "Ｉｔｅｍ",
+]
+
+_DAY0 = datetime.date(2020, 1, 1)
+_AT0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
+_CREATED0 = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _utc(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def big_record(i):
+    """The record with $id i (1-based)."""
+    if i % 97 == 0:
+        n = ""
+    elif i % 5 == 0:
+        n = "%d.5" % ((i * 37) % 1000 - 200)
+    else:
+        n = str((i * 37) % 1000 - 200)
+    k = i % 50
+    label = LABEL_VARIANTS[k] if k < len(LABEL_VARIANTS) else "item-%05d" % i
+    day = "" if i % 89 == 0 else (_DAY0 + datetime.timedelta(days=(i * 13) % 2000)).isoformat()
+    kind = "" if i % 83 == 0 else KINDS[i % 4]
+    at = "" if i % 79 == 0 else _utc(_AT0 + datetime.timedelta(minutes=(i * 7) % 100000))
+    # 5,000 distinct creation minutes for 12,345 records: ties everywhere.
+    created = _utc(_CREATED0 + datetime.timedelta(minutes=(i * 7919) % 5000))
+    updated = _utc(_CREATED0 + datetime.timedelta(days=400, minutes=(i * 104729) % 20000))
+    return {
+        "$id": i,
+        "n": {"value": n},
+        "label": {"value": label},
+        "day": {"value": day},
+        "kind": {"value": kind},
+        "at": {"value": at},
+        "作成日時": {"value": created},
+        "更新日時": {"value": updated},
+    }
+
+
+def big_app():
+    return {
+        "id": 100,
+        "code": "BIG",
+        "name": "大量データ",
+        "description": "pg_regress: more than 10,000 records",
+        "properties": {
+            "n": {"type": "NUMBER", "code": "n", "label": "n"},
+            "label": {"type": "SINGLE_LINE_TEXT", "code": "label", "label": "label"},
+            "day": {"type": "DATE", "code": "day", "label": "day"},
+            "kind": {
+                "type": "DROP_DOWN", "code": "kind", "label": "kind",
+                "options": {v: {"label": v, "index": str(i)} for i, v in enumerate(KINDS)},
+            },
+            "at": {"type": "DATETIME", "code": "at", "label": "at"},
+        },
+        "records": [big_record(i) for i in range(1, N_RECORDS + 1)],
+        "api_tokens": [{"token": "bigviewtoken", "view": True, "add": False, "edit": False,
+                        "delete": False, "manage": False}],
+    }
+
+
+def main(argv):
+    if len(argv) != 2:
+        print("usage: make-regress-seed.py OUT.json", file=sys.stderr)
+        return 2
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "sample-data.json"), encoding="utf-8") as f:
+        seed = json.load(f)
+    seed["apps"] = [a for a in seed["apps"] if a.get("id") != 100] + [big_app()]
+    with open(argv[1], "w", encoding="utf-8") as f:
+        json.dump(seed, f, ensure_ascii=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
