@@ -55,34 +55,32 @@ size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
 	return size * count;
 }
 
-struct ProgressState {
-	bool (*should_abort)(void *);
-	void *arg;
-	bool aborted;
-};
-
-int Progress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-	auto *state = static_cast<ProgressState *>(user);
-	if (state->should_abort != nullptr && state->should_abort(state->arg)) {
-		state->aborted = true;
-		return 1; // abort the transfer
-	}
-	return 0;
-}
-
 } // namespace
 
+// One easy handle driven by a multi handle: the multi handle owns the connection cache, and
+// driving it ourselves lets the abort check run every kPollMs even while nothing arrives
+// (curl's progress callback may be called only once a second on an idle connection).
 struct HttpClient::Impl {
 	CURL *easy = nullptr;
-	ProgressState progress{nullptr, nullptr, false};
+	CURLM *multi = nullptr;
 	char error_buffer[CURL_ERROR_SIZE] = {0};
 
 	~Impl() {
+		if (multi != nullptr && easy != nullptr) {
+			curl_multi_remove_handle(multi, easy);
+		}
 		if (easy != nullptr) {
 			curl_easy_cleanup(easy);
 		}
+		if (multi != nullptr) {
+			curl_multi_cleanup(multi);
+		}
 	}
 };
+
+namespace {
+constexpr int kPollMs = 50;
+}
 
 std::string HttpResponse::Header(std::string_view name) const {
 	for (const auto &[key, value] : headers) {
@@ -96,7 +94,8 @@ std::string HttpResponse::Header(std::string_view name) const {
 HttpClient::HttpClient(HttpOptions options) : impl_(new Impl), options_(std::move(options)) {
 	EnsureCurlInitialised();
 	impl_->easy = curl_easy_init();
-	if (impl_->easy == nullptr) {
+	impl_->multi = curl_multi_init();
+	if (impl_->easy == nullptr || impl_->multi == nullptr) {
 		throw Error(ErrorKind::kOutOfMemory, "could not create a libcurl handle");
 	}
 }
@@ -115,17 +114,13 @@ HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request.timeout_ms > 0 ? request.timeout_ms : options_.timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error_buffer);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &response_);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, WriteHeader);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response_);
-	impl_->progress = ProgressState{options_.should_abort, options_.abort_arg, false};
-	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, Progress);
-	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &impl_->progress);
 	impl_->error_buffer[0] = '\0';
 
 	if (request.method == "GET") {
@@ -167,16 +162,45 @@ HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 	}
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 
-	CURLcode code = curl_easy_perform(easy);
+	CURLcode code = CURLE_OK;
+	bool aborted = false;
+	if (curl_multi_add_handle(impl_->multi, easy) != CURLM_OK) {
+		curl_slist_free_all(headers);
+		throw Error(ErrorKind::kInternal, "could not start an HTTP transfer");
+	}
+	for (;;) {
+		int running = 0;
+		CURLMcode mc = curl_multi_perform(impl_->multi, &running);
+		if (mc != CURLM_OK) {
+			code = CURLE_FAILED_INIT;
+			break;
+		}
+		if (running == 0) {
+			int queued = 0;
+			CURLMsg *msg;
+			while ((msg = curl_multi_info_read(impl_->multi, &queued)) != nullptr) {
+				if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
+					code = msg->data.result;
+				}
+			}
+			break;
+		}
+		if (request.abortable && options_.should_abort != nullptr && options_.should_abort(options_.abort_arg)) {
+			aborted = true;
+			break;
+		}
+		curl_multi_poll(impl_->multi, nullptr, 0, kPollMs, nullptr);
+	}
+	curl_multi_remove_handle(impl_->multi, easy);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
 	curl_slist_free_all(headers);
 	++stats_.requests;
 	stats_.bytes_received += static_cast<long long>(response_.body.size());
 
+	if (aborted) {
+		throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+	}
 	if (code != CURLE_OK) {
-		if (impl_->progress.aborted) {
-			throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
-		}
 		std::string message = "could not complete the request to Kintone: ";
 		message += impl_->error_buffer[0] ? impl_->error_buffer : curl_easy_strerror(code);
 		// The URL carries no secrets (credentials travel in headers), so it may be shown.

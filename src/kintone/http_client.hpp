@@ -21,6 +21,10 @@ struct HttpRequest {
 	std::string url;
 	HeaderList headers;
 	std::string body; // sent when non-empty (also on GET and DELETE)
+	// Cleanup requests (deleting a cursor while a query is being cancelled) must not be
+	// aborted by the cancel they clean up after; they get a short timeout instead.
+	bool abortable = true;
+	long timeout_ms = 0; // overrides HttpOptions::timeout_ms when > 0
 };
 
 struct HttpResponse {
@@ -36,7 +40,7 @@ struct HttpResponse {
 struct HttpOptions {
 	long connect_timeout_ms = 10000;
 	long timeout_ms = 0; // whole transfer; 0 = no limit (statement_timeout applies through abort)
-	// Polled about every 100 ms while a transfer runs; returning true aborts it (kCancelled).
+	// Polled about every 50 ms while a transfer runs; returning true aborts it (kCancelled).
 	bool (*should_abort)(void *arg) = nullptr;
 	void *abort_arg = nullptr;
 	std::string user_agent = "kintone_fdw/0.1";

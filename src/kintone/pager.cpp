@@ -267,7 +267,8 @@ void Pager::Close() noexcept {
 		cursor_id_.clear();
 		try {
 			++requests_;
-			session_.Send("DELETE", "records/cursor.json", {{"id", id}}, request_.guest_space_id);
+			// Not abortable: this often runs because the query is being cancelled.
+			session_.SendCleanup("DELETE", "records/cursor.json", {{"id", id}}, request_.guest_space_id);
 		} catch (...) {
 			// Best effort: 404 GAIA_CN01 means Kintone already deleted it, and anything else
 			// leaves it to expire after 10 minutes; Close must not throw.

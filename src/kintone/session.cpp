@@ -10,6 +10,8 @@ namespace kintone {
 
 namespace {
 
+constexpr long kCleanupTimeoutMs = 3000;
+
 std::string ScalarText(const Json &value) {
 	if (value.is_string()) {
 		return value.get<std::string>();
@@ -110,7 +112,7 @@ void Session::AddAuthHeaders(HeaderList &headers) const {
 }
 
 const HttpResponse &Session::Perform(const std::string &method, const std::string &path, const std::string &query,
-                                     const std::string &body, bool method_override, bool idempotent) {
+                                     const std::string &body, bool method_override, bool idempotent, bool cleanup) {
 	HttpRequest request;
 	request.method = method_override ? "POST" : method;
 	request.url = config_.base.ToString() + path;
@@ -125,6 +127,10 @@ const HttpResponse &Session::Perform(const std::string &method, const std::strin
 		request.headers.emplace_back("Content-Type", "application/json");
 	}
 	request.body = body;
+	if (cleanup) {
+		request.abortable = false;
+		request.timeout_ms = kCleanupTimeoutMs;
+	}
 
 	long delay = config_.retry_base_delay_ms;
 	for (int attempt = 0;; ++attempt) {
@@ -135,7 +141,7 @@ const HttpResponse &Session::Perform(const std::string &method, const std::strin
 		Error error = ErrorFromResponse(response.status, response.body, response.content_type);
 		// GAIA_TO04 is refused before any work is done, so even a write may be repeated.
 		bool safe = idempotent || error.code() == "GAIA_TO04";
-		if (!error.retryable() || !safe || attempt >= config_.max_retries || error.code() == "GAIA_TM12") {
+		if (!error.retryable() || !safe || cleanup || attempt >= config_.max_retries || error.code() == "GAIA_TM12") {
 			error.set_context("Kintone request: " + method + " " + path);
 			throw error;
 		}
@@ -163,6 +169,11 @@ Json Session::Get(std::string_view endpoint, const Json &params, long long guest
 		            "GET " + Path(endpoint, guest_space_id));
 	}
 	return doc;
+}
+
+void Session::SendCleanup(const std::string &method, std::string_view endpoint, const Json &body,
+                          long long guest_space_id) {
+	Perform(method, Path(endpoint, guest_space_id), "", body.dump(), false, false, true);
 }
 
 Json Session::Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id) {

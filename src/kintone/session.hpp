@@ -53,6 +53,11 @@ public:
 	// before doing anything (429 GAIA_TO04): a write whose outcome is unknown is never repeated.
 	Json Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id = -1);
 
+	// A best-effort cleanup request (e.g. deleting a cursor): not aborted by a pending cancel,
+	// bounded by a short timeout, never retried. Throws like Send.
+	void SendCleanup(const std::string &method, std::string_view endpoint, const Json &body,
+	                 long long guest_space_id = -1);
+
 	const HttpStats &stats() const { return http_.stats(); }
 	const SessionConfig &config() const { return config_; }
 
@@ -61,7 +66,7 @@ public:
 
 private:
 	const HttpResponse &Perform(const std::string &method, const std::string &path, const std::string &query,
-	                            const std::string &body, bool method_override, bool idempotent);
+	                            const std::string &body, bool method_override, bool idempotent, bool cleanup = false);
 	void AddAuthHeaders(HeaderList &headers) const;
 
 	SessionConfig config_;

@@ -123,6 +123,12 @@ bool IsBuiltin(Oid oid) {
 	return oid < FirstNormalObjectId;
 }
 
+// Text comparisons are pushed only under a deterministic collation: under a
+// nondeterministic one ("case-insensitive") SQL equality matches more than Kintone's.
+bool CollationFits(Oid collation) {
+	return !OidIsValid(collation) || get_collation_isdeterministic(collation);
+}
+
 void AppendField(StringInfo buf, const char *code) {
 	appendStringInfoString(buf, code);
 }
@@ -365,7 +371,7 @@ DeparseResult CompareLeaf(Walker &w, OpExpr *opexpr, bool negate) {
 		value = left;
 		sql_op = Commute(opname);
 	}
-	if (col == nullptr || !IsScanConstant(value)) {
+	if (col == nullptr || !IsScanConstant(value) || !CollationFits(opexpr->inputcollid)) {
 		return Fail();
 	}
 	const char *op = KintoneOp(sql_op, negate);
@@ -381,8 +387,14 @@ DeparseResult CompareLeaf(Walker &w, OpExpr *opexpr, bool negate) {
 	case Family::kDateTime:
 		break;
 	case Family::kText:
-	case Family::kOption:
 	case Family::kUser:
+		// Kintone's text equality may be looser than SQL's (case, width): "=" then returns a
+		// superset, but "!=" would return a subset, which no local filter can repair.
+		if (ordering || not_equal) {
+			return Fail();
+		}
+		break;
+	case Family::kOption:
 		if (ordering) {
 			return Fail();
 		}
@@ -442,7 +454,7 @@ DeparseResult InLeaf(Walker &w, ScalarArrayOpExpr *expr, bool negate) {
 	Family family;
 	const PlanColumn *col = ColumnOf(w.cols, static_cast<Expr *>(linitial(expr->args)), &family);
 	Expr *array = static_cast<Expr *>(lsecond(expr->args));
-	if (col == nullptr || !IsA(array, Const)) {
+	if (col == nullptr || !IsA(array, Const) || !CollationFits(expr->inputcollid)) {
 		return Fail();
 	}
 	if (family != Family::kId && family != Family::kNumber && family != Family::kText && family != Family::kOption &&
@@ -460,6 +472,9 @@ DeparseResult InLeaf(Walker &w, ScalarArrayOpExpr *expr, bool negate) {
 	}
 	if (negate) {
 		is_in = !is_in;
+	}
+	if (!is_in && (family == Family::kText || family == Family::kUser)) {
+		return Fail(); // see CompareLeaf: "not in" on text could return a subset
 	}
 	Const *c = reinterpret_cast<Const *>(array);
 	if (c->constisnull) {

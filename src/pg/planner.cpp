@@ -472,7 +472,8 @@ extern "C" void kintoneGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind
 		Cost startup, total;
 		EstimateCosts(base->rows, base->rows, order_by[0] != '\0' && strcmp(order_by, "$id asc") != 0, &startup,
 		              &total);
-		double fraction = base->rows > 0 ? Min(1.0, (rows + offset) / base->rows) : 1.0;
+		// Kintone skips the offset rows itself: only the limit's rows are transferred.
+		double fraction = base->rows > 0 ? Min(1.0, rows / base->rows) : 1.0;
 		total = startup + fraction * (total - startup) - 1;
 		startup -= 1;
 		List *pathkeys = in->kind == RelKind::kOrdered ? in->pathkeys : NIL;

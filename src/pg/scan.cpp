@@ -378,6 +378,7 @@ extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {
 			cpp.records += cpp.pager->records();
 			cpp.pager.reset(); // deletes a live cursor
 		}
+		cpp.reader->Truncate(0); // the previous execution's page must not be served again
 	});
 	st->started = false;
 	st->done = false;
