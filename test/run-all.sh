@@ -106,7 +106,8 @@ else
 	run_suite unit parse_ctest ctest --test-dir "$REPO_ROOT/build" --output-on-failure
 	run_suite emulator parse_unittest bash -c "cd '$REPO_ROOT/test/emulator' && python3 -m unittest discover -s tests -t . -v"
 	run_suite official-clients parse_tap bash "$REPO_ROOT/test/clients/run.sh"
-	if start_emulator "$WORK" "$REPO_ROOT/test/emulator/sample-data.json" && start_postgres "$WORK"; then
+	if python3 "$REPO_ROOT/test/emulator/make-regress-seed.py" "$WORK/regress-seed.json" &&
+		start_emulator "$WORK" "$WORK/regress-seed.json" && start_postgres "$WORK"; then
 		log "emulator at $EMULATOR_URL, PostgreSQL on socket $PGHOST port $PGPORT"
 		run_suite pg_regress parse_regress run_pg_regress
 		if server_log_shows_crash "$WORK/server.log"; then
