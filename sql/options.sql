@@ -1,6 +1,8 @@
 -- The validator: options per object, unknown names with the valid ones and a suggestion,
 -- bad values, and secrets that never appear in messages.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS kintone_fdw;
+RESET client_min_messages;
 \set VERBOSITY default
 
 -- The wrapper itself takes no options.

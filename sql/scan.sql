@@ -1,6 +1,8 @@
 -- Reading Kintone apps: every field type, streaming scans, pushdown with plans pinned,
 -- count(*), ORDER BY / LIMIT / OFFSET, parameters, joins, errors.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS kintone_fdw;
+RESET client_min_messages;
 \getenv emulator_url KINTONE_EMULATOR_URL
 CREATE SERVER emu FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu OPTIONS (username 'Administrator', password 'admin-pass');
