@@ -7,6 +7,7 @@
 
 #include "kintone/error.hpp"
 #include "pg/guard.hpp"
+#include "pg/import.hpp"
 #include "pg/option.hpp"
 #include "pg/planner.hpp"
 #include "pg/scan.hpp"
@@ -34,6 +35,7 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->ReScanForeignScan = kintoneReScanForeignScan;
 	routine->EndForeignScan = kintoneEndForeignScan;
 	routine->ExplainForeignScan = kintoneExplainForeignScan;
+	routine->ImportForeignSchema = kintoneImportForeignSchema;
 	PG_RETURN_POINTER(routine);
 }
 

@@ -42,8 +42,15 @@ public:
 	}
 	~Emulator() {
 		if (pid_ > 0) {
+			// SIGTERM, then SIGKILL if it is still busy (e.g. inside an injected delay) after 3 s.
 			kill(pid_, SIGTERM);
-			waitpid(pid_, nullptr, 0);
+			for (int i = 0; i < 60 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) {
+				usleep(50 * 1000);
+			}
+			if (waitpid(pid_, nullptr, WNOHANG) == 0) {
+				kill(pid_, SIGKILL);
+				waitpid(pid_, nullptr, 0);
+			}
 		}
 		if (stdout_ != nullptr) {
 			fclose(stdout_);
