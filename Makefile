@@ -17,7 +17,8 @@ REGRESS = extension options scan import differential large cursor
 REGRESS_OPTS = --encoding=UTF8
 
 PG_CPPFLAGS = -I$(srcdir)/src
-PG_CXXFLAGS = -std=c++17 -Wno-register -fexceptions -frtti
+# -MMD -MP: header dependencies, so a changed header rebuilds every object that includes it.
+PG_CXXFLAGS = -std=c++17 -Wno-register -fexceptions -frtti -MMD -MP
 # PGXS links with the C compiler: name the C++ runtime explicitly.
 SHLIB_LINK = -lcurl -lsimdjson -lstdc++
 
@@ -27,6 +28,9 @@ override with_llvm = no
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN = $(OBJS:.o=.d)
 
 .PHONY: test demo demo-stop format
 

@@ -187,4 +187,14 @@ CREATE FOREIGN TABLE customers_by_token (id bigint OPTIONS (field_code '$id')) S
 SELECT * FROM customers_by_token;
 \set VERBOSITY default
 
+-- ANALYZE samples the app; use_remote_estimate asks Kintone for a count when planning.
+ANALYZE orders;
+SELECT reltuples FROM pg_class WHERE relname = 'orders';
+SELECT attname, null_frac, n_distinct FROM pg_stats
+ WHERE tablename = 'orders' AND attname IN ('状態', '数量', '出荷日時') ORDER BY attname COLLATE "C";
+EXPLAIN SELECT id FROM orders WHERE "状態" = '出荷済';
+ALTER FOREIGN TABLE orders OPTIONS (ADD use_remote_estimate 'true');
+EXPLAIN SELECT id FROM orders WHERE "数量" > 5;
+EXPLAIN SELECT id FROM orders WHERE "数量" > 5 AND "受注番号" LIKE 'O-00%';
+
 DROP SERVER emu, emu_token CASCADE;

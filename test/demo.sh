@@ -47,9 +47,28 @@ print(admin["code"], admin["password"])' "$SEED")
 CREATE EXTENSION kintone_fdw;
 CREATE SERVER kintone FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'url');
 CREATE USER MAPPING FOR CURRENT_USER SERVER kintone OPTIONS (username :'user', password :'password');
+CREATE SCHEMA kintone;
+SET client_min_messages = warning;
+IMPORT FOREIGN SCHEMA kintone FROM SERVER kintone INTO kintone;
+IMPORT FOREIGN SCHEMA kintone FROM SERVER kintone INTO kintone OPTIONS (guest_space_id '2');
+RESET client_min_messages;
+-- A local table to join with Kintone records.
+CREATE TABLE customer_scores (customer_id text PRIMARY KEY, score int);
+INSERT INTO customer_scores VALUES ('C001', 90), ('C002', 75), ('C003', 60), ('C008', 88), ('C015', 70);
 SQL
-	"$PG_BINDIR/psql" -X -h "$PGHOST" -p "$PGPORT" -U postgres -d demo \
-		-c '\dx kintone_fdw' -c '\des+ kintone'
+	"$PG_BINDIR/psql" -X -h "$PGHOST" -p "$PGPORT" -U postgres -d demo <<'SQL'
+\echo '== Imported foreign tables (one per Kintone app)'
+\dE kintone.*
+\echo '== Orders of more than 5 units (the condition runs in Kintone)'
+SELECT "受注番号", "顧客ID", "商品", "数量", "受注日" FROM kintone.orders WHERE "数量" > 5 ORDER BY "$id" LIMIT 5;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT "受注番号" FROM kintone.orders WHERE "数量" > 5 ORDER BY "$id" LIMIT 5;
+\echo '== count(*) answered by Kintone in one request'
+SELECT count(*) FROM kintone.orders WHERE "受注日" >= '2026-03-01';
+\echo '== A join of Kintone orders with a local table'
+SELECT o."顧客ID", s.score, count(*) AS orders, sum(o."金額") AS amount
+  FROM kintone.orders o JOIN customer_scores s ON s.customer_id = o."顧客ID"
+ GROUP BY 1, 2 ORDER BY amount DESC;
+SQL
 
 	cat <<EOF
 

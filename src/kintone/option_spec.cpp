@@ -53,6 +53,9 @@ void CheckFieldType(std::string_view value) {
 		                 "Use a Kintone field type such as SINGLE_LINE_TEXT, NUMBER, DATE or DROP_DOWN.");
 	}
 }
+void CheckBoolean(std::string_view value) {
+	(void)ParseBooleanOption("use_remote_estimate", value);
+}
 void CheckMaxCursors(std::string_view value) {
 	if (ParsePositiveId("max_cursors", value) > 10) {
 		throw ValueError("invalid value for option \"max_cursors\": \"" + std::string(value) + "\"",
@@ -125,6 +128,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"url", Bit(OptionContext::kServer), false, CheckUrl},
 	    {"guest_space_id", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckGuestSpace},
 	    {"max_cursors", Bit(OptionContext::kServer), false, CheckMaxCursors},
+	    {"use_remote_estimate", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckBoolean},
 	    {"api_token", Bit(OptionContext::kUserMapping), true, CheckTokens},
 	    {"username", Bit(OptionContext::kUserMapping), false, CheckUsername},
 	    {"password", Bit(OptionContext::kUserMapping), true, CheckPassword},
@@ -306,6 +310,18 @@ std::vector<std::string> ParseApiTokens(std::string_view value) {
 		                 "Kintone accepts at most 9 API tokens in one request.");
 	}
 	return tokens;
+}
+
+bool ParseBooleanOption(std::string_view option, std::string_view value) {
+	std::string v = Lower(value);
+	if (v == "true" || v == "on" || v == "yes" || v == "1") {
+		return true;
+	}
+	if (v == "false" || v == "off" || v == "no" || v == "0") {
+		return false;
+	}
+	throw ValueError("invalid value for option \"" + std::string(option) + "\": \"" + std::string(value) + "\"",
+	                 "Use true or false.");
 }
 
 long long ParsePositiveId(std::string_view option, std::string_view value) {

@@ -55,6 +55,9 @@ BaseUrl ParseBaseUrl(std::string_view url);
 // "A,B , C" -> {"A","B","C"}; checks 1..9 alphanumeric tokens without duplicates.
 std::vector<std::string> ParseApiTokens(std::string_view value);
 
+// true/on/yes/1 or false/off/no/0 (any case). Throws kInvalidOptionValue with the option name.
+bool ParseBooleanOption(std::string_view option, std::string_view value);
+
 // A positive decimal integer that fits in int64 (app ids, space ids). Throws with the option name.
 long long ParsePositiveId(std::string_view option, std::string_view value);
 

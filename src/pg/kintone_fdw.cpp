@@ -35,6 +35,7 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->ReScanForeignScan = kintoneReScanForeignScan;
 	routine->EndForeignScan = kintoneEndForeignScan;
 	routine->ExplainForeignScan = kintoneExplainForeignScan;
+	routine->AnalyzeForeignTable = kintoneAnalyzeForeignTable;
 	routine->ImportForeignSchema = kintoneImportForeignSchema;
 	PG_RETURN_POINTER(routine);
 }

@@ -102,6 +102,7 @@ struct FdwRelInfo {
 	long long limit; // final: -1 = none
 	long long offset;
 	double rows;
+	double remote_rows; // use_remote_estimate: records matching the pushed conditions, else -1
 	long long app;
 	long long guest;
 };
@@ -219,6 +220,18 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 		}
 	}
 	info->condition = cond.data;
+
+	// use_remote_estimate: one totalCount request with the pushed conditions (values known only
+	// at execution count as "always true").
+	info->remote_rows = -1;
+	if (cpp->def.use_remote_estimate) {
+		char *condition = FillPlaceholders(info->condition, nullptr, 0);
+		info->remote_rows = Guard([&]() {
+			kintone::Session &session = GetSession(cpp->def.conn);
+			return static_cast<double>(
+			    kintone::CountRecords(session, cpp->def.app, condition, cpp->def.guest_space_id));
+		});
+	}
 	return info;
 }
 
@@ -337,9 +350,25 @@ char *Int64Text(long long v) {
 extern "C" void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
 	FdwRelInfo *info = MakeScanInfo(root, baserel, foreigntableid);
 	baserel->fdw_private = info;
-	double tuples = baserel->tuples > 0 ? baserel->tuples : kDefaultRows;
-	double selectivity = Selectivity(root, baserel, extract_actual_clauses(baserel->baserestrictinfo, false));
-	baserel->rows = clamp_row_est(tuples * selectivity);
+	if (info->remote_rows >= 0) {
+		// Kintone counted the pushed conditions; the rest are estimated locally.
+		List *local_only = NIL;
+		ListCell *cell;
+		foreach (cell, info->local_conds) {
+			if (!list_member_ptr(info->superset_conds, lfirst(cell))) {
+				local_only = lappend(local_only, lfirst(cell));
+			}
+		}
+		double selectivity = Selectivity(root, baserel, extract_actual_clauses(local_only, false));
+		baserel->rows = clamp_row_est(info->remote_rows * selectivity);
+		if (baserel->tuples <= 0) {
+			baserel->tuples = info->remote_rows;
+		}
+	} else {
+		double tuples = baserel->tuples > 0 ? baserel->tuples : kDefaultRows;
+		double selectivity = Selectivity(root, baserel, extract_actual_clauses(baserel->baserestrictinfo, false));
+		baserel->rows = clamp_row_est(tuples * selectivity);
+	}
 	info->rows = baserel->rows;
 }
 

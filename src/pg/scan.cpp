@@ -25,6 +25,8 @@ extern "C" {
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/sampling.h"
 }
 
 #include <memory>
@@ -135,13 +137,11 @@ Datum ConvertArray(const ColumnConv &c, const kintone::RecordReader &reader, con
 
 // Fills the slot from reader row st->row. PostgreSQL phase: may ereport (bad values), so no
 // C++ object with a destructor lives here; the reader is reached through a raw pointer.
-void StoreRow(KintoneScanState *st, TupleTableSlot *slot) {
+void FillValues(KintoneScanState *st, int natts, Datum *values, bool *isnull) {
 	const kintone::RecordReader &reader = *st->cpp->reader;
-	TupleDesc desc = slot->tts_tupleDescriptor;
-	ExecClearTuple(slot);
-	for (int i = 0; i < desc->natts; ++i) {
-		slot->tts_values[i] = (Datum)0;
-		slot->tts_isnull[i] = true;
+	for (int i = 0; i < natts; ++i) {
+		values[i] = (Datum)0;
+		isnull[i] = true;
 	}
 	if (st->id_column >= 0) {
 		const kintone::Cell &id = reader.cell(st->row, st->id_column);
@@ -160,11 +160,63 @@ void StoreRow(KintoneScanState *st, TupleTableSlot *slot) {
 		} else {
 			value = ConvertScalar(c, cell.text);
 		}
-		slot->tts_values[c.attnum - 1] = value;
-		slot->tts_isnull[c.attnum - 1] = false;
+		values[c.attnum - 1] = value;
+		isnull[c.attnum - 1] = false;
 	}
 	st->current_column = nullptr;
+}
+
+void StoreRow(KintoneScanState *st, TupleTableSlot *slot) {
+	ExecClearTuple(slot);
+	FillValues(st, slot->tts_tupleDescriptor->natts, slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
+}
+
+// Lookup of input functions for one column (PostgreSQL phase).
+void InitColumnConv(ColumnConv &c, int attnum, const char *name, Oid type, int32 typmod) {
+	c.attnum = attnum;
+	c.name = name;
+	c.type = type;
+	c.typmod = typmod;
+	c.shape = static_cast<int>(ShapeFor(c.type));
+	c.is_text = c.type == TEXTOID;
+	Oid infunc;
+	getTypeInputInfo(c.type, &infunc, &c.ioparam);
+	fmgr_info(infunc, &c.input);
+	if (c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)) {
+		c.elem_type = get_element_type(c.type);
+		get_typlenbyvalalign(c.elem_type, &c.elem_len, &c.elem_byval, &c.elem_align);
+		c.elem_is_text = c.elem_type == TEXTOID;
+		Oid elem_in;
+		getTypeInputInfo(c.elem_type, &elem_in, &c.elem_ioparam);
+		fmgr_info(elem_in, &c.elem_input);
+	}
+}
+
+// The reader's columns for the conversions (plus "$id" when not among them). C++ phase.
+std::vector<kintone::ColumnRequest> ReaderColumns(KintoneScanState *st, List *fields, bool need_id) {
+	std::vector<kintone::ColumnRequest> columns;
+	ListCell *fc;
+	int index = 0;
+	st->id_column = -1;
+	foreach (fc, fields) {
+		kintone::ColumnRequest req;
+		req.field_code = strVal(lfirst(fc));
+		req.shape = static_cast<kintone::ColumnRequest::Shape>(st->conv[index].shape);
+		if (req.field_code == "$id" && req.shape == kintone::ColumnRequest::Shape::kScalar) {
+			st->id_column = index;
+		}
+		columns.push_back(std::move(req));
+		++index;
+	}
+	if (st->id_column < 0 && need_id) {
+		// The pager seeks on $id and errors name the record: always read it.
+		kintone::ColumnRequest id;
+		id.field_code = "$id";
+		columns.push_back(id);
+		st->id_column = index;
+	}
+	return columns;
 }
 
 // Evaluates parameters and fills the condition's placeholders (PostgreSQL phase).
@@ -244,22 +296,7 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 		// Base scans fill the table's row; upper scans (scanrelid 0) fill their own tlist in order.
 		c.attnum = fsplan->scan.scanrelid > 0 ? attnum : i + 1;
 		Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
-		c.name = raw->columns[attnum - 1].name;
-		c.type = att->atttypid;
-		c.typmod = att->atttypmod;
-		c.shape = static_cast<int>(ShapeFor(c.type));
-		c.is_text = c.type == TEXTOID;
-		Oid infunc;
-		getTypeInputInfo(c.type, &infunc, &c.ioparam);
-		fmgr_info(infunc, &c.input);
-		if (c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)) {
-			c.elem_type = get_element_type(c.type);
-			get_typlenbyvalalign(c.elem_type, &c.elem_len, &c.elem_byval, &c.elem_align);
-			c.elem_is_text = c.elem_type == TEXTOID;
-			Oid elem_in;
-			getTypeInputInfo(c.elem_type, &elem_in, &c.elem_ioparam);
-			fmgr_info(elem_in, &c.elem_input);
-		}
+		InitColumnConv(c, c.attnum, raw->columns[attnum - 1].name, att->atttypid, att->atttypmod);
 		++i;
 	}
 
@@ -283,27 +320,11 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 			cpp.request.limit = limit;
 		}
 		cpp.request.offset = PrivInt64(st->priv, kPlanOffset);
-		std::vector<kintone::ColumnRequest> columns;
-		ListCell *fc;
-		int index = 0;
-		st->id_column = -1;
-		foreach (fc, fields) {
-			kintone::ColumnRequest req;
-			req.field_code = strVal(lfirst(fc));
-			req.shape = static_cast<kintone::ColumnRequest::Shape>(st->conv[index].shape);
-			if (req.field_code == "$id" && req.shape == kintone::ColumnRequest::Shape::kScalar) {
-				st->id_column = index;
+		std::vector<kintone::ColumnRequest> columns = ReaderColumns(st, fields, !st->count_only);
+		for (const auto &column : columns) {
+			if (&column - &columns[0] < st->nconv) {
+				cpp.request.fields.push_back(column.field_code);
 			}
-			cpp.request.fields.push_back(req.field_code);
-			columns.push_back(std::move(req));
-			++index;
-		}
-		if (st->id_column < 0 && !st->count_only) {
-			// The pager seeks on $id and errors name the record: always read it.
-			kintone::ColumnRequest id;
-			id.field_code = "$id";
-			columns.push_back(id);
-			st->id_column = index;
 		}
 		cpp.reader = std::make_unique<kintone::RecordReader>(std::move(columns));
 	});
@@ -469,6 +490,119 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 		ExplainPropertyInteger("Kintone records", nullptr, records, es);
 		ExplainPropertyInteger("Kintone bytes", nullptr, cpp.session->stats().bytes_received - cpp.bytes_before, es);
 	}
+}
+
+// ANALYZE: reads every record once (seek paging, all columns) and keeps a reservoir sample
+// of targrows rows, as postgres_fdw does, so that the planner gets real statistics.
+extern "C" int kintoneAcquireSampleRows(Relation relation, int elevel, HeapTuple *rows, int targrows, double *totalrows,
+                                        double *totaldeadrows) {
+	Oid relid = RelationGetRelid(relation);
+	RawTable *raw = ReadRawTable(relid, GetUserId());
+	TupleDesc desc = RelationGetDescr(relation);
+
+	KintoneScanState *st = static_cast<KintoneScanState *>(palloc0(sizeof(KintoneScanState)));
+	st->conv = static_cast<ColumnConv *>(palloc0(sizeof(ColumnConv) * (desc->natts + 1)));
+	for (int i = 0; i < desc->natts; ++i) {
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		if (att->attisdropped) {
+			continue;
+		}
+		InitColumnConv(st->conv[st->nconv++], i + 1, raw->columns[i].name, att->atttypid, att->atttypmod);
+	}
+	st->callback.func = DeleteScanCpp;
+	st->cpp = Guard([&]() { return new ScanCpp(); });
+	st->callback.arg = st->cpp;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
+
+	Guard([&]() {
+		ScanCpp &cpp = *st->cpp;
+		TableDef def = MakeTableDef(*raw);
+		cpp.session = &GetSession(def.conn);
+		cpp.request.app = def.app;
+		cpp.request.guest_space_id = def.guest_space_id;
+		cpp.request.strategy = kintone::PagingStrategy::kSeek;
+		std::vector<kintone::ColumnRequest> columns;
+		st->id_column = -1;
+		for (int i = 0; i < st->nconv; ++i) {
+			kintone::ColumnRequest req;
+			req.field_code = def.column(st->conv[i].attnum).field_code;
+			req.shape = static_cast<kintone::ColumnRequest::Shape>(st->conv[i].shape);
+			if (req.field_code == "$id" && req.shape == kintone::ColumnRequest::Shape::kScalar) {
+				st->id_column = i;
+			}
+			cpp.request.fields.push_back(req.field_code);
+			columns.push_back(std::move(req));
+		}
+		if (st->id_column < 0) {
+			kintone::ColumnRequest id;
+			id.field_code = "$id";
+			st->id_column = static_cast<int>(columns.size());
+			columns.push_back(id);
+		}
+		cpp.reader = std::make_unique<kintone::RecordReader>(std::move(columns));
+		cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, nullptr);
+	});
+
+	MemoryContext row_context =
+	    AllocSetContextCreate(CurrentMemoryContext, "kintone_fdw analyze row", ALLOCSET_SMALL_SIZES);
+	Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * desc->natts));
+	bool *isnull = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
+	ReservoirStateData reservoir;
+	reservoir_init_selection_state(&reservoir, targrows);
+	double samplerows = 0;
+	double rowstoskip = -1;
+	int numrows = 0;
+
+	ErrorContextCallback errcallback;
+	errcallback.callback = ConversionErrorContext;
+	errcallback.arg = st;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	for (;;) {
+		bool more = Guard([&]() { return st->cpp->pager->Next(*st->cpp->reader); });
+		if (!more) {
+			break;
+		}
+		size_t page_rows = st->cpp->reader->rows();
+		for (st->row = 0; st->row < page_rows; ++st->row) {
+			int pos = -1;
+			if (numrows < targrows) {
+				pos = numrows++;
+			} else {
+				if (rowstoskip < 0) {
+					rowstoskip = reservoir_get_next_S(&reservoir, samplerows, targrows);
+				}
+				if (rowstoskip <= 0) {
+					pos = static_cast<int>(targrows * sampler_random_fract(&reservoir.randstate));
+					heap_freetuple(rows[pos]);
+				}
+				rowstoskip -= 1;
+			}
+			samplerows += 1;
+			if (pos >= 0) {
+				MemoryContext old = MemoryContextSwitchTo(row_context);
+				FillValues(st, desc->natts, values, isnull);
+				MemoryContextSwitchTo(old);
+				rows[pos] = heap_form_tuple(desc, values, isnull);
+				MemoryContextReset(row_context);
+			}
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	error_context_stack = errcallback.previous;
+
+	*totalrows = samplerows;
+	*totaldeadrows = 0;
+	ereport(elevel, (errmsg("\"%s\": Kintone app has %.0f records; %d rows in sample",
+	                        RelationGetRelationName(relation), samplerows, numrows)));
+	return numrows;
+}
+
+extern "C" bool kintoneAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func, BlockNumber *totalpages) {
+	(void)relation;
+	*func = kintoneAcquireSampleRows;
+	*totalpages = 1;
+	return true;
 }
 
 } // namespace kintone_fdw

@@ -15,6 +15,7 @@ TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node);
 void kintoneReScanForeignScan(ForeignScanState *node);
 void kintoneEndForeignScan(ForeignScanState *node);
 void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *es);
+bool kintoneAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func, BlockNumber *totalpages);
 }
 
 } // namespace kintone_fdw

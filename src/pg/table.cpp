@@ -92,6 +92,10 @@ TableDef MakeTableDef(const RawTable &raw) {
 	def.guest_space_id =
 	    table_guest.empty() ? def.conn.guest_space_id : kintone::ParsePositiveId("guest_space_id", table_guest);
 
+	std::string estimate =
+	    Option(raw.table_options, "use_remote_estimate", Option(raw.server_options, "use_remote_estimate", "false"));
+	def.use_remote_estimate = kintone::ParseBooleanOption("use_remote_estimate", estimate);
+
 	def.columns.resize(raw.ncolumns);
 	for (int i = 0; i < raw.ncolumns; ++i) {
 		const RawColumn &rc = raw.columns[i];

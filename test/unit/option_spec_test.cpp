@@ -58,15 +58,16 @@ TEST(ValidateOptions, UnknownNameListsValidOnesAndSuggests) {
 	EXPECT_EQ(e.kind(), ErrorKind::kInvalidOption);
 	EXPECT_EQ(e.message(), "invalid option \"ulr\"");
 	EXPECT_EQ(e.hint(), "Perhaps you meant the option \"url\". Valid options in this context are: url, guest_space_id, "
-	                   "max_cursors");
+	                    "max_cursors, use_remote_estimate");
 }
 
 TEST(ValidateOptions, OptionInTheWrongContext) {
 	auto e = Invalid(OptionContext::kServer, {{"app", "1"}});
 	EXPECT_EQ(e.message(), "invalid option \"app\"");
-	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id, max_cursors");
+	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate");
 	auto t = Invalid(OptionContext::kForeignTable, {{"apps", "1"}});
-	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, app");
+	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, "
+	                    "use_remote_estimate, app");
 }
 
 TEST(ValidateOptions, FieldTypeAndMaxCursors) {
@@ -77,6 +78,16 @@ TEST(ValidateOptions, FieldTypeAndMaxCursors) {
 	EXPECT_EQ(c.message(), "invalid value for option \"max_cursors\": \"11\"");
 	EXPECT_EQ(Invalid(OptionContext::kServer, {{"max_cursors", "0"}}).message(),
 	          "invalid value for option \"max_cursors\": \"0\"");
+}
+
+TEST(ValidateOptions, UseRemoteEstimateIsBoolean) {
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kForeignTable, {{"app", "1"}, {"use_remote_estimate", "TRUE"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kServer, {{"use_remote_estimate", "off"}}));
+	EXPECT_TRUE(kintone::ParseBooleanOption("x", "Yes"));
+	EXPECT_FALSE(kintone::ParseBooleanOption("x", "0"));
+	auto e = Invalid(OptionContext::kServer, {{"use_remote_estimate", "maybe"}});
+	EXPECT_EQ(e.message(), "invalid value for option \"use_remote_estimate\": \"maybe\"");
+	EXPECT_EQ(e.hint(), "Use true or false.");
 }
 
 TEST(ValidateOptions, WrapperTakesNoOptions) {
