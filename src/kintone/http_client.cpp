@@ -63,12 +63,16 @@ size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
 struct HttpClient::Impl {
 	CURL *easy = nullptr;
 	CURLM *multi = nullptr;
+	struct curl_slist *headers = nullptr; // of the request in flight
+	bool done = false;
+	CURLcode result = CURLE_OK;
 	char error_buffer[CURL_ERROR_SIZE] = {0};
 
 	~Impl() {
 		if (multi != nullptr && easy != nullptr) {
 			curl_multi_remove_handle(multi, easy);
 		}
+		curl_slist_free_all(headers);
 		if (easy != nullptr) {
 			curl_easy_cleanup(easy);
 		}
@@ -100,21 +104,27 @@ HttpClient::HttpClient(HttpOptions options) : impl_(new Impl), options_(std::mov
 	}
 }
 
-HttpClient::~HttpClient() = default;
+HttpClient::~HttpClient() {
+	Cancel();
+}
 
-HttpResponse &HttpClient::Perform(const HttpRequest &request) {
+void HttpClient::Start(const HttpRequest &request) {
+	if (in_flight_) {
+		Cancel();
+	}
 	CURL *easy = impl_->easy;
 	curl_easy_reset(easy); // keeps the connection cache and TLS sessions
 	response_.status = 0;
 	response_.content_type.clear();
 	response_.headers.clear();
 	response_.body.clear(); // keeps capacity: page buffers are reused
+	current_ = request;     // curl reads URL and body from here while the transfer runs
 
-	curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+	curl_easy_setopt(easy, CURLOPT_URL, current_.url.c_str());
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request.timeout_ms > 0 ? request.timeout_ms : options_.timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, current_.timeout_ms > 0 ? current_.timeout_ms : options_.timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error_buffer);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
@@ -123,17 +133,17 @@ HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response_);
 	impl_->error_buffer[0] = '\0';
 
-	if (request.method == "GET") {
+	if (current_.method == "GET") {
 		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-	} else if (request.method == "POST") {
+	} else if (current_.method == "POST") {
 		curl_easy_setopt(easy, CURLOPT_POST, 1L);
 	} else {
-		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, current_.method.c_str());
 	}
-	if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.c_str());
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-		if (request.method == "GET") {
+	if (!current_.body.empty() || current_.method == "POST" || current_.method == "PUT") {
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, current_.body.c_str());
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(current_.body.size()));
+		if (current_.method == "GET") {
 			// POSTFIELDS switches curl to POST; a GET with a JSON body keeps its method.
 			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "GET");
 		}
@@ -141,7 +151,7 @@ HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 
 	struct curl_slist *headers = nullptr;
 	bool failed = false;
-	for (const auto &[name, value] : request.headers) {
+	for (const auto &[name, value] : current_.headers) {
 		std::string line = name + ": " + value;
 		struct curl_slist *next = curl_slist_append(headers, line.c_str());
 		if (next == nullptr) {
@@ -161,40 +171,72 @@ HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 		throw Error(ErrorKind::kOutOfMemory, "out of memory building an HTTP request");
 	}
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-
-	CURLcode code = CURLE_OK;
-	bool aborted = false;
 	if (curl_multi_add_handle(impl_->multi, easy) != CURLM_OK) {
+		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
 		curl_slist_free_all(headers);
 		throw Error(ErrorKind::kInternal, "could not start an HTTP transfer");
 	}
-	for (;;) {
-		int running = 0;
-		CURLMcode mc = curl_multi_perform(impl_->multi, &running);
-		if (mc != CURLM_OK) {
-			code = CURLE_FAILED_INIT;
-			break;
-		}
-		if (running == 0) {
-			int queued = 0;
-			CURLMsg *msg;
-			while ((msg = curl_multi_info_read(impl_->multi, &queued)) != nullptr) {
-				if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
-					code = msg->data.result;
-				}
+	impl_->headers = headers;
+	impl_->done = false;
+	impl_->result = CURLE_OK;
+	in_flight_ = true;
+	++stats_.requests;
+}
+
+bool HttpClient::Pump() noexcept {
+	if (!in_flight_) {
+		return false;
+	}
+	if (impl_->done) {
+		return true;
+	}
+	int running = 0;
+	if (curl_multi_perform(impl_->multi, &running) != CURLM_OK) {
+		impl_->done = true;
+		impl_->result = CURLE_FAILED_INIT;
+		return true;
+	}
+	if (running == 0) {
+		int queued = 0;
+		CURLMsg *msg;
+		while ((msg = curl_multi_info_read(impl_->multi, &queued)) != nullptr) {
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == impl_->easy) {
+				impl_->result = msg->data.result;
 			}
-			break;
 		}
-		if (request.abortable && options_.should_abort != nullptr && options_.should_abort(options_.abort_arg)) {
+		impl_->done = true;
+	}
+	return impl_->done;
+}
+
+void HttpClient::Detach() noexcept {
+	curl_multi_remove_handle(impl_->multi, impl_->easy);
+	curl_easy_setopt(impl_->easy, CURLOPT_HTTPHEADER, nullptr);
+	curl_slist_free_all(impl_->headers);
+	impl_->headers = nullptr;
+	in_flight_ = false;
+}
+
+void HttpClient::Cancel() noexcept {
+	if (in_flight_) {
+		Detach(); // removing the handle mid-transfer closes that connection
+	}
+}
+
+HttpResponse &HttpClient::Finish() {
+	if (!in_flight_) {
+		throw Error(ErrorKind::kInternal, "HttpClient::Finish without a request in flight");
+	}
+	bool aborted = false;
+	while (!Pump()) {
+		if (current_.abortable && options_.should_abort != nullptr && options_.should_abort(options_.abort_arg)) {
 			aborted = true;
 			break;
 		}
 		curl_multi_poll(impl_->multi, nullptr, 0, kPollMs, nullptr);
 	}
-	curl_multi_remove_handle(impl_->multi, easy);
-	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
-	curl_slist_free_all(headers);
-	++stats_.requests;
+	CURLcode code = impl_->result;
+	Detach();
 	stats_.bytes_received += static_cast<long long>(response_.body.size());
 
 	if (aborted) {
@@ -204,15 +246,20 @@ HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 		std::string message = "could not complete the request to Kintone: ";
 		message += impl_->error_buffer[0] ? impl_->error_buffer : curl_easy_strerror(code);
 		// The URL carries no secrets (credentials travel in headers), so it may be shown.
-		throw Error(ErrorKind::kConnection, message, request.method + " " + request.url);
+		throw Error(ErrorKind::kConnection, message, current_.method + " " + current_.url);
 	}
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response_.status);
+	curl_easy_getinfo(impl_->easy, CURLINFO_RESPONSE_CODE, &response_.status);
 	char *content_type = nullptr;
-	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &content_type);
+	curl_easy_getinfo(impl_->easy, CURLINFO_CONTENT_TYPE, &content_type);
 	if (content_type != nullptr) {
 		response_.content_type = content_type;
 	}
 	return response_;
+}
+
+HttpResponse &HttpClient::Perform(const HttpRequest &request) {
+	Start(request);
+	return Finish();
 }
 
 std::string UrlEncode(std::string_view text) {

@@ -64,14 +64,29 @@ public:
 	// body buffer is reused between calls: callers that keep it must move it out.
 	HttpResponse &Perform(const HttpRequest &request);
 
+	// The same in steps, so that a response can arrive while the caller does other work:
+	// Start sends the request (a request still in flight is cancelled first), Pump moves the
+	// transfer on without blocking and says whether it is complete, Finish waits for the end
+	// (polling the abort check) and returns the response or throws like Perform. Cancel drops
+	// a request in flight.
+	void Start(const HttpRequest &request);
+	bool Pump() noexcept;
+	HttpResponse &Finish();
+	void Cancel() noexcept;
+	bool in_flight() const { return in_flight_; }
+
 	const HttpStats &stats() const { return stats_; }
 
 private:
 	struct Impl;
 	std::unique_ptr<Impl> impl_;
 	HttpOptions options_;
+	void Detach() noexcept;
+
 	HttpStats stats_;
 	HttpResponse response_;
+	HttpRequest current_; // the request in flight (curl reads its URL and body)
+	bool in_flight_ = false;
 };
 
 // Percent-encodes a query-string component (RFC 3986 unreserved characters stay as they are).

@@ -138,22 +138,24 @@ bool Pager::Next(RecordReader &reader) {
 				reader.Parse(kEmptyPage);
 				return false;
 			}
-			if (request_.strategy == PagingStrategy::kSeek) {
-				query = SeekQuery(request_, last_id_, page, requests_ == 0);
-			} else {
-				long long offset = request_.offset + fetched_;
-				query = OffsetQuery(request_, page, offset);
-				if (offset > kMaxOffset) {
-					throw Error(ErrorKind::kInternal, "kintone_fdw planned an offset scan past Kintone's offset limit",
-					            "offset " + std::to_string(offset) + " exceeds 10000");
-				}
+			query = PageQuery(page);
+			if (request_.strategy == PagingStrategy::kOffset && request_.offset + fetched_ > kMaxOffset) {
+				throw Error(ErrorKind::kInternal, "kintone_fdw planned an offset scan past Kintone's offset limit",
+				            "offset " + std::to_string(request_.offset + fetched_) + " exceeds 10000");
 			}
-			Json params = {{"app", request_.app}, {"query", query}};
-			if (!request_.fields.empty()) {
-				params["fields"] = request_.fields;
+			// The page may already be on its way (prefetched while the previous one was used).
+			const std::string *body = nullptr;
+			if (prefetched_ && prefetch_query_ == query) {
+				body = session_.FinishGetRaw(this);
 			}
-			++requests_;
-			reader.Parse(session_.GetRaw("records.json", params, request_.guest_space_id));
+			if (body == nullptr) {
+				// Not prefetched, or the shared session had to cancel it for another request.
+				++requests_;
+				body = &session_.GetRaw("records.json", PageParams(query), request_.guest_space_id);
+			}
+			prefetched_ = false;
+			started_ = true;
+			reader.Parse(*body);
 			size_t rows = reader.rows();
 			if (static_cast<long long>(rows) > page) {
 				// Kintone never sends more than the limit; keep the count exact if it ever did.
@@ -170,6 +172,17 @@ bool Pager::Next(RecordReader &reader) {
 			}
 			if (static_cast<long long>(rows) < page || (request_.limit && fetched_ >= *request_.limit)) {
 				done_ = true;
+			}
+			if (!done_) {
+				// Ask for the next page now: it downloads while this one is converted.
+				long long next_page = PageSize(request_, fetched_);
+				bool within = request_.strategy == PagingStrategy::kSeek || request_.offset + fetched_ <= kMaxOffset;
+				if (next_page > 0 && within) {
+					prefetch_query_ = PageQuery(next_page);
+					++requests_;
+					session_.StartGetRaw(this, "records.json", PageParams(prefetch_query_), request_.guest_space_id);
+					prefetched_ = true;
+				}
 			}
 			return rows > 0;
 		}
@@ -260,8 +273,33 @@ void Pager::ReleaseCursorSlot() noexcept {
 	cursor_acquired_ = false;
 }
 
+std::string Pager::PageQuery(long long page) const {
+	if (request_.strategy == PagingStrategy::kSeek) {
+		return SeekQuery(request_, last_id_, page, !started_);
+	}
+	return OffsetQuery(request_, page, request_.offset + fetched_);
+}
+
+Json Pager::PageParams(const std::string &query) const {
+	Json params = {{"app", request_.app}, {"query", query}};
+	if (!request_.fields.empty()) {
+		params["fields"] = request_.fields;
+	}
+	return params;
+}
+
+void Pager::Pump() noexcept {
+	if (prefetched_) {
+		session_.Pump(this);
+	}
+}
+
 void Pager::Close() noexcept {
 	done_ = true;
+	if (prefetched_) {
+		session_.CancelPending(this);
+		prefetched_ = false;
+	}
 	if (!cursor_id_.empty()) {
 		std::string id = std::move(cursor_id_);
 		cursor_id_.clear();

@@ -58,6 +58,10 @@ public:
 	// Deletes a live cursor (best effort, short timeout) and stops; Next returns false afterwards.
 	void Close() noexcept;
 
+	// Moves a prefetched page's download on without blocking; call it now and then while
+	// consuming the current page (seek and offset scans request the next page in advance).
+	void Pump() noexcept;
+
 	// The query string of the first request, for EXPLAIN (no request is made).
 	static std::string FirstQuery(const ScanRequest &request);
 
@@ -78,6 +82,12 @@ private:
 	long long fetched_ = 0; // records returned so far
 	long requests_ = 0;
 	long long records_ = 0;
+	bool started_ = false;    // the first page was requested
+	bool prefetched_ = false; // the next page's request is in flight
+	std::string prefetch_query_;
+
+	std::string PageQuery(long long page) const;
+	Json PageParams(const std::string &query) const;
 };
 
 // SELECT count(*): one request with totalCount=true (limit 1, only $id requested).

@@ -111,8 +111,8 @@ void Session::AddAuthHeaders(HeaderList &headers) const {
 	}
 }
 
-const HttpResponse &Session::Perform(const std::string &method, const std::string &path, const std::string &query,
-                                     const std::string &body, bool method_override, bool idempotent, bool cleanup) {
+HttpRequest Session::BuildRequest(const std::string &method, const std::string &path, const std::string &query,
+                                  const std::string &body, bool method_override, bool cleanup) const {
 	HttpRequest request;
 	request.method = method_override ? "POST" : method;
 	request.url = config_.base.ToString() + path;
@@ -131,24 +131,77 @@ const HttpResponse &Session::Perform(const std::string &method, const std::strin
 		request.abortable = false;
 		request.timeout_ms = kCleanupTimeoutMs;
 	}
+	return request;
+}
 
-	long delay = config_.retry_base_delay_ms;
-	for (int attempt = 0;; ++attempt) {
+// Turns a finished response into the body or an Error; true when the request should be retried.
+bool Session::ShouldRetry(const HttpResponse &response, const std::string &label, bool idempotent, bool cleanup,
+                          int attempt) const {
+	if (response.status >= 200 && response.status < 300) {
+		return false;
+	}
+	Error error = ErrorFromResponse(response.status, response.body, response.content_type);
+	// GAIA_TO04 is refused before any work is done, so even a write may be repeated.
+	bool safe = idempotent || error.code() == "GAIA_TO04";
+	if (!error.retryable() || !safe || cleanup || attempt >= config_.max_retries || error.code() == "GAIA_TM12") {
+		error.set_context("Kintone request: " + label);
+		throw error;
+	}
+	return true;
+}
+
+const HttpResponse &Session::Execute(const HttpRequest &request, const std::string &label, bool idempotent,
+                                     bool cleanup, int first_attempt) {
+	long delay = config_.retry_base_delay_ms << first_attempt;
+	for (int attempt = first_attempt;; ++attempt) {
+		if (attempt > first_attempt || first_attempt > 0) {
+			if (!SleepUnlessAborted(delay, config_.http)) {
+				throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+			}
+			delay *= 2;
+		}
+		pending_owner_ = nullptr; // this request replaces (cancels) any pending one
 		HttpResponse &response = http_.Perform(request);
-		if (response.status >= 200 && response.status < 300) {
+		if (!ShouldRetry(response, label, idempotent, cleanup, attempt)) {
 			return response;
 		}
-		Error error = ErrorFromResponse(response.status, response.body, response.content_type);
-		// GAIA_TO04 is refused before any work is done, so even a write may be repeated.
-		bool safe = idempotent || error.code() == "GAIA_TO04";
-		if (!error.retryable() || !safe || cleanup || attempt >= config_.max_retries || error.code() == "GAIA_TM12") {
-			error.set_context("Kintone request: " + method + " " + path);
-			throw error;
-		}
-		if (!SleepUnlessAborted(delay, config_.http)) {
-			throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
-		}
-		delay *= 2;
+	}
+}
+
+const HttpResponse &Session::Perform(const std::string &method, const std::string &path, const std::string &query,
+                                     const std::string &body, bool method_override, bool idempotent, bool cleanup) {
+	HttpRequest request = BuildRequest(method, path, query, body, method_override, cleanup);
+	return Execute(request, method + " " + path, idempotent, cleanup, 0);
+}
+
+void Session::StartGetRaw(const void *owner, std::string_view endpoint, const Json &params, long long guest_space_id) {
+	std::string path = Path(endpoint, guest_space_id);
+	std::string query = EncodeQuery(params);
+	bool override = config_.base.ToString().size() + path.size() + query.size() + 1 > config_.max_query_string_len;
+	pending_ = override ? BuildRequest("GET", path, "", params.dump(), true, false)
+	                    : BuildRequest("GET", path, query, "", false, false);
+	pending_label_ = "GET " + path;
+	pending_owner_ = nullptr;
+	http_.Start(pending_);
+	pending_owner_ = owner;
+}
+
+const std::string *Session::FinishGetRaw(const void *owner) {
+	if (owner == nullptr || pending_owner_ != owner || !http_.in_flight()) {
+		return nullptr;
+	}
+	pending_owner_ = nullptr;
+	HttpResponse &response = http_.Finish();
+	if (!ShouldRetry(response, pending_label_, true, false, 0)) {
+		return &response.body;
+	}
+	return &Execute(pending_, pending_label_, true, false, 1).body;
+}
+
+void Session::CancelPending(const void *owner) noexcept {
+	if (owner != nullptr && pending_owner_ == owner) {
+		pending_owner_ = nullptr;
+		http_.Cancel();
 	}
 }
 

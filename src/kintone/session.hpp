@@ -49,6 +49,17 @@ public:
 	// The returned reference is valid until the next request.
 	const std::string &GetRaw(std::string_view endpoint, const Json &params, long long guest_space_id = -1);
 
+	// GetRaw in two steps, so that a page downloads while the previous one is converted:
+	// StartGetRaw sends the request, Pump moves it on without blocking, FinishGetRaw waits for
+	// it (retrying like GetRaw) and returns the body, valid until the next request. A session
+	// is shared by every scan of a user mapping and carries one request at a time: any other
+	// request cancels a pending one, and FinishGetRaw then returns nullptr so that its owner
+	// (the pointer given to StartGetRaw) sends it again.
+	void StartGetRaw(const void *owner, std::string_view endpoint, const Json &params, long long guest_space_id = -1);
+	bool Pump(const void *owner) noexcept { return pending_owner_ == owner && http_.Pump(); }
+	const std::string *FinishGetRaw(const void *owner);
+	void CancelPending(const void *owner) noexcept;
+
 	// POST / PUT / DELETE with a JSON body. Retried only when Kintone refused the request
 	// before doing anything (429 GAIA_TO04): a write whose outcome is unknown is never repeated.
 	Json Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id = -1);
@@ -68,9 +79,18 @@ private:
 	const HttpResponse &Perform(const std::string &method, const std::string &path, const std::string &query,
 	                            const std::string &body, bool method_override, bool idempotent, bool cleanup = false);
 	void AddAuthHeaders(HeaderList &headers) const;
+	HttpRequest BuildRequest(const std::string &method, const std::string &path, const std::string &query,
+	                         const std::string &body, bool method_override, bool cleanup) const;
+	bool ShouldRetry(const HttpResponse &response, const std::string &label, bool idempotent, bool cleanup,
+	                 int attempt) const;
+	const HttpResponse &Execute(const HttpRequest &request, const std::string &label, bool idempotent, bool cleanup,
+	                            int first_attempt);
 
 	SessionConfig config_;
 	HttpClient http_;
+	HttpRequest pending_; // the request StartGetRaw sent, kept for retries
+	std::string pending_label_;
+	const void *pending_owner_ = nullptr; // who started the request in flight, if StartGetRaw did
 };
 
 std::string Base64Encode(std::string_view data);

@@ -128,9 +128,9 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 	callback->arg = cpp;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, callback);
 
-	// Which columns does the query use? Only those need a field type.
+	// Which columns can pushdown involve (conditions, order keys)? Only those need a field
+	// type; the target list needs none, so "SELECT *" alone never reads the form.
 	Bitmapset *used = nullptr;
-	pull_varattnos(reinterpret_cast<Node *>(baserel->reltarget->exprs), baserel->relid, &used);
 	ListCell *cell;
 	foreach (cell, baserel->baserestrictinfo) {
 		pull_varattnos(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid,

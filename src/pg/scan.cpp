@@ -376,6 +376,9 @@ extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 			st->done = true;
 		}
 	}
+	if ((st->row & 31) == 0 && st->cpp->pager) {
+		st->cpp->pager->Pump(); // keep the next page downloading while rows are converted
+	}
 	ErrorContextCallback errcallback;
 	errcallback.callback = ConversionErrorContext;
 	errcallback.arg = st;
