@@ -94,13 +94,15 @@ def main():
 
 
 def columns_sql():
-    """The foreign table's column list (20 columns)."""
+    """The foreign table's column list (20 columns), with field types as IMPORT FOREIGN SCHEMA
+    declares them (so planning reads no form)."""
     cols = []
+    system_types = {"$id": "__ID__", "作成者": "CREATOR", "作成日時": "CREATED_TIME"}
     for code, typ in SYSTEM_COLUMNS:
         name = {"$id": "id", "作成者": "creator", "作成日時": "created"}[code]
-        cols.append('%s %s OPTIONS (field_code %s)' % (name, typ, "'" + code + "'"))
-    for code, _, typ in FORM_FIELDS:
-        cols.append('"%s" %s' % (code, typ))
+        cols.append("%s %s OPTIONS (field_code '%s', field_type '%s')" % (name, typ, code, system_types[code]))
+    for code, prop, typ in FORM_FIELDS:
+        cols.append("\"%s\" %s OPTIONS (field_type '%s')" % (code, typ, prop["type"]))
     return ",\n  ".join(cols)
 
 

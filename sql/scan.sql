@@ -160,6 +160,26 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM customers WHERE note IS NULL;
 SELECT count(*) FROM customers WHERE note IS NULL;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM customers WHERE creator = 'Administrator' AND created > '2000-01-01';
 
+-- Dates, times and timestamps convert exactly as their input functions would.
+CREATE FOREIGN TABLE conv_orders (
+    d date OPTIONS (field_code '受注日'), d_text text OPTIONS (field_code '受注日'),
+    t timestamptz OPTIONS (field_code '出荷日時'), t_text text OPTIONS (field_code '出荷日時'),
+    c timestamptz OPTIONS (field_code '作成日時'), c_text text OPTIONS (field_code '作成日時')
+) SERVER emu OPTIONS (app '2');
+SELECT count(*) AS rows, count(*) FILTER (WHERE d IS DISTINCT FROM d_text::date
+                                   OR t IS DISTINCT FROM t_text::timestamptz
+                                   OR c IS DISTINCT FROM c_text::timestamptz) AS mismatches
+  FROM conv_orders;
+CREATE FOREIGN TABLE conv_customers (
+    tm time OPTIONS (field_code '連絡時刻'), tm_text text OPTIONS (field_code '連絡時刻'),
+    v timestamptz OPTIONS (field_code '最終訪問'), v_text text OPTIONS (field_code '最終訪問'),
+    d date OPTIONS (field_code '契約日'), d_text text OPTIONS (field_code '契約日')
+) SERVER emu OPTIONS (app '1');
+SELECT count(*) AS rows, count(*) FILTER (WHERE tm IS DISTINCT FROM tm_text::time
+                                   OR v IS DISTINCT FROM v_text::timestamptz
+                                   OR d IS DISTINCT FROM d_text::date) AS mismatches
+  FROM conv_customers;
+
 -- A value that does not convert names the column and the record.
 CREATE FOREIGN TABLE bad_types (id bigint OPTIONS (field_code '$id'), company integer OPTIONS (field_code '会社名'))
   SERVER emu OPTIONS (app '1');

@@ -22,6 +22,9 @@ extern "C" {
 #include "parser/parsetree.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -115,9 +118,62 @@ char *CellText(std::string_view text) {
 	return pnstrdup(text.data(), text.size());
 }
 
+// Fast paths for the fixed formats Kintone sends ("2026-02-03", "2026-02-03T10:00:00Z",
+// "09:15"); anything else goes through the type's input function, which stays the reference.
+bool Digits(std::string_view text, size_t pos, size_t n, int *out) {
+	int v = 0;
+	for (size_t i = pos; i < pos + n; ++i) {
+		if (text[i] < '0' || text[i] > '9') {
+			return false;
+		}
+		v = v * 10 + (text[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool ParseDate(std::string_view text, int *y, int *m, int *d) {
+	return text.size() >= 10 && text[4] == '-' && text[7] == '-' && Digits(text, 0, 4, y) && Digits(text, 5, 2, m) &&
+	       Digits(text, 8, 2, d) && *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= day_tab[isleap(*y)][*m - 1];
+}
+
+bool FastScalar(const ColumnConv &c, std::string_view text, Datum *out) {
+	int y, m, d, hh, mi, ss;
+	switch (c.type) {
+	case DATEOID:
+		if (text.size() == 10 && ParseDate(text, &y, &m, &d)) {
+			*out = DateADTGetDatum(date2j(y, m, d) - POSTGRES_EPOCH_JDATE);
+			return true;
+		}
+		return false;
+	case TIMESTAMPTZOID:
+		if (text.size() == 20 && text[10] == 'T' && text[13] == ':' && text[16] == ':' && text[19] == 'Z' &&
+		    ParseDate(text, &y, &m, &d) && Digits(text, 11, 2, &hh) && Digits(text, 14, 2, &mi) &&
+		    Digits(text, 17, 2, &ss) && hh < 24 && mi < 60 && ss < 60 && c.typmod < 0) {
+			int64 days = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
+			*out = TimestampTzGetDatum((days * SECS_PER_DAY + hh * 3600 + mi * 60 + ss) * USECS_PER_SEC);
+			return true;
+		}
+		return false;
+	case TIMEOID:
+		if (text.size() == 5 && text[2] == ':' && Digits(text, 0, 2, &hh) && Digits(text, 3, 2, &mi) && hh < 24 &&
+		    mi < 60 && c.typmod < 0) {
+			*out = TimeADTGetDatum((static_cast<int64>(hh) * 60 + mi) * 60 * USECS_PER_SEC);
+			return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
 Datum ConvertScalar(const ColumnConv &c, std::string_view text) {
 	if (c.is_text) {
 		return PointerGetDatum(cstring_to_text_with_len(text.data(), static_cast<int>(text.size())));
+	}
+	Datum fast;
+	if (FastScalar(c, text, &fast)) {
+		return fast;
 	}
 	return InputFunctionCall(const_cast<FmgrInfo *>(&c.input), CellText(text), c.ioparam, c.typmod);
 }
