@@ -213,6 +213,19 @@ SELECT reltuples FROM pg_class WHERE relname = 'orders';
 SELECT attname, null_frac, n_distinct FROM pg_stats
  WHERE tablename = 'orders' AND attname IN ('状態', '数量', '出荷日時') ORDER BY attname COLLATE "C";
 EXPLAIN SELECT id FROM orders WHERE "状態" = '出荷済';
+-- With statistics, a join of a few local keys with a large app becomes a nested loop whose
+-- inner side asks Kintone only for each outer key's records (a parameterized scan); a NULL key
+-- matches nothing and is not sent as a condition that matches everything.
+CREATE FOREIGN TABLE big_numbers (id bigint OPTIONS (field_code '$id'), n numeric OPTIONS (field_type 'NUMBER'))
+  SERVER emu OPTIONS (app '100');
+ANALYZE big_numbers;
+CREATE TEMP TABLE few (n numeric, label text);
+INSERT INTO few VALUES (3, 'three'), (10, 'ten'), (NULL, 'none');
+ANALYZE few;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT f.label, b.id FROM few f JOIN big_numbers b ON b.n = f.n;
+SELECT f.label, count(*), min(b.id), max(b.id) FROM few f JOIN big_numbers b ON b.n = f.n GROUP BY 1 ORDER BY 1;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT f.label, b.id FROM few f JOIN big_numbers b ON b.n = f.n;
 ALTER FOREIGN TABLE orders OPTIONS (ADD use_remote_estimate 'true');
 EXPLAIN SELECT id FROM orders WHERE "数量" > 5;
 EXPLAIN SELECT id FROM orders WHERE "数量" > 5 AND "受注番号" LIKE 'O-00%';

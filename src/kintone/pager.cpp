@@ -155,6 +155,7 @@ bool Pager::Next(RecordReader &reader) {
 			}
 			prefetched_ = false;
 			started_ = true;
+			bytes_ += static_cast<long long>(body->size());
 			reader.Parse(*body);
 			size_t rows = reader.rows();
 			if (static_cast<long long>(rows) > page) {
@@ -238,7 +239,9 @@ bool Pager::NextCursorPage(RecordReader &reader, const std::string &query) {
 	}
 	for (;;) {
 		++requests_;
-		reader.Parse(session_.GetRaw("records/cursor.json", {{"id", cursor_id_}}, request_.guest_space_id));
+		const std::string &page = session_.GetRaw("records/cursor.json", {{"id", cursor_id_}}, request_.guest_space_id);
+		bytes_ += static_cast<long long>(page.size());
+		reader.Parse(page);
 		if (!reader.next()) {
 			throw Error(ErrorKind::kProtocol, "Kintone returned a cursor page without \"next\"");
 		}

@@ -67,6 +67,7 @@ public:
 
 	long requests() const { return requests_; }
 	long long records() const { return records_; }
+	long long bytes() const { return bytes_; } // bytes of the record pages received
 
 private:
 	bool NextCursorPage(RecordReader &reader, const std::string &query);
@@ -82,6 +83,7 @@ private:
 	long long fetched_ = 0; // records returned so far
 	long requests_ = 0;
 	long long records_ = 0;
+	long long bytes_ = 0;
 	bool started_ = false;    // the first page was requested
 	bool prefetched_ = false; // the next page's request is in flight
 	std::string prefetch_query_;

@@ -119,6 +119,25 @@ bool IsScanConstant(Expr *expr) {
 	       !contain_agg_clause(node) && !contain_window_function(node);
 }
 
+// For a parameterized scan: a value computed from other relations' columns (the outer side of
+// a nested loop), known at each rescan. PostgreSQL turns those Vars into parameters.
+bool IsOuterValue(Expr *expr, Index relid) {
+	Node *node = reinterpret_cast<Node *>(expr);
+	if (contain_volatile_functions(node) || contain_subplans(node) || contain_agg_clause(node) ||
+	    contain_window_function(node)) {
+		return false;
+	}
+	List *vars = pull_var_clause(node, PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS | PVC_RECURSE_PLACEHOLDERS);
+	ListCell *cell;
+	foreach (cell, vars) {
+		Var *var = static_cast<Var *>(lfirst(cell));
+		if (!IsA(var, Var) || var->varlevelsup != 0 || var->varno == static_cast<int>(relid)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 bool IsBuiltin(Oid oid) {
 	return oid < FirstNormalObjectId;
 }
@@ -333,6 +352,7 @@ struct Walker {
 	StringInfo buf;
 	List **param_exprs;
 	List **param_leaves;
+	bool outer_values; // values may come from other relations (parameterized scans)
 };
 
 DeparseResult Fail() {
@@ -371,7 +391,8 @@ DeparseResult CompareLeaf(Walker &w, OpExpr *opexpr, bool negate) {
 		value = left;
 		sql_op = Commute(opname);
 	}
-	if (col == nullptr || !IsScanConstant(value) || !CollationFits(opexpr->inputcollid)) {
+	bool usable = IsScanConstant(value) || (w.outer_values && IsOuterValue(value, w.cols->relid));
+	if (col == nullptr || !usable || !CollationFits(opexpr->inputcollid)) {
 		return Fail();
 	}
 	const char *op = KintoneOp(sql_op, negate);
@@ -604,13 +625,13 @@ DeparseResult WalkExpr(Walker &w, Expr *expr, bool negate) {
 
 } // namespace
 
-DeparseResult DeparseQual(const PlanColumns *cols, Expr *expr, StringInfo buf, List **param_exprs,
-                          List **param_leaves) {
+DeparseResult DeparseQual(const PlanColumns *cols, Expr *expr, StringInfo buf, List **param_exprs, List **param_leaves,
+                          bool outer_values) {
 	StringInfoData local;
 	initStringInfo(&local);
 	List *exprs = NIL;
 	List *leaves = NIL;
-	Walker w{cols, &local, &exprs, &leaves};
+	Walker w{cols, &local, &exprs, &leaves, outer_values};
 	DeparseResult r = WalkExpr(w, expr, false);
 	if (!r.pushed) {
 		return r;

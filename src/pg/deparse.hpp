@@ -47,7 +47,10 @@ struct DeparseResult {
 // Appends the Kintone condition of expr to buf when it can be pushed. Runtime values become
 // placeholders "\x01N\x01" with N indexing *param_exprs (appended) and *param_leaves (a List of
 // Lists: field code, field type, operator — plan data for FillPlaceholders).
-DeparseResult DeparseQual(const PlanColumns *cols, Expr *expr, StringInfo buf, List **param_exprs, List **param_leaves);
+// outer_values: also accept values computed from other relations' columns (join clauses of a
+// parameterized scan); they become placeholders like parameters.
+DeparseResult DeparseQual(const PlanColumns *cols, Expr *expr, StringInfo buf, List **param_exprs, List **param_leaves,
+                          bool outer_values = false);
 
 // Builds the Kintone leaf "code op literal" for a value known now; false when the value cannot
 // be written exactly for that field (the caller substitutes an always-true leaf).
@@ -59,6 +62,8 @@ char *FillPlaceholders(const char *templ, char **leaves, int nleaves);
 
 // The condition that is always true in Kintone (every record has $id > 0).
 constexpr const char *kAlwaysTrue = "$id > 0";
+// The condition that is never true (no record has $id < 0).
+constexpr const char *kAlwaysFalse = "$id < 0";
 
 // Whether ORDER BY on a column of this field type can be done by Kintone exactly as
 // PostgreSQL would (only fields that are never empty, with an unambiguous order).

@@ -372,6 +372,65 @@ extern "C" void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	info->rows = baserel->rows;
 }
 
+namespace {
+
+// Matches the equivalence-class member that is column *arg (an attnum) of the foreign table.
+bool MemberIsColumn(PlannerInfo *, RelOptInfo *rel, EquivalenceClass *, EquivalenceMember *em, void *arg) {
+	Expr *e = em->em_expr;
+	while (e != nullptr && IsA(e, RelabelType)) {
+		e = reinterpret_cast<RelabelType *>(e)->arg;
+	}
+	return e != nullptr && IsA(e, Var) && reinterpret_cast<Var *>(e)->varno == static_cast<int>(rel->relid) &&
+	       reinterpret_cast<Var *>(e)->varattno == *static_cast<int *>(arg);
+}
+
+// Join clauses that could filter this table by the other side's value: the table's own join
+// clauses and those of equivalence classes (a plain JOIN ... ON ft.x = t.y lives there).
+List *CandidateJoinClauses(PlannerInfo *root, RelOptInfo *baserel, const FdwRelInfo *info) {
+	List *out = list_copy(baserel->joininfo);
+	if (baserel->has_eclass_joins) {
+		for (int attnum = 1; attnum <= info->cols.count; ++attnum) {
+			if (info->cols.columns[attnum - 1].field_code == nullptr) {
+				continue;
+			}
+			out = list_concat(out, generate_implied_equalities_for_column(root, baserel, MemberIsColumn, &attnum,
+			                                                              baserel->lateral_referencers));
+		}
+	}
+	return out;
+}
+
+// Parameterized paths: for a join clause "column = value of another relation" that Kintone can
+// evaluate, each rescan of this table (the inner side of a nested loop) asks Kintone only for
+// the records matching the outer row instead of reading the whole app.
+void AddParameterizedPaths(PlannerInfo *root, RelOptInfo *baserel, FdwRelInfo *info) {
+	ListCell *cell;
+	foreach (cell, CandidateJoinClauses(root, baserel, info)) {
+		RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+		if (!join_clause_is_movable_to(rinfo, baserel)) {
+			continue;
+		}
+		Relids required = bms_difference(rinfo->clause_relids, baserel->relids);
+		if (bms_is_empty(required) || bms_overlap(required, baserel->lateral_relids)) {
+			continue;
+		}
+		StringInfoData probe;
+		initStringInfo(&probe);
+		List *exprs = NIL;
+		List *leaves = NIL;
+		if (!DeparseQual(&info->cols, rinfo->clause, &probe, &exprs, &leaves, true).pushed) {
+			continue;
+		}
+		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, required);
+		Cost startup, total;
+		EstimateCosts(ppi->ppi_rows, ppi->ppi_rows, false, &startup, &total);
+		add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(
+		                      root, baserel, nullptr, ppi->ppi_rows, startup, total, NIL, required, nullptr, NIL)));
+	}
+}
+
+} // namespace
+
 extern "C" void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
 	(void)foreigntableid;
 	FdwRelInfo *info = static_cast<FdwRelInfo *>(baserel->fdw_private);
@@ -393,6 +452,7 @@ extern "C" void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, O
 		                                                                   startup, total + 1, root->query_pathkeys,
 		                                                                   nullptr, nullptr, priv)));
 	}
+	AddParameterizedPaths(root, baserel, info);
 }
 
 // count(*) (GROUP_AGG), ORDER BY (ORDERED) and LIMIT/OFFSET (FINAL) on a single foreign table.
@@ -533,6 +593,28 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 		offset = info->offset;
 	}
 
+	// A parameterized scan adds its join clauses (values from the outer side) to the condition.
+	char *condition = base->condition;
+	List *param_exprs = base->param_exprs;
+	List *param_leaves = base->param_leaves;
+	if (info->kind == RelKind::kScan && best_path->path.param_info != nullptr) {
+		StringInfoData cond;
+		initStringInfo(&cond);
+		appendStringInfoString(&cond, base->condition);
+		param_exprs = list_copy(base->param_exprs);
+		param_leaves = list_copy(base->param_leaves);
+		ListCell *pc;
+		foreach (pc, best_path->path.param_info->ppi_clauses) {
+			RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(pc));
+			StringInfoData one;
+			initStringInfo(&one);
+			if (DeparseQual(&base->cols, rinfo->clause, &one, &param_exprs, &param_leaves, true).pushed) {
+				appendStringInfo(&cond, "%s%s", cond.len > 0 ? " and " : "", one.data);
+			}
+		}
+		condition = cond.data;
+	}
+
 	Index scan_relid;
 	List *local_exprs;
 	List *fdw_scan_tlist = NIL;
@@ -587,17 +669,17 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 	List *priv = NIL;
 	priv = lappend(priv, makeString(Int64Text(base->app)));
 	priv = lappend(priv, makeString(Int64Text(base->guest)));
-	priv = lappend(priv, makeString(base->condition));
+	priv = lappend(priv, makeString(condition));
 	priv = lappend(priv, makeString(pstrdup(order_by)));
 	priv = lappend(priv, fields);
 	priv = lappend(priv, attrs);
 	priv = lappend(priv, makeInteger(static_cast<int>(strategy)));
 	priv = lappend(priv, makeString(Int64Text(limit)));
 	priv = lappend(priv, makeString(Int64Text(offset)));
-	priv = lappend(priv, base->param_leaves);
+	priv = lappend(priv, param_leaves);
 	priv = lappend(priv, makeInteger(count_only ? 1 : 0));
 
-	return make_foreignscan(tlist, local_exprs, scan_relid, base->param_exprs, priv, fdw_scan_tlist, NIL, outer_plan);
+	return make_foreignscan(tlist, local_exprs, scan_relid, param_exprs, priv, fdw_scan_tlist, NIL, outer_plan);
 }
 
 } // namespace kintone_fdw

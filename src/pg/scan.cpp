@@ -47,7 +47,7 @@ struct ScanCpp {
 	std::unique_ptr<kintone::Pager> pager;
 	long requests = 0; // of finished pagers (rescans)
 	long long records = 0;
-	long long bytes_before = 0; // session bytes when the scan started
+	long long bytes = 0; // of finished pagers (rescans)
 	long long count = -1;
 };
 
@@ -293,8 +293,13 @@ char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 		StringInfoData buf;
 		MemoryContextSwitchTo(old);
 		initStringInfo(&buf);
-		if (!FormatLeaf(strVal(linitial(leaf)), static_cast<kintone::FieldType>(intVal(lsecond(leaf))),
-		                strVal(lthird(leaf)), value, static_cast<Oid>(intVal(lfourth(leaf))), is_null, &buf)) {
+		if (is_null) {
+			// A comparison with NULL is never true; negations were moved into the leaves, so the
+			// leaf can be false in Kintone too (and a nested-loop rescan then fetches nothing).
+			appendStringInfoString(&buf, kAlwaysFalse);
+		} else if (!FormatLeaf(strVal(linitial(leaf)), static_cast<kintone::FieldType>(intVal(lsecond(leaf))),
+		                       strVal(lthird(leaf)), value, static_cast<Oid>(intVal(lfourth(leaf))), false, &buf)) {
+			// Not writable exactly in Kintone: a leaf that is always true (a superset, re-checked).
 			resetStringInfo(&buf);
 			appendStringInfoString(&buf, kAlwaysTrue);
 		}
@@ -398,7 +403,6 @@ extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 		Guard([&]() {
 			ScanCpp &cpp = *st->cpp;
 			cpp.request.condition = condition;
-			cpp.bytes_before = cpp.session->stats().bytes_received;
 			if (st->count_only) {
 				cpp.count = kintone::CountRecords(*cpp.session, cpp.request.app, cpp.request.condition,
 				                                  cpp.request.guest_space_id);
@@ -456,6 +460,7 @@ extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {
 		if (cpp.pager) {
 			cpp.requests += cpp.pager->requests();
 			cpp.records += cpp.pager->records();
+			cpp.bytes += cpp.pager->bytes();
 			cpp.pager.reset(); // deletes a live cursor
 		}
 		cpp.reader->Truncate(0); // the previous execution's page must not be served again
@@ -547,7 +552,8 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 		long long records = cpp.records + (cpp.pager ? cpp.pager->records() : 0);
 		ExplainPropertyInteger("Kintone requests", nullptr, requests, es);
 		ExplainPropertyInteger("Kintone records", nullptr, records, es);
-		ExplainPropertyInteger("Kintone bytes", nullptr, cpp.session->stats().bytes_received - cpp.bytes_before, es);
+		long long bytes = cpp.bytes + (cpp.pager ? cpp.pager->bytes() : 0);
+		ExplainPropertyInteger("Kintone bytes", nullptr, bytes, es);
 	}
 }
 
