@@ -159,6 +159,13 @@ SELECT count(*) FROM customers WHERE industry IS NULL;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM customers WHERE note IS NULL;
 SELECT count(*) FROM customers WHERE note IS NULL;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM customers WHERE creator = 'Administrator' AND created > '2000-01-01';
+-- Multi-selections as text[]: "= ANY" and "&&" are Kintone's "in" (values that are not options dropped).
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM customers WHERE 'VIP' = ANY (tags);
+SELECT id, tags FROM customers WHERE 'VIP' = ANY (tags) ORDER BY id;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM customers WHERE languages && ARRAY['English', '中文', 'Klingon'];
+SELECT id, languages FROM customers WHERE languages && ARRAY['English', '中文', 'Klingon'] ORDER BY id;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM customers WHERE NOT ('VIP' = ANY (tags));
+SELECT count(*) FROM customers WHERE NOT ('VIP' = ANY (tags));
 
 -- Dates, times and timestamps convert exactly as their input functions would.
 CREATE FOREIGN TABLE conv_orders (

@@ -30,7 +30,7 @@ using kintone::FieldType;
 
 namespace {
 
-enum class Family { kNone, kId, kNumber, kText, kOption, kUser, kDate, kDateTime, kLongText };
+enum class Family { kNone, kId, kNumber, kText, kOption, kMulti, kUser, kDate, kDateTime, kLongText };
 
 Family FamilyOf(const PlanColumn &col) {
 	switch (col.field_type) {
@@ -52,6 +52,9 @@ Family FamilyOf(const PlanColumn &col) {
 	case FieldType::kDropDown:
 	case FieldType::kRadioButton:
 		return Family::kOption;
+	case FieldType::kCheckBox:
+	case FieldType::kMultiSelect:
+		return Family::kMulti;
 	case FieldType::kCreator:
 	case FieldType::kModifier:
 		return Family::kUser;
@@ -78,6 +81,8 @@ bool TypeFits(Family family, Oid pg_type) {
 	case Family::kOption:
 	case Family::kUser:
 		return pg_type == TEXTOID || pg_type == VARCHAROID;
+	case Family::kMulti:
+		return pg_type == TEXTARRAYOID || pg_type == 1015; // text[] or varchar[]
 	case Family::kDate:
 		return pg_type == DATEOID;
 	case Family::kDateTime:
@@ -369,6 +374,8 @@ void AddPlaceholder(Walker &w, Expr *value, const PlanColumn *col, const char *o
 }
 
 DeparseResult WalkExpr(Walker &w, Expr *expr, bool negate);
+DeparseResult MultiAnyLeaf(Walker &w, ScalarArrayOpExpr *expr, bool negate);
+DeparseResult MultiOverlapLeaf(Walker &w, OpExpr *opexpr, bool negate);
 
 // var op value (either order). Comparisons never match empty values in Kintone, except "!=",
 // which does: that one is a superset.
@@ -381,6 +388,9 @@ DeparseResult CompareLeaf(Walker &w, OpExpr *opexpr, bool negate) {
 	char *opname = get_opname(opexpr->opno);
 	if (opname == nullptr) {
 		return Fail();
+	}
+	if (strcmp(opname, "&&") == 0) {
+		return MultiOverlapLeaf(w, opexpr, negate);
 	}
 	Family family;
 	const PlanColumn *col = ColumnOf(w.cols, left, &family);
@@ -453,6 +463,93 @@ DeparseResult CompareLeaf(Walker &w, OpExpr *opexpr, bool negate) {
 	return {true, exact};
 }
 
+// Appends the options among values (text) as a Kintone list "(\"a\", \"b\")"; false when the
+// options are unknown, a value is not text, or no value is an option (the caller then keeps
+// the condition local).
+bool AppendOptionList(const PlanColumn *col, Datum *values, bool *nulls, int count, Oid type, StringInfo buf) {
+	if (col->options == nullptr || (type != TEXTOID && type != VARCHAROID)) {
+		return false;
+	}
+	int written = 0;
+	appendStringInfoChar(buf, '(');
+	for (int i = 0; i < count; ++i) {
+		if (nulls != nullptr && nulls[i]) {
+			continue;
+		}
+		const char *label = TextDatumGetCString(values[i]);
+		bool found = false;
+		for (const auto &option : *col->options) {
+			if (option == label) {
+				found = true;
+				break;
+			}
+		}
+		if (!found) {
+			continue; // no record holds a value that is not an option
+		}
+		if (written++ > 0) {
+			appendStringInfoString(buf, ", ");
+		}
+		if (!AppendQuoted(buf, label)) {
+			return false;
+		}
+	}
+	appendStringInfoChar(buf, ')');
+	return written > 0;
+}
+
+// CHECK_BOX / MULTI_SELECT as text[]: 'x' = ANY(col) and col && ARRAY[…] both mean "one of the
+// selected values is in the list", which is Kintone's "in" on these fields. Negations stay
+// local (how Kintone treats empty selections under "not in" is not documented).
+DeparseResult MultiAnyLeaf(Walker &w, ScalarArrayOpExpr *expr, bool negate) {
+	Family family;
+	const PlanColumn *col = ColumnOf(w.cols, static_cast<Expr *>(lsecond(expr->args)), &family);
+	Expr *value = static_cast<Expr *>(linitial(expr->args));
+	char *opname = get_opname(expr->opno);
+	if (col == nullptr || family != Family::kMulti || negate || !expr->useOr || !IsBuiltin(expr->opno) ||
+	    opname == nullptr || strcmp(opname, "=") != 0 || !IsA(value, Const) ||
+	    reinterpret_cast<Const *>(value)->constisnull || !CollationFits(expr->inputcollid)) {
+		return Fail();
+	}
+	Const *c = reinterpret_cast<Const *>(value);
+	appendStringInfo(w.buf, "%s in ", col->field_code);
+	if (!AppendOptionList(col, &c->constvalue, nullptr, 1, c->consttype, w.buf)) {
+		return Fail();
+	}
+	return {true, true};
+}
+
+DeparseResult MultiOverlapLeaf(Walker &w, OpExpr *opexpr, bool negate) {
+	Family family;
+	Expr *left = static_cast<Expr *>(linitial(opexpr->args));
+	Expr *right = static_cast<Expr *>(lsecond(opexpr->args));
+	const PlanColumn *col = ColumnOf(w.cols, left, &family);
+	Expr *value = right;
+	if (col == nullptr) {
+		col = ColumnOf(w.cols, right, &family);
+		value = left;
+	}
+	if (col == nullptr || family != Family::kMulti || negate || !IsA(value, Const) ||
+	    reinterpret_cast<Const *>(value)->constisnull || !CollationFits(opexpr->inputcollid)) {
+		return Fail();
+	}
+	ArrayType *arr = DatumGetArrayTypeP(reinterpret_cast<Const *>(value)->constvalue);
+	Oid elem_type = ARR_ELEMTYPE(arr);
+	int16 elmlen;
+	bool elmbyval;
+	char elmalign;
+	get_typlenbyvalalign(elem_type, &elmlen, &elmbyval, &elmalign);
+	Datum *values;
+	bool *nulls;
+	int count;
+	deconstruct_array(arr, elem_type, elmlen, elmbyval, elmalign, &values, &nulls, &count);
+	appendStringInfo(w.buf, "%s in ", col->field_code);
+	if (!AppendOptionList(col, values, nulls, count, elem_type, w.buf)) {
+		return Fail();
+	}
+	return {true, true};
+}
+
 // A non-empty text value that is not one of the field's options.
 bool IsNonOption(const PlanColumn *col, Datum value, Oid type) {
 	const char *text;
@@ -471,6 +568,10 @@ bool IsNonOption(const PlanColumn *col, Datum value, Oid type) {
 DeparseResult InLeaf(Walker &w, ScalarArrayOpExpr *expr, bool negate) {
 	if (list_length(expr->args) != 2 || !IsBuiltin(expr->opno)) {
 		return Fail();
+	}
+	Family array_family;
+	if (ColumnOf(w.cols, static_cast<Expr *>(lsecond(expr->args)), &array_family) != nullptr) {
+		return MultiAnyLeaf(w, expr, negate); // 'x' = ANY(array column)
 	}
 	Family family;
 	const PlanColumn *col = ColumnOf(w.cols, static_cast<Expr *>(linitial(expr->args)), &family);

@@ -176,7 +176,8 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 			}
 			bool need_form =
 			    wanted[i] && (type == kintone::FieldType::kUnknown || type == kintone::FieldType::kCalc ||
-			                  type == kintone::FieldType::kDropDown || type == kintone::FieldType::kRadioButton);
+			                  type == kintone::FieldType::kDropDown || type == kintone::FieldType::kRadioButton ||
+			                  type == kintone::FieldType::kCheckBox || type == kintone::FieldType::kMultiSelect);
 			if (need_form) {
 				if (form == nullptr) {
 					form = &CachedForm(cpp->def);

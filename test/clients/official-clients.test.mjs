@@ -102,6 +102,14 @@ function stopEmulator() {
   }
 }
 process.on("exit", stopEmulator); // also on an abnormal end of the test process
+// A signal would end node without "exit" handlers: stop the emulator first, then end as the
+// signal would have.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, () => {
+    stopEmulator();
+    process.kill(process.pid, signal);
+  });
+}
 
 // Plain HTTP helper for the emulator's control API (not part of Kintone).
 async function control(method, pathname, body) {
