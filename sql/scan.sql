@@ -171,20 +171,28 @@ SELECT count(*) FROM customers WHERE NOT ('VIP' = ANY (tags));
 CREATE FOREIGN TABLE conv_orders (
     d date OPTIONS (field_code '受注日'), d_text text OPTIONS (field_code '受注日'),
     t timestamptz OPTIONS (field_code '出荷日時'), t_text text OPTIONS (field_code '出荷日時'),
-    c timestamptz OPTIONS (field_code '作成日時'), c_text text OPTIONS (field_code '作成日時')
+    c timestamptz OPTIONS (field_code '作成日時'), c_text text OPTIONS (field_code '作成日時'),
+    q numeric OPTIONS (field_code '数量'), q_text text OPTIONS (field_code '数量'),
+    a numeric OPTIONS (field_code '金額'), a_text text OPTIONS (field_code '金額')
 ) SERVER emu OPTIONS (app '2');
 SELECT count(*) AS rows, count(*) FILTER (WHERE d IS DISTINCT FROM d_text::date
                                    OR t IS DISTINCT FROM t_text::timestamptz
-                                   OR c IS DISTINCT FROM c_text::timestamptz) AS mismatches
+                                   OR c IS DISTINCT FROM c_text::timestamptz
+                                   OR q::text IS DISTINCT FROM q_text::numeric::text
+                                   OR a::text IS DISTINCT FROM a_text::numeric::text) AS mismatches
   FROM conv_orders;
 CREATE FOREIGN TABLE conv_customers (
     tm time OPTIONS (field_code '連絡時刻'), tm_text text OPTIONS (field_code '連絡時刻'),
     v timestamptz OPTIONS (field_code '最終訪問'), v_text text OPTIONS (field_code '最終訪問'),
-    d date OPTIONS (field_code '契約日'), d_text text OPTIONS (field_code '契約日')
+    d date OPTIONS (field_code '契約日'), d_text text OPTIONS (field_code '契約日'),
+    s numeric OPTIONS (field_code '売上'), s_text text OPTIONS (field_code '売上'),
+    e numeric OPTIONS (field_code '従業員数'), e_text text OPTIONS (field_code '従業員数')
 ) SERVER emu OPTIONS (app '1');
 SELECT count(*) AS rows, count(*) FILTER (WHERE tm IS DISTINCT FROM tm_text::time
                                    OR v IS DISTINCT FROM v_text::timestamptz
-                                   OR d IS DISTINCT FROM d_text::date) AS mismatches
+                                   OR d IS DISTINCT FROM d_text::date
+                                   OR s::text IS DISTINCT FROM s_text::numeric::text
+                                   OR e::text IS DISTINCT FROM e_text::numeric::text) AS mismatches
   FROM conv_customers;
 
 -- A value that does not convert names the column and the record.

@@ -28,6 +28,7 @@ extern "C" {
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/sampling.h"
 }
@@ -155,6 +156,25 @@ bool FastScalar(const ColumnConv &c, std::string_view text, Datum *out) {
 			return true;
 		}
 		return false;
+	case NUMERICOID: {
+		// Whole numbers (most Kintone NUMBER values) without numeric_in's general parser.
+		if (c.typmod >= 0 || text.empty() || text.size() > 18) {
+			return false;
+		}
+		size_t i = text[0] == '-' ? 1 : 0;
+		if (i == text.size()) {
+			return false;
+		}
+		int64 v = 0;
+		for (; i < text.size(); ++i) {
+			if (text[i] < '0' || text[i] > '9') {
+				return false;
+			}
+			v = v * 10 + (text[i] - '0');
+		}
+		*out = NumericGetDatum(int64_to_numeric(text[0] == '-' ? -v : v));
+		return true;
+	}
 	case TIMEOID:
 		if (text.size() == 5 && text[2] == ':' && Digits(text, 0, 2, &hh) && Digits(text, 3, 2, &mi) && hh < 24 &&
 		    mi < 60 && c.typmod < 0) {
