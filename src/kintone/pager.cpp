@@ -156,8 +156,32 @@ bool Pager::Next(RecordReader &reader) {
 			prefetched_ = false;
 			started_ = true;
 			bytes_ += static_cast<long long>(body->size());
-			reader.Parse(*body);
+			reader.Load(*body); // out of the HTTP buffer, which the next request reuses
+			// Seek: the next page's query needs only this page's record count and last $id,
+			// which a quick look finds without parsing; ask for it before parsing this one.
+			size_t peek_rows = 0;
+			long long peek_last = -1;
+			bool early = false;
+			if (request_.strategy == PagingStrategy::kSeek && PeekSeekPage(reader.loaded(), &peek_rows, &peek_last)) {
+				long long fetched_after = fetched_ + std::min<long long>(static_cast<long long>(peek_rows), page);
+				bool done_after =
+				    static_cast<long long>(peek_rows) < page || (request_.limit && fetched_after >= *request_.limit);
+				long long next_page = PageSize(request_, fetched_after);
+				if (!done_after && next_page > 0 && peek_last > 0) {
+					prefetch_query_ = SeekQuery(request_, peek_last, next_page, false);
+					++requests_;
+					session_.StartGetRaw(this, "records.json", PageParams(prefetch_query_), request_.guest_space_id);
+					prefetched_ = true;
+					early = true;
+				}
+			}
+			reader.ParseLoaded();
 			size_t rows = reader.rows();
+			if (early && (rows != peek_rows || reader.last_id() != peek_last)) {
+				// The quick look was wrong (it never should be): drop that request.
+				session_.CancelPending(this);
+				prefetched_ = false;
+			}
 			if (static_cast<long long>(rows) > page) {
 				// Kintone never sends more than the limit; keep the count exact if it ever did.
 				reader.Truncate(static_cast<size_t>(page));
@@ -174,7 +198,7 @@ bool Pager::Next(RecordReader &reader) {
 			if (static_cast<long long>(rows) < page || (request_.limit && fetched_ >= *request_.limit)) {
 				done_ = true;
 			}
-			if (!done_) {
+			if (!done_ && !prefetched_) {
 				// Ask for the next page now: it downloads while this one is converted.
 				long long next_page = PageSize(request_, fetched_);
 				bool within = request_.strategy == PagingStrategy::kSeek || request_.offset + fetched_ <= kMaxOffset;
@@ -274,6 +298,45 @@ void Pager::ReleaseCursorSlot() noexcept {
 		budget_->Release();
 	}
 	cursor_acquired_ = false;
+}
+
+// Counts the records of a records.json page and finds the last one's "$id" without parsing:
+// "$id" is the only key of that name, and a string value cannot contain an unescaped quote, so
+// every unescaped `"$id":` starts a record's $id member. Used only as a hint: the caller checks
+// it against the real parse.
+bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id) {
+	static constexpr std::string_view kKey = "\"$id\":";
+	*count = 0;
+	*last_id = -1;
+	size_t last = std::string_view::npos;
+	for (size_t pos = body.find(kKey); pos != std::string_view::npos; pos = body.find(kKey, pos + kKey.size())) {
+		if (pos > 0 && body[pos - 1] == '\\') {
+			continue;
+		}
+		++*count;
+		last = pos;
+	}
+	if (last == std::string_view::npos) {
+		return *count == 0;
+	}
+	size_t end = body.find('}', last);
+	size_t value = body.find("\"value\":\"", last);
+	if (value == std::string_view::npos || end == std::string_view::npos || value > end) {
+		return false;
+	}
+	long long id = 0;
+	size_t i = value + 9;
+	if (i >= body.size() || body[i] < '0' || body[i] > '9') {
+		return false;
+	}
+	for (; i < body.size() && body[i] >= '0' && body[i] <= '9'; ++i) {
+		id = id * 10 + (body[i] - '0');
+	}
+	if (i >= body.size() || body[i] != '"') {
+		return false;
+	}
+	*last_id = id;
+	return true;
 }
 
 std::string Pager::PageQuery(long long page) const {

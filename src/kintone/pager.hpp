@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kintone {
@@ -91,6 +92,11 @@ private:
 	std::string PageQuery(long long page) const;
 	Json PageParams(const std::string &query) const;
 };
+
+// Counts the records of a records.json page and finds the last record's "$id" without parsing
+// it (a hint the pager checks against the real parse). False when the page does not look as
+// expected.
+bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id);
 
 // SELECT count(*): one request with totalCount=true (limit 1, only $id requested).
 long long CountRecords(Session &session, long long app, const std::string &condition, long long guest_space_id = -1);

@@ -307,6 +307,28 @@ void DecodeFromJson(std::string_view raw, Shape shape, Cell &cell, std::vector<s
 } // namespace
 
 void RecordReader::Parse(std::string_view body) {
+	Load(body);
+	ParseLoaded();
+}
+
+void RecordReader::Load(std::string_view body) {
+	Impl &impl = *impl_;
+	size_t needed = body.size() + simdjson::SIMDJSON_PADDING;
+	if (needed > impl.capacity) {
+		size_t capacity = std::max(needed, impl.capacity + impl.capacity / 2);
+		impl.buffer.reset(new char[capacity]);
+		impl.capacity = capacity;
+	}
+	std::memcpy(impl.buffer.get(), body.data(), body.size());
+	std::memset(impl.buffer.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+	loaded_size_ = body.size();
+}
+
+std::string_view RecordReader::loaded() const {
+	return std::string_view(impl_->buffer.get(), loaded_size_);
+}
+
+void RecordReader::ParseLoaded() {
 	Impl &impl = *impl_;
 	const size_t ncols = columns_.size();
 	cells_.clear();
@@ -316,15 +338,7 @@ void RecordReader::Parse(std::string_view body) {
 	last_id_ = -1;
 	total_count_.reset();
 	next_.reset();
-
-	size_t needed = body.size() + simdjson::SIMDJSON_PADDING;
-	if (needed > impl.capacity) {
-		size_t capacity = std::max(needed, impl.capacity + impl.capacity / 2);
-		impl.buffer.reset(new char[capacity]);
-		impl.capacity = capacity;
-	}
-	std::memcpy(impl.buffer.get(), body.data(), body.size());
-	std::memset(impl.buffer.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+	std::string_view body(impl.buffer.get(), loaded_size_);
 
 	// Raw keys are scanned up to the end of the padding at most (a valid document ends them sooner).
 	const char *limit = impl.buffer.get() + body.size() + simdjson::SIMDJSON_PADDING;

@@ -46,6 +46,12 @@ public:
 	// (Kintone omits some fields, contract §6.1). Throws kProtocol for malformed JSON or shapes.
 	void Parse(std::string_view body);
 
+	// Parse in two steps: Load copies the page into the reader's own buffer (so the HTTP buffer
+	// can take the next response), ParseLoaded parses it. loaded() is the copied page.
+	void Load(std::string_view body);
+	void ParseLoaded();
+	std::string_view loaded() const;
+
 	size_t rows() const { return rows_; }
 	const Cell &cell(size_t row, size_t column) const { return cells_[row * columns_.size() + column]; }
 	std::string_view element(size_t index) const { return elements_[index]; }
@@ -71,6 +77,7 @@ private:
 	std::vector<Cell> cells_;
 	std::vector<std::string_view> elements_;
 	size_t rows_ = 0;
+	size_t loaded_size_ = 0;
 	long long last_id_ = -1;
 	std::optional<long long> total_count_;
 	std::optional<bool> next_;

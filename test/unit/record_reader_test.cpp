@@ -439,3 +439,22 @@ TEST(RecordReaderSpeed, FiveHundredRecordPage) {
 	// A generous bound that only catches an accidental per-cell allocation or quadratic walk.
 	EXPECT_LT(best, 20000.0);
 }
+
+// The pager's quick look at a seek page (PeekSeekPage) agrees with the real parse.
+#include "kintone/pager.hpp"
+
+TEST(PeekSeekPage, CountsRecordsAndFindsTheLastId) {
+	size_t count = 0;
+	long long last = 0;
+	std::string page =
+	    R"({"records":[{"$id":{"type":"__ID__","value":"7"},"t":{"type":"SINGLE_LINE_TEXT","value":"\"$id\":{\"value\":\"99\"}"}},)"
+	    R"({"t":{"type":"SINGLE_LINE_TEXT","value":"$id"},"$id":{"value":"12","type":"__ID__"}}],"totalCount":null})";
+	ASSERT_TRUE(kintone::PeekSeekPage(page, &count, &last));
+	EXPECT_EQ(count, 2u);
+	EXPECT_EQ(last, 12);
+	ASSERT_TRUE(kintone::PeekSeekPage(R"({"records":[],"totalCount":null})", &count, &last));
+	EXPECT_EQ(count, 0u);
+	EXPECT_EQ(last, -1);
+	EXPECT_FALSE(kintone::PeekSeekPage(R"({"records":[{"$id":{"type":"__ID__","value":"x"}}]})", &count, &last));
+	EXPECT_FALSE(kintone::PeekSeekPage(R"({"records":[{"$id":{"type":"__ID__"}}]})", &count, &last));
+}
