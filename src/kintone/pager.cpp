@@ -9,6 +9,7 @@
 #include "kintone/error.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace kintone {
@@ -309,7 +310,16 @@ bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id) {
 	*count = 0;
 	*last_id = -1;
 	size_t last = std::string_view::npos;
-	for (size_t pos = body.find(kKey); pos != std::string_view::npos; pos = body.find(kKey, pos + kKey.size())) {
+	// memmem, not string_view::find: find scans for the first byte, '"', which JSON is full of.
+	const char *begin = body.data();
+	const char *stop = begin + body.size();
+	for (const char *p = begin; p < stop;) {
+		const void *hit = memmem(p, static_cast<size_t>(stop - p), kKey.data(), kKey.size());
+		if (hit == nullptr) {
+			break;
+		}
+		size_t pos = static_cast<size_t>(static_cast<const char *>(hit) - begin);
+		p = static_cast<const char *>(hit) + kKey.size();
 		if (pos > 0 && body[pos - 1] == '\\') {
 			continue;
 		}
