@@ -14,6 +14,23 @@ bool CanQuote(std::string_view value) {
 	return true;
 }
 
+const char *EscapeSequence(char c) {
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\t':
+		return "\\t";
+	case '\r':
+		return "\\r";
+	default:
+		return nullptr;
+	}
+}
+
 std::string QuoteString(std::string_view value) {
 	if (!CanQuote(value)) {
 		throw Error(ErrorKind::kNotSupported, "a control character cannot be written in a Kintone query string");
@@ -22,23 +39,10 @@ std::string QuoteString(std::string_view value) {
 	out.reserve(value.size() + 2);
 	out += '"';
 	for (char c : value) {
-		switch (c) {
-		case '"':
-			out += "\\\"";
-			break;
-		case '\\':
-			out += "\\\\";
-			break;
-		case '\n':
-			out += "\\n";
-			break;
-		case '\t':
-			out += "\\t";
-			break;
-		case '\r':
-			out += "\\r";
-			break;
-		default:
+		const char *escape = EscapeSequence(c);
+		if (escape != nullptr) {
+			out += escape;
+		} else {
 			out += c;
 		}
 	}

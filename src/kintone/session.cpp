@@ -174,13 +174,19 @@ const HttpResponse &Session::Perform(const std::string &method, const std::strin
 	return Execute(request, method + " " + path, idempotent, cleanup, 0);
 }
 
-void Session::StartGetRaw(const void *owner, std::string_view endpoint, const Json &params, long long guest_space_id) {
+HttpRequest Session::BuildGet(std::string_view endpoint, const Json &params, long long guest_space_id,
+                              std::string *label) const {
 	std::string path = Path(endpoint, guest_space_id);
 	std::string query = EncodeQuery(params);
-	bool override = config_.base.ToString().size() + path.size() + query.size() + 1 > config_.max_query_string_len;
-	pending_ = override ? BuildRequest("GET", path, "", params.dump(), true, false)
-	                    : BuildRequest("GET", path, query, "", false, false);
-	pending_label_ = "GET " + path;
+	*label = "GET " + path;
+	if (config_.base.ToString().size() + path.size() + query.size() + 1 <= config_.max_query_string_len) {
+		return BuildRequest("GET", path, query, "", false, false);
+	}
+	return BuildRequest("GET", path, "", params.dump(), true, false);
+}
+
+void Session::StartGetRaw(const void *owner, std::string_view endpoint, const Json &params, long long guest_space_id) {
+	pending_ = BuildGet(endpoint, params, guest_space_id, &pending_label_);
 	pending_owner_ = nullptr;
 	http_.Start(pending_);
 	pending_owner_ = owner;
@@ -206,12 +212,9 @@ void Session::CancelPending(const void *owner) noexcept {
 }
 
 const std::string &Session::GetRaw(std::string_view endpoint, const Json &params, long long guest_space_id) {
-	std::string path = Path(endpoint, guest_space_id);
-	std::string query = EncodeQuery(params);
-	if (config_.base.ToString().size() + path.size() + query.size() + 1 <= config_.max_query_string_len) {
-		return Perform("GET", path, query, "", false, true).body;
-	}
-	return Perform("GET", path, "", params.dump(), true, true).body;
+	std::string label;
+	HttpRequest request = BuildGet(endpoint, params, guest_space_id, &label);
+	return Execute(request, label, true, false, 0).body;
 }
 
 Json Session::Get(std::string_view endpoint, const Json &params, long long guest_space_id) {

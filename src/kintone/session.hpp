@@ -81,6 +81,10 @@ private:
 	void AddAuthHeaders(HeaderList &headers) const;
 	HttpRequest BuildRequest(const std::string &method, const std::string &path, const std::string &query,
 	                         const std::string &body, bool method_override, bool cleanup) const;
+	// A read: params in the query string, or past max_query_string_len a JSON body with the
+	// method override. label names the request in errors.
+	HttpRequest BuildGet(std::string_view endpoint, const Json &params, long long guest_space_id,
+	                     std::string *label) const;
 	bool ShouldRetry(const HttpResponse &response, const std::string &label, bool idempotent, bool cleanup,
 	                 int attempt) const;
 	const HttpResponse &Execute(const HttpRequest &request, const std::string &label, bool idempotent, bool cleanup,

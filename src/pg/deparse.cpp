@@ -157,39 +157,44 @@ void AppendField(StringInfo buf, const char *code) {
 	appendStringInfoString(buf, code);
 }
 
-// Kintone string literal; false for text with control characters Kintone cannot escape.
+// Kintone string literal; false for text with control characters Kintone cannot escape. The
+// rules are the client's (kintone::CanQuote, kintone::EscapeSequence), written into a StringInfo.
 bool AppendQuoted(StringInfo buf, const char *text) {
-	size_t len = strlen(text);
-	for (size_t i = 0; i < len; ++i) {
-		unsigned char c = static_cast<unsigned char>(text[i]);
-		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F) {
-			return false;
-		}
+	if (!kintone::CanQuote(text)) {
+		return false;
 	}
 	appendStringInfoChar(buf, '"');
-	for (size_t i = 0; i < len; ++i) {
-		switch (text[i]) {
-		case '"':
-			appendStringInfoString(buf, "\\\"");
-			break;
-		case '\\':
-			appendStringInfoString(buf, "\\\\");
-			break;
-		case '\n':
-			appendStringInfoString(buf, "\\n");
-			break;
-		case '\t':
-			appendStringInfoString(buf, "\\t");
-			break;
-		case '\r':
-			appendStringInfoString(buf, "\\r");
-			break;
-		default:
-			appendStringInfoChar(buf, text[i]);
+	for (const char *p = text; *p != '\0'; ++p) {
+		const char *escape = kintone::EscapeSequence(*p);
+		if (escape != nullptr) {
+			appendStringInfoString(buf, escape);
+		} else {
+			appendStringInfoChar(buf, *p);
 		}
 	}
 	appendStringInfoChar(buf, '"');
 	return true;
+}
+
+// Whether label is one of the column's option labels (options must be known).
+bool IsOption(const PlanColumn *col, const char *label) {
+	for (const auto &option : *col->options) {
+		if (option == label) {
+			return true;
+		}
+	}
+	return false;
+}
+
+// The elements of a constant array.
+void DeconstructConst(Const *c, Oid *elem_type, Datum **values, bool **nulls, int *count) {
+	ArrayType *arr = DatumGetArrayTypeP(c->constvalue);
+	*elem_type = ARR_ELEMTYPE(arr);
+	int16 elmlen;
+	bool elmbyval;
+	char elmalign;
+	get_typlenbyvalalign(*elem_type, &elmlen, &elmbyval, &elmalign);
+	deconstruct_array(arr, *elem_type, elmlen, elmbyval, elmalign, values, nulls, count);
 }
 
 bool IsIntegerType(Oid type) {
@@ -250,14 +255,7 @@ bool AppendLiteral(FieldType field_type, const PlanColumn *col, Datum value, Oid
 			return false; // "" is NULL in SQL terms: comparing with it never matches
 		}
 		if (col != nullptr && col->options != nullptr) {
-			bool found = false;
-			for (const auto &option : *col->options) {
-				if (option == text) {
-					found = true;
-					break;
-				}
-			}
-			if (!found) {
+			if (!IsOption(col, text)) {
 				return false; // Kintone refuses unknown options (GAIA_IQ10)
 			}
 		} else if (FamilyOf(col != nullptr ? *col : fake) == Family::kOption) {
@@ -477,14 +475,7 @@ bool AppendOptionList(const PlanColumn *col, Datum *values, bool *nulls, int cou
 			continue;
 		}
 		const char *label = TextDatumGetCString(values[i]);
-		bool found = false;
-		for (const auto &option : *col->options) {
-			if (option == label) {
-				found = true;
-				break;
-			}
-		}
-		if (!found) {
+		if (!IsOption(col, label)) {
 			continue; // no record holds a value that is not an option
 		}
 		if (written++ > 0) {
@@ -533,16 +524,11 @@ DeparseResult MultiOverlapLeaf(Walker &w, OpExpr *opexpr, bool negate) {
 	    reinterpret_cast<Const *>(value)->constisnull || !CollationFits(opexpr->inputcollid)) {
 		return Fail();
 	}
-	ArrayType *arr = DatumGetArrayTypeP(reinterpret_cast<Const *>(value)->constvalue);
-	Oid elem_type = ARR_ELEMTYPE(arr);
-	int16 elmlen;
-	bool elmbyval;
-	char elmalign;
-	get_typlenbyvalalign(elem_type, &elmlen, &elmbyval, &elmalign);
+	Oid elem_type;
 	Datum *values;
 	bool *nulls;
 	int count;
-	deconstruct_array(arr, elem_type, elmlen, elmbyval, elmalign, &values, &nulls, &count);
+	DeconstructConst(reinterpret_cast<Const *>(value), &elem_type, &values, &nulls, &count);
 	appendStringInfo(w.buf, "%s in ", col->field_code);
 	if (!AppendOptionList(col, values, nulls, count, elem_type, w.buf)) {
 		return Fail();
@@ -556,12 +542,7 @@ bool IsNonOption(const PlanColumn *col, Datum value, Oid type) {
 	if (!TextValue(value, type, &text) || text[0] == '\0') {
 		return false;
 	}
-	for (const auto &option : *col->options) {
-		if (option == text) {
-			return false;
-		}
-	}
-	return true;
+	return !IsOption(col, text);
 }
 
 // col = ANY(array) -> in (…); col <> ALL(array) -> not in (…).
@@ -602,16 +583,11 @@ DeparseResult InLeaf(Walker &w, ScalarArrayOpExpr *expr, bool negate) {
 	if (c->constisnull) {
 		return Fail();
 	}
-	ArrayType *arr = DatumGetArrayTypeP(c->constvalue);
-	Oid elem_type = ARR_ELEMTYPE(arr);
-	int16 elmlen;
-	bool elmbyval;
-	char elmalign;
-	get_typlenbyvalalign(elem_type, &elmlen, &elmbyval, &elmalign);
+	Oid elem_type;
 	Datum *values;
 	bool *nulls;
 	int count;
-	deconstruct_array(arr, elem_type, elmlen, elmbyval, elmalign, &values, &nulls, &count);
+	DeconstructConst(c, &elem_type, &values, &nulls, &count);
 	if (count == 0) {
 		return Fail();
 	}

@@ -93,7 +93,6 @@ struct KintoneScanState {
 	char *condition; // the filled condition of the current execution
 	// error context
 	const ColumnConv *current_column;
-	const char *current_id;
 };
 
 kintone::ColumnRequest::Shape ShapeFor(Oid type) {
@@ -109,8 +108,19 @@ kintone::ColumnRequest::Shape ShapeFor(Oid type) {
 void ConversionErrorContext(void *arg) {
 	KintoneScanState *st = static_cast<KintoneScanState *>(arg);
 	if (st->current_column != nullptr) {
-		errcontext("column \"%s\" of Kintone record %s", st->current_column->name,
-		           st->current_id != nullptr ? st->current_id : "(unknown)");
+		// The record id is read only here, when an error needs it, not for every row.
+		std::string_view id;
+		if (st->id_column >= 0 && st->cpp != nullptr && st->cpp->reader) {
+			const kintone::Cell &cell = st->cpp->reader->cell(st->row, st->id_column);
+			if (!cell.is_null) {
+				id = cell.text;
+			}
+		}
+		if (id.empty()) {
+			id = "(unknown)";
+		}
+		errcontext("column \"%s\" of Kintone record %.*s", st->current_column->name, static_cast<int>(id.size()),
+		           id.data());
 	}
 }
 
@@ -219,10 +229,6 @@ void FillValues(KintoneScanState *st, int natts, Datum *values, bool *isnull) {
 		values[i] = (Datum)0;
 		isnull[i] = true;
 	}
-	if (st->id_column >= 0) {
-		const kintone::Cell &id = reader.cell(st->row, st->id_column);
-		st->current_id = id.is_null ? nullptr : CellText(id.text);
-	}
 	for (int i = 0; i < st->nconv; ++i) {
 		const ColumnConv &c = st->conv[i];
 		const kintone::Cell &cell = reader.cell(st->row, i);
@@ -269,30 +275,29 @@ void InitColumnConv(ColumnConv &c, int attnum, const char *name, Oid type, int32
 	}
 }
 
-// The reader's columns for the conversions (plus "$id" when not among them). C++ phase.
-std::vector<kintone::ColumnRequest> ReaderColumns(KintoneScanState *st, List *fields, bool need_id) {
+// Requests the fields of the converted columns (codes[i] feeds conversion i) and makes the
+// reader, with a hidden "$id" column when no column reads it (seek paging and error messages
+// need it). C++ phase.
+void SetUpReader(KintoneScanState *st, ScanCpp &cpp, const std::vector<std::string> &codes, bool need_id) {
 	std::vector<kintone::ColumnRequest> columns;
-	ListCell *fc;
-	int index = 0;
 	st->id_column = -1;
-	foreach (fc, fields) {
+	for (size_t i = 0; i < codes.size(); ++i) {
 		kintone::ColumnRequest req;
-		req.field_code = strVal(lfirst(fc));
-		req.shape = static_cast<kintone::ColumnRequest::Shape>(st->conv[index].shape);
+		req.field_code = codes[i];
+		req.shape = static_cast<kintone::ColumnRequest::Shape>(st->conv[i].shape);
 		if (req.field_code == "$id" && req.shape == kintone::ColumnRequest::Shape::kScalar) {
-			st->id_column = index;
+			st->id_column = static_cast<int>(i);
 		}
+		cpp.request.fields.push_back(req.field_code);
 		columns.push_back(std::move(req));
-		++index;
 	}
 	if (st->id_column < 0 && need_id) {
-		// The pager seeks on $id and errors name the record: always read it.
 		kintone::ColumnRequest id;
 		id.field_code = "$id";
+		st->id_column = static_cast<int>(columns.size());
 		columns.push_back(id);
-		st->id_column = index;
 	}
-	return columns;
+	cpp.reader = std::make_unique<kintone::RecordReader>(std::move(columns));
 }
 
 // Evaluates parameters and fills the condition's placeholders (PostgreSQL phase).
@@ -401,13 +406,12 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 			cpp.request.limit = limit;
 		}
 		cpp.request.offset = PrivInt64(st->priv, kPlanOffset);
-		std::vector<kintone::ColumnRequest> columns = ReaderColumns(st, fields, !st->count_only);
-		for (const auto &column : columns) {
-			if (&column - &columns[0] < st->nconv) {
-				cpp.request.fields.push_back(column.field_code);
-			}
+		std::vector<std::string> codes;
+		ListCell *fc;
+		foreach (fc, fields) {
+			codes.emplace_back(strVal(lfirst(fc)));
 		}
-		cpp.reader = std::make_unique<kintone::RecordReader>(std::move(columns));
+		SetUpReader(st, cpp, codes, !st->count_only);
 	});
 }
 
@@ -606,25 +610,11 @@ extern "C" int kintoneAcquireSampleRows(Relation relation, int elevel, HeapTuple
 		cpp.request.app = def.app;
 		cpp.request.guest_space_id = def.guest_space_id;
 		cpp.request.strategy = kintone::PagingStrategy::kSeek;
-		std::vector<kintone::ColumnRequest> columns;
-		st->id_column = -1;
+		std::vector<std::string> codes;
 		for (int i = 0; i < st->nconv; ++i) {
-			kintone::ColumnRequest req;
-			req.field_code = def.column(st->conv[i].attnum).field_code;
-			req.shape = static_cast<kintone::ColumnRequest::Shape>(st->conv[i].shape);
-			if (req.field_code == "$id" && req.shape == kintone::ColumnRequest::Shape::kScalar) {
-				st->id_column = i;
-			}
-			cpp.request.fields.push_back(req.field_code);
-			columns.push_back(std::move(req));
+			codes.push_back(def.column(st->conv[i].attnum).field_code);
 		}
-		if (st->id_column < 0) {
-			kintone::ColumnRequest id;
-			id.field_code = "$id";
-			st->id_column = static_cast<int>(columns.size());
-			columns.push_back(id);
-		}
-		cpp.reader = std::make_unique<kintone::RecordReader>(std::move(columns));
+		SetUpReader(st, cpp, codes, true);
 		cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, nullptr);
 	});
 

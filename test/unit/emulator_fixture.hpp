@@ -2,7 +2,10 @@
 // and stops it by PID. The emulator prints its base URL as its first stdout line.
 #pragma once
 
+#include "kintone/http_client.hpp"
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -66,5 +69,22 @@ private:
 	FILE *stdout_ = nullptr;
 	std::string url_;
 };
+
+// A call of the emulator's control API (/_emulator/...); expects 200 and returns the JSON body.
+inline nlohmann::json Control(const Emulator &emulator, const std::string &method, const std::string &path,
+                              const std::string &body) {
+	kintone::HttpClient client;
+	auto &response = client.Perform({method, emulator.url() + path, {{"Content-Type", "application/json"}}, body});
+	EXPECT_EQ(response.status, 200) << path << ": " << response.body;
+	return nlohmann::json::parse(response.body, nullptr, false);
+}
+
+// Back to the seed state, no fault rules, zeroed statistics: what every test starts from.
+inline void ResetEmulator(const Emulator &emulator) {
+	ASSERT_FALSE(emulator.url().empty()) << "the emulator did not start";
+	Control(emulator, "POST", "/_emulator/reset", "{}");
+	Control(emulator, "DELETE", "/_emulator/faults", "");
+	Control(emulator, "POST", "/_emulator/stats/reset", "{}");
+}
 
 } // namespace kintone_test

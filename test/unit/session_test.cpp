@@ -19,17 +19,9 @@ protected:
 		delete emulator;
 		emulator = nullptr;
 	}
-	void SetUp() override {
-		ASSERT_FALSE(emulator->url().empty()) << "the emulator did not start";
-		Control("POST", "/_emulator/reset", "{}");
-		Control("DELETE", "/_emulator/faults", "");
-		Control("POST", "/_emulator/stats/reset", "{}");
-	}
+	void SetUp() override { kintone_test::ResetEmulator(*emulator); }
 	static Json Control(const std::string &method, const std::string &path, const std::string &body) {
-		kintone::HttpClient client;
-		auto &response = client.Perform({method, emulator->url() + path, {{"Content-Type", "application/json"}}, body});
-		EXPECT_EQ(response.status, 200) << path << ": " << response.body;
-		return Json::parse(response.body, nullptr, false);
+		return kintone_test::Control(*emulator, method, path, body);
 	}
 	static SessionConfig Config() {
 		SessionConfig config;
