@@ -63,6 +63,20 @@ void CheckMaxCursors(std::string_view value) {
 	}
 }
 
+// Keys per batch of a batched join (0 turns the batched join off). Each key costs a few dozen
+// bytes of query; long queries go by POST, so the bound is only there to keep requests sane.
+void CheckJoinBatchSize(std::string_view value) {
+	bool digits = !value.empty() && value.size() <= 4;
+	for (char c : value) {
+		digits = digits && c >= '0' && c <= '9';
+	}
+	if (!digits || std::stoi(std::string(value)) > kMaxJoinBatchSize) {
+		throw ValueError("invalid value for option \"join_batch_size\": \"" + std::string(value) + "\"",
+		                 "Use a number of keys from 1 to " + std::to_string(kMaxJoinBatchSize) +
+		                     ", or 0 to turn batched joins off.");
+	}
+}
+
 bool IsLoopbackHost(const std::string &host) {
 	if (host == "localhost" || host == "::1") {
 		return true;
@@ -135,6 +149,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"app", Bit(OptionContext::kForeignTable), false, CheckApp},
 	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCode},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
+	    {"join_batch_size", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckJoinBatchSize},
 	};
 	return options;
 }

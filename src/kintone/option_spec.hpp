@@ -30,6 +30,10 @@ struct OptionSpec {
 
 const std::vector<OptionSpec> &KnownOptions();
 
+// join_batch_size: join keys sent to Kintone per request by the batched join (0: off).
+constexpr int kDefaultJoinBatchSize = 100;
+constexpr int kMaxJoinBatchSize = 1000;
+
 // Names valid in the context, in declaration order.
 std::vector<std::string> OptionNamesFor(OptionContext context);
 

@@ -748,6 +748,54 @@ bool FormatLeaf(const char *field_code, FieldType type, const char *op, Datum va
 	return true;
 }
 
+bool InListPushable(const PlanColumn &col) {
+	if (col.field_code == nullptr) {
+		return false;
+	}
+	Family family = FamilyOf(col);
+	return (family == Family::kId || family == Family::kNumber || family == Family::kText) &&
+	       TypeFits(family, col.pg_type);
+}
+
+bool FormatInLeaf(const char *field_code, FieldType type, Datum array, Oid elem_type, StringInfo out) {
+	PlanColumn col = {field_code, type, nullptr, nullptr, InvalidOid};
+	Family family = FamilyOf(col);
+	ArrayType *arr = DatumGetArrayTypeP(array);
+	int16 elmlen;
+	bool elmbyval;
+	char elmalign;
+	get_typlenbyvalalign(elem_type, &elmlen, &elmbyval, &elmalign);
+	Datum *values;
+	bool *nulls;
+	int count;
+	deconstruct_array(arr, elem_type, elmlen, elmbyval, elmalign, &values, &nulls, &count);
+	StringInfoData list;
+	initStringInfo(&list);
+	int written = 0;
+	for (int i = 0; i < count; ++i) {
+		if (nulls[i]) {
+			continue; // NULL never equals anything
+		}
+		StringInfoData lit;
+		initStringInfo(&lit);
+		if (!AppendLiteral(type, &col, values[i], elem_type, &lit)) {
+			const char *text;
+			if (family == Family::kText && TextValue(values[i], elem_type, &text) && text[0] == '\0') {
+				continue; // "" equals no value of the column (empty Kintone text is NULL)
+			}
+			return false;
+		}
+		appendStringInfo(&list, "%s%s", written++ > 0 ? ", " : "", lit.data);
+	}
+	if (written == 0) {
+		appendStringInfoString(out, kAlwaysFalse);
+		return true;
+	}
+	AppendField(out, field_code);
+	appendStringInfo(out, " in (%s)", list.data);
+	return true;
+}
+
 char *FillPlaceholders(const char *templ, char **leaves, int nleaves) {
 	StringInfoData out;
 	initStringInfo(&out);

@@ -57,6 +57,16 @@ DeparseResult DeparseQual(const PlanColumns *cols, Expr *expr, StringInfo buf, L
 bool FormatLeaf(const char *field_code, kintone::FieldType type, const char *op, Datum value, Oid value_type,
                 bool is_null, StringInfo out);
 
+// Batched joins: whether column col can be matched against a list of keys with Kintone's
+// "in (…)" (the field types whose "=" the parameterized paths push and that take "in").
+bool InListPushable(const PlanColumn &col);
+
+// Builds "code in (k1, k2, …)" from an array of keys (elem_type: the keys' type). Keys that no
+// record can equal (empty text: an empty Kintone value is NULL) are left out, and an empty list
+// becomes kAlwaysFalse; false when a key cannot be written exactly (the caller substitutes an
+// always-true leaf and relies on the local re-check).
+bool FormatInLeaf(const char *field_code, kintone::FieldType type, Datum array, Oid elem_type, StringInfo out);
+
 // Replaces each placeholder of templ with the matching leaf text (leaves: char * array).
 char *FillPlaceholders(const char *templ, char **leaves, int nleaves);
 

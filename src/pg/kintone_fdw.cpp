@@ -1,11 +1,15 @@
 // Module entry points: module magic, the FDW handler and the option validator.
 //
 // Every function PostgreSQL calls is extern "C" and runs through Guard (pg/guard.hpp).
-// Nothing runs at load time: there is no _PG_init work and no static object with a
-// constructor; libcurl and the client are initialised lazily on first use.
+// Nothing runs at load time but hook registration: _PG_init installs the batched join's
+// join-path hook (pg/batch_join.hpp); there is no static object with a constructor, and
+// libcurl and the client are initialised lazily on first use. The library is loaded by the
+// FDW handler while a query is planned, before join paths are built, so the hook is in
+// place for the first join.
 #include "pg/postgres.hpp"
 
 #include "kintone/error.hpp"
+#include "pg/batch_join.hpp"
 #include "pg/guard.hpp"
 #include "pg/import.hpp"
 #include "pg/option.hpp"
@@ -15,11 +19,17 @@
 extern "C" {
 PG_MODULE_MAGIC;
 
+void _PG_init(void);
+
 PG_FUNCTION_INFO_V1(kintone_fdw_handler);
 PG_FUNCTION_INFO_V1(kintone_fdw_validator);
 
 Datum kintone_fdw_handler(PG_FUNCTION_ARGS);
 Datum kintone_fdw_validator(PG_FUNCTION_ARGS);
+}
+
+void _PG_init(void) {
+	kintone_fdw::RegisterBatchJoin();
 }
 
 Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {

@@ -41,8 +41,6 @@ namespace kintone_fdw {
 namespace {
 
 constexpr double kDefaultRows = 1000.0;
-constexpr double kRequestCost = 100.0; // one HTTP round trip, in planner cost units
-constexpr double kPageRows = 500.0;
 constexpr long long kMaxOffset = 10000;
 
 // C++ planning state of one foreign table, owned by the planner's memory context.
@@ -105,6 +103,7 @@ struct FdwRelInfo {
 	double remote_rows; // use_remote_estimate: records matching the pushed conditions, else -1
 	long long app;
 	long long guest;
+	int join_batch_size;
 };
 
 // Reads the table, decides each column's Kintone field type, and classifies the quals.
@@ -136,6 +135,26 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 		pull_varattnos(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid,
 		               &used);
 	}
+	// So may join clauses (parameterized scans, batched joins): their own and those of
+	// equivalence classes that join this table to another.
+	foreach (cell, baserel->joininfo) {
+		pull_varattnos(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid,
+		               &used);
+	}
+	if (baserel->has_eclass_joins) {
+		foreach (cell, root->eq_classes) {
+			EquivalenceClass *ec = static_cast<EquivalenceClass *>(lfirst(cell));
+			if (ec->ec_has_const || !bms_is_member(baserel->relid, ec->ec_relids) ||
+			    bms_num_members(ec->ec_relids) < 2) {
+				continue;
+			}
+			ListCell *mc;
+			foreach (mc, ec->ec_members) {
+				pull_varattnos(reinterpret_cast<Node *>(static_cast<EquivalenceMember *>(lfirst(mc))->em_expr),
+				               baserel->relid, &used);
+			}
+		}
+	}
 	if (root->query_pathkeys != NIL) {
 		// Order keys may name columns the target list does not.
 		foreach (cell, root->query_pathkeys) {
@@ -157,6 +176,7 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 		cpp->def = MakeTableDef(*raw);
 		info->app = cpp->def.app;
 		info->guest = cpp->def.guest_space_id;
+		info->join_batch_size = cpp->def.join_batch_size;
 		size_t n = cpp->def.columns.size();
 		cpp->options.resize(n);
 		cpp->calc_formats.resize(n);
@@ -432,6 +452,42 @@ void AddParameterizedPaths(PlannerInfo *root, RelOptInfo *baserel, FdwRelInfo *i
 
 } // namespace
 
+ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
+                                int *batch_size) {
+	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr ||
+	    rel->fdwroutine->GetForeignRelSize != kintoneGetForeignRelSize || rel->fdw_private == nullptr) {
+		return nullptr;
+	}
+	FdwRelInfo *info = static_cast<FdwRelInfo *>(rel->fdw_private);
+	if (info->kind != RelKind::kScan || info->join_batch_size <= 0) {
+		return nullptr;
+	}
+	while (inner_key != nullptr && IsA(inner_key, RelabelType)) {
+		inner_key = reinterpret_cast<RelabelType *>(inner_key)->arg;
+	}
+	if (inner_key == nullptr || !IsA(inner_key, Var)) {
+		return nullptr;
+	}
+	Var *var = reinterpret_cast<Var *>(inner_key);
+	if (var->varno != static_cast<int>(rel->relid) || var->varlevelsup != 0 || var->varattno <= 0 ||
+	    var->varattno > info->cols.count || !InListPushable(info->cols.columns[var->varattno - 1])) {
+		return nullptr;
+	}
+	// The same rules as a parameterized scan's "=" (exact or superset, never a subset).
+	StringInfoData probe;
+	initStringInfo(&probe);
+	List *exprs = NIL;
+	List *leaves = NIL;
+	if (!DeparseQual(&info->cols, clause, &probe, &exprs, &leaves, true).pushed || list_length(exprs) != 1) {
+		return nullptr;
+	}
+	*batch_size = info->join_batch_size;
+	List *priv =
+	    list_make3(makeString(pstrdup("")), makeInteger(var->varattno), makeInteger(static_cast<int>(key_type)));
+	return create_foreignscan_path(root, rel, nullptr, rel->rows, kRequestCost, kRequestCost, NIL, nullptr, nullptr,
+	                               priv);
+}
+
 extern "C" void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
 	(void)foreigntableid;
 	FdwRelInfo *info = static_cast<FdwRelInfo *>(baserel->fdw_private);
@@ -584,6 +640,8 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 	const char *order_by = "";
 	long long limit = -1, offset = 0;
 	bool count_only = info->kind == RelKind::kCount;
+	// A batched join's inner scan: fdw_private is (order_by, key attnum, key type).
+	bool batch = info->kind == RelKind::kScan && list_length(best_path->fdw_private) == 3;
 	if (info->kind == RelKind::kScan && best_path->fdw_private != NIL) {
 		order_by = strVal(linitial(best_path->fdw_private));
 	} else if (info->kind == RelKind::kOrdered) {
@@ -614,6 +672,19 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 			}
 		}
 		condition = cond.data;
+	}
+	if (batch) {
+		// "code in (keys)": the last leaf, with no expression; the batched join hands the scan
+		// its keys before each execution (SetScanBatchKeys).
+		int attnum = intVal(lsecond(best_path->fdw_private));
+		Oid key_type = static_cast<Oid>(intVal(lthird(best_path->fdw_private)));
+		const PlanColumn &col = base->cols.columns[attnum - 1];
+		param_leaves =
+		    lappend(list_copy(param_leaves),
+		            list_make4(makeString(pstrdup(col.field_code)), makeInteger(static_cast<int>(col.field_type)),
+		                       makeString(pstrdup("in")), makeInteger(static_cast<int>(key_type))));
+		condition =
+		    psprintf("%s%s\x01%d\x01", condition, condition[0] != '\0' ? " and " : "", list_length(param_leaves) - 1);
 	}
 
 	Index scan_relid;
@@ -679,6 +750,7 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 	priv = lappend(priv, makeString(Int64Text(offset)));
 	priv = lappend(priv, param_leaves);
 	priv = lappend(priv, makeInteger(count_only ? 1 : 0));
+	priv = lappend(priv, makeInteger(batch ? 1 : 0));
 
 	return make_foreignscan(tlist, local_exprs, scan_relid, param_exprs, priv, fdw_scan_tlist, NIL, outer_plan);
 }

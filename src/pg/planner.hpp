@@ -20,8 +20,23 @@ enum PlanPrivate {
 	kPlanOffset,        // String: pushed-down OFFSET
 	kPlanParamLeaves,   // List of Lists (field code, field type, operator, value type) per fdw_exprs item
 	kPlanCountOnly,     // Integer: 1 for a pushed-down count(*)
+	kPlanBatchKeys,     // Integer: 1 when a batched join hands this scan its keys (the last leaf)
 	kPlanPrivateLength, // number of entries
 };
+
+// The planner's cost of one Kintone request (an HTTP round trip), and records per page.
+constexpr double kRequestCost = 100.0;
+constexpr double kPageRows = 500.0;
+
+// For the batched join (batch_join.cpp): when rel is a Kintone foreign table (planned by this
+// FDW) and inner_key, a column of it, can be matched against a list of keys with Kintone's
+// "in (…)" (clause being the join clause "inner_key = outer value"), returns an unparameterized
+// path that scans rel with the condition "<rel's pushed conditions> and code in (keys)", the
+// keys being an array of key_type that the join hands to each execution of the scan
+// (SetScanBatchKeys, kPlanBatchKeys); *batch_size receives the table's join_batch_size.
+// nullptr otherwise.
+ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
+                                int *batch_size);
 
 extern "C" {
 void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);

@@ -90,7 +90,9 @@ struct KintoneScanState {
 	bool done;
 	bool returned_count;
 	size_t row;
-	char *condition; // the filled condition of the current execution
+	char *condition;  // the filled condition of the current execution
+	Datum batch_keys; // a batched join's keys for the next execution (SetScanBatchKeys)
+	bool has_batch_keys;
 	// error context
 	const ColumnConv *current_column;
 };
@@ -305,10 +307,11 @@ char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 	const char *templ = strVal(list_nth(st->priv, kPlanCondition));
 	List *leaves = static_cast<List *>(list_nth(st->priv, kPlanParamLeaves));
 	int n = list_length(st->param_states);
-	if (n == 0) {
+	int nleaves = list_length(leaves);
+	if (nleaves == 0) {
 		return pstrdup(templ);
 	}
-	char **texts = static_cast<char **>(palloc(sizeof(char *) * n));
+	char **texts = static_cast<char **>(palloc(sizeof(char *) * nleaves));
 	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	for (int i = 0; i < n; ++i) {
 		ExprState *es = static_cast<ExprState *>(list_nth(st->param_states, i));
@@ -332,7 +335,22 @@ char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 		MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	}
 	MemoryContextSwitchTo(old);
-	return FillPlaceholders(templ, texts, n);
+	if (nleaves > n) {
+		// A batched join's keys: "code in (k1, …)"; a key that cannot be written exactly makes
+		// the leaf always true (a superset: the join re-checks every row).
+		List *leaf = static_cast<List *>(list_nth(leaves, n));
+		StringInfoData buf;
+		initStringInfo(&buf);
+		if (!st->has_batch_keys) {
+			appendStringInfoString(&buf, kAlwaysFalse);
+		} else if (!FormatInLeaf(strVal(linitial(leaf)), static_cast<kintone::FieldType>(intVal(lsecond(leaf))),
+		                         st->batch_keys, static_cast<Oid>(intVal(lfourth(leaf))), &buf)) {
+			resetStringInfo(&buf);
+			appendStringInfoString(&buf, kAlwaysTrue);
+		}
+		texts[n] = buf.data;
+	}
+	return FillPlaceholders(templ, texts, nleaves);
 }
 
 char *MallocCopy(const std::string &text) {
@@ -349,6 +367,12 @@ long long PrivInt64(List *priv, int index) {
 }
 
 } // namespace
+
+void SetScanBatchKeys(ForeignScanState *node, Datum keys) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	st->batch_keys = keys;
+	st->has_batch_keys = true;
+}
 
 extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	ForeignScan *fsplan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
@@ -526,7 +550,11 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 			if (*p == '\x01') {
 				int index = atoi(p + 1);
 				List *leaf = static_cast<List *>(list_nth(leaves, index));
-				appendStringInfo(&cond, "%s %s $%d", strVal(linitial(leaf)), strVal(lthird(leaf)), index + 1);
+				if (strcmp(strVal(lthird(leaf)), "in") == 0) {
+					appendStringInfo(&cond, "%s in ($keys)", strVal(linitial(leaf))); // a batched join's keys
+				} else {
+					appendStringInfo(&cond, "%s %s $%d", strVal(linitial(leaf)), strVal(lthird(leaf)), index + 1);
+				}
 				p = strchr(p + 1, '\x01');
 			} else {
 				appendStringInfoChar(&cond, *p);

@@ -96,6 +96,11 @@ TableDef MakeTableDef(const RawTable &raw) {
 	    Option(raw.table_options, "use_remote_estimate", Option(raw.server_options, "use_remote_estimate", "false"));
 	def.use_remote_estimate = kintone::ParseBooleanOption("use_remote_estimate", estimate);
 
+	std::string batch = Option(raw.table_options, "join_batch_size", Option(raw.server_options, "join_batch_size"));
+	if (!batch.empty()) {
+		def.join_batch_size = std::stoi(batch); // validated by CheckJoinBatchSize
+	}
+
 	def.columns.resize(raw.ncolumns);
 	for (int i = 0; i < raw.ncolumns; ++i) {
 		const RawColumn &rc = raw.columns[i];

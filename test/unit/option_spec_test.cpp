@@ -58,16 +58,17 @@ TEST(ValidateOptions, UnknownNameListsValidOnesAndSuggests) {
 	EXPECT_EQ(e.kind(), ErrorKind::kInvalidOption);
 	EXPECT_EQ(e.message(), "invalid option \"ulr\"");
 	EXPECT_EQ(e.hint(), "Perhaps you meant the option \"url\". Valid options in this context are: url, guest_space_id, "
-	                    "max_cursors, use_remote_estimate");
+	                    "max_cursors, use_remote_estimate, join_batch_size");
 }
 
 TEST(ValidateOptions, OptionInTheWrongContext) {
 	auto e = Invalid(OptionContext::kServer, {{"app", "1"}});
 	EXPECT_EQ(e.message(), "invalid option \"app\"");
-	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate");
+	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate, "
+	                    "join_batch_size");
 	auto t = Invalid(OptionContext::kForeignTable, {{"apps", "1"}});
 	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, "
-	                    "use_remote_estimate, app");
+	                    "use_remote_estimate, app, join_batch_size");
 }
 
 TEST(ValidateOptions, FieldTypeAndMaxCursors) {
@@ -88,6 +89,18 @@ TEST(ValidateOptions, UseRemoteEstimateIsBoolean) {
 	auto e = Invalid(OptionContext::kServer, {{"use_remote_estimate", "maybe"}});
 	EXPECT_EQ(e.message(), "invalid value for option \"use_remote_estimate\": \"maybe\"");
 	EXPECT_EQ(e.hint(), "Use true or false.");
+}
+
+TEST(ValidateOptions, JoinBatchSize) {
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kServer, {{"join_batch_size", "0"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kForeignTable, {{"app", "1"}, {"join_batch_size", "1000"}}));
+	for (const char *bad : {"", "-1", "1001", "12x", "99999", " 5"}) {
+		auto e = Invalid(OptionContext::kServer, {{"join_batch_size", bad}});
+		EXPECT_EQ(e.kind(), ErrorKind::kInvalidOptionValue) << bad;
+		EXPECT_EQ(e.message(), "invalid value for option \"join_batch_size\": \"" + std::string(bad) + "\"");
+		EXPECT_EQ(e.hint(), "Use a number of keys from 1 to 1000, or 0 to turn batched joins off.");
+	}
+	EXPECT_EQ(Invalid(OptionContext::kColumn, {{"join_batch_size", "5"}}).kind(), ErrorKind::kInvalidOption);
 }
 
 TEST(ValidateOptions, WrapperTakesNoOptions) {
