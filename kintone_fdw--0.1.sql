@@ -18,3 +18,14 @@ CREATE FOREIGN DATA WRAPPER kintone_fdw
   VALIDATOR kintone_fdw_validator;
 
 COMMENT ON FOREIGN DATA WRAPPER kintone_fdw IS 'Kintone apps as PostgreSQL tables';
+
+-- Kintone's word search, used explicitly (SQL LIKE stays local: Kintone's "like" is a word
+-- search, not a pattern match). kintone_like(column, 'words') in WHERE on a Kintone foreign
+-- table becomes `field like "words"` (NOT kintone_like(…): `not like`); it has no local
+-- implementation, so anywhere Kintone cannot evaluate it, it raises an error.
+CREATE FUNCTION kintone_like(field anyelement, words text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'kintone_fdw_like'
+LANGUAGE C STRICT STABLE;
+
+COMMENT ON FUNCTION kintone_like(anyelement, text) IS 'Kintone''s word search ("like") on a Kintone foreign table column; evaluated by Kintone only';

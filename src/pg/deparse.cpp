@@ -11,6 +11,9 @@
 
 extern "C" {
 #include "catalog/pg_operator.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_proc.h"
+#include "commands/extension.h"
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "nodes/nodeFuncs.h"
@@ -682,6 +685,65 @@ DeparseResult BoolLeaf(Walker &w, BoolExpr *expr, bool negate) {
 	return {true, exact};
 }
 
+// Whether funcid is the extension's kintone_like(field, words) (see kintone_fdw--0.1.sql): a
+// function of that name that belongs to this extension, wherever the extension was installed.
+bool IsKintoneLike(Oid funcid) {
+	char *name = get_func_name(funcid);
+	if (name == nullptr || strcmp(name, "kintone_like") != 0) {
+		return false;
+	}
+	Oid extension = get_extension_oid("kintone_fdw", true);
+	return OidIsValid(extension) && getExtensionOfObject(ProcedureRelationId, funcid) == extension;
+}
+
+// The field types Kintone's "like" accepts (contract §7.3).
+bool LikeField(FieldType type) {
+	return type == FieldType::kSingleLineText || type == FieldType::kLink || type == FieldType::kMultiLineText ||
+	       type == FieldType::kRichText || type == FieldType::kFile;
+}
+
+// kintone_like(column, words) -> "code like \"words\"" (negated: "not like"). Kintone's word
+// search is the function's meaning, so the leaf is exact; the function has no local
+// implementation, so a condition that cannot be pushed raises its error when evaluated.
+DeparseResult LikeLeaf(Walker &w, FuncExpr *expr, bool negate) {
+	if (list_length(expr->args) != 2 || !IsKintoneLike(expr->funcid)) {
+		return Fail();
+	}
+	Expr *arg = static_cast<Expr *>(linitial(expr->args));
+	while (arg != nullptr && IsA(arg, RelabelType)) {
+		arg = reinterpret_cast<RelabelType *>(arg)->arg;
+	}
+	if (arg == nullptr || !IsA(arg, Var)) {
+		return Fail();
+	}
+	Var *var = reinterpret_cast<Var *>(arg);
+	if (var->varno != static_cast<int>(w.cols->relid) || var->varlevelsup != 0 || var->varattno <= 0 ||
+	    var->varattno > w.cols->count) {
+		return Fail();
+	}
+	const PlanColumn *col = &w.cols->columns[var->varattno - 1];
+	if (col->field_code == nullptr || !LikeField(col->field_type)) {
+		return Fail();
+	}
+	const char *op = negate ? "not like" : "like";
+	Expr *words = static_cast<Expr *>(lsecond(expr->args));
+	if (IsA(words, Const)) {
+		Const *c = reinterpret_cast<Const *>(words);
+		const char *text;
+		if (c->constisnull || !TextValue(c->constvalue, c->consttype, &text) || !kintone::CanQuote(text)) {
+			return Fail();
+		}
+		appendStringInfo(w.buf, "%s %s ", col->field_code, op);
+		AppendQuoted(w.buf, text);
+		return {true, true};
+	}
+	if (!IsScanConstant(words)) {
+		return Fail();
+	}
+	AddPlaceholder(w, words, col, op, exprType(reinterpret_cast<Node *>(words)));
+	return {true, true}; // filled in when the scan starts; words that cannot be sent raise an error then
+}
+
 DeparseResult WalkExpr(Walker &w, Expr *expr, bool negate) {
 	if (expr == nullptr) {
 		return Fail();
@@ -695,6 +757,8 @@ DeparseResult WalkExpr(Walker &w, Expr *expr, bool negate) {
 		return NullLeaf(w, reinterpret_cast<NullTest *>(expr), negate);
 	case T_BoolExpr:
 		return BoolLeaf(w, reinterpret_cast<BoolExpr *>(expr), negate);
+	case T_FuncExpr:
+		return LikeLeaf(w, reinterpret_cast<FuncExpr *>(expr), negate);
 	default:
 		return Fail();
 	}
@@ -733,6 +797,14 @@ bool FormatLeaf(const char *field_code, FieldType type, const char *op, Datum va
                 StringInfo out) {
 	if (is_null) {
 		return false;
+	}
+	if (strcmp(op, "like") == 0 || strcmp(op, "not like") == 0) {
+		const char *text;
+		if (!TextValue(value, value_type, &text) || !kintone::CanQuote(text)) {
+			return false;
+		}
+		appendStringInfo(out, "%s %s ", field_code, op);
+		return AppendQuoted(out, text);
 	}
 	PlanColumn col = {field_code, type, nullptr, nullptr, InvalidOid};
 	if (FamilyOf(col) == Family::kDateTime) {

@@ -53,7 +53,8 @@ DeparseResult DeparseQual(const PlanColumns *cols, Expr *expr, StringInfo buf, L
                           bool outer_values = false);
 
 // Builds the Kintone leaf "code op literal" for a value known now; false when the value cannot
-// be written exactly for that field (the caller substitutes an always-true leaf).
+// be written exactly for that field (the caller substitutes an always-true leaf, except for
+// "like"/"not like" — kintone_like() — which has no local re-check: the caller raises an error).
 bool FormatLeaf(const char *field_code, kintone::FieldType type, const char *op, Datum value, Oid value_type,
                 bool is_null, StringInfo out);
 

@@ -327,6 +327,13 @@ char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 			appendStringInfoString(&buf, kAlwaysFalse);
 		} else if (!FormatLeaf(strVal(linitial(leaf)), static_cast<kintone::FieldType>(intVal(lsecond(leaf))),
 		                       strVal(lthird(leaf)), value, static_cast<Oid>(intVal(lfourth(leaf))), false, &buf)) {
+			if (strstr(strVal(lthird(leaf)), "like") != nullptr) {
+				// kintone_like(): Kintone's word search has no local re-check to fall back on.
+				ereport(ERROR, (errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
+				                errmsg("kintone_like(): the words cannot be sent to Kintone"),
+				                errdetail("A Kintone query string cannot hold control characters other than tab, "
+				                          "newline and carriage return.")));
+			}
 			// Not writable exactly in Kintone: a leaf that is always true (a superset, re-checked).
 			resetStringInfo(&buf);
 			appendStringInfoString(&buf, kAlwaysTrue);
