@@ -109,6 +109,9 @@ SELECT count(*), count(DISTINCT b.id), sum(b.id), min(b.label), max(b.label)
 SELECT * FROM pg_temp.counters('SELECT k.tag, b.id, b.label FROM keys k JOIN big b ON b.id = k.k');
 SELECT * FROM pg_temp.diff('SELECT k.tag, b.id, b.n, b.label, b.kind, b.day FROM keys k JOIN {x}big b ON b.id = k.k');
 
+-- An outer side much larger than the app (100,000 keys, 1000 requests) reads the app instead.
+EXPLAIN (COSTS OFF) SELECT count(*) FROM generate_series(1, 100000) g JOIN big b ON b.id = g;
+
 -- The batch size is an option of the server or the table; 0 turns batched joins off.
 ALTER FOREIGN TABLE big OPTIONS (ADD join_batch_size '20');
 \! eval "$STATS_RESET"
@@ -204,6 +207,14 @@ EXECUTE q(100000);
 EXECUTE l_q(100000);
 EXECUTE q(0);
 RESET plan_cache_mode;
+
+-- INSERT … SELECT uses it too; UPDATE … FROM and SELECT … FOR UPDATE (rows rechecked) do not.
+CREATE TEMP TABLE copied (tag text, label text);
+EXPLAIN (COSTS OFF) INSERT INTO copied SELECT k.tag, b.label FROM keys k JOIN big b ON b.id = k.k;
+INSERT INTO copied SELECT k.tag, b.label FROM keys k JOIN big b ON b.id = k.k;
+SELECT count(*), count(DISTINCT tag), count(label) FROM copied;
+EXPLAIN (COSTS OFF) UPDATE copied c SET label = b.label FROM keys k JOIN big b ON b.id = k.k WHERE c.tag = k.tag;
+EXPLAIN (COSTS OFF) SELECT k.tag, b.label FROM keys k JOIN big b ON b.id = k.k FOR UPDATE OF k;
 
 -- 6. A cursor read partly, then closed; the rows come out in the outer side's order.
 BEGIN;

@@ -100,11 +100,13 @@ bool IsColumnOf(Expr *e, Relids relids) {
 	return var->varlevelsup == 0 && var->varattno > 0 && bms_is_member(var->varno, relids);
 }
 
-// Nothing above this query level locks rows or rechecks them (EvalPlanQual would have to
-// re-run a join pushed into a custom node): plain SELECTs only.
-bool PlainSelect(PlannerInfo *root) {
+// Nothing at or above this query level locks rows or rechecks them (EvalPlanQual would have
+// to re-run a join pushed into a custom node): no UPDATE, DELETE, MERGE or FOR UPDATE/SHARE.
+// SELECT, CREATE TABLE AS and INSERT … SELECT qualify.
+bool NoRecheck(PlannerInfo *root) {
 	for (PlannerInfo *r = root; r != nullptr; r = r->parent_root) {
-		if (r->parse->commandType != CMD_SELECT || r->parse->rowMarks != NIL) {
+		CmdType cmd = r->parse->commandType;
+		if ((cmd != CMD_SELECT && cmd != CMD_INSERT) || r->parse->rowMarks != NIL) {
 			return false;
 		}
 	}
@@ -117,7 +119,7 @@ void BatchJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 		return;
 	}
 	if (innerrel->reloptkind != RELOPT_BASEREL || innerrel->fdwroutine == nullptr ||
-	    innerrel->fdwroutine->GetForeignRelSize != kintoneGetForeignRelSize || !PlainSelect(root)) {
+	    innerrel->fdwroutine->GetForeignRelSize != kintoneGetForeignRelSize || !NoRecheck(root)) {
 		return;
 	}
 	if (!bms_is_empty(innerrel->lateral_relids) || !bms_is_empty(outerrel->lateral_relids)) {
@@ -135,6 +137,7 @@ void BatchJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 	bool inner_is_left = false;
 	ForeignPath *inner_path = nullptr;
 	int batch_size = 0;
+	bool unique_key = false;
 	ListCell *cell;
 	foreach (cell, extra->restrictlist) {
 		RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
@@ -164,7 +167,7 @@ void BatchJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 		if (!OidIsValid(get_array_type(key_type))) {
 			continue;
 		}
-		ForeignPath *path = MakeBatchInnerPath(root, innerrel, rinfo->clause, in, key_type, &batch_size);
+		ForeignPath *path = MakeBatchInnerPath(root, innerrel, rinfo->clause, in, key_type, &batch_size, &unique_key);
 		if (path == nullptr) {
 			continue;
 		}
@@ -185,11 +188,18 @@ void BatchJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 
 	// Costs: the outer side, one request per batch of distinct keys plus the pages of the
 	// matching records, and the local work per row.
+	// Without statistics, PostgreSQL guesses 200 distinct values: here that would promise few
+	// requests for any outer side, so count every outer row as a key instead. $id is unique.
 	double outer_rows = outer_path->rows;
-	double keys = estimate_num_groups(root, list_make1(outer_key), outer_rows, nullptr, nullptr);
+	EstimationInfo estimation;
+	double keys = estimate_num_groups(root, list_make1(outer_key), outer_rows, nullptr, &estimation);
+	if (estimation.flags & SELFLAG_USED_DEFAULT) {
+		keys = outer_rows;
+	}
 	double batches = Max(1.0, std::ceil(keys / batch_size));
 	double inner_rows = innerrel->rows;
-	double inner_keys = estimate_num_groups(root, list_make1(inner_key), inner_rows, nullptr, nullptr);
+	double inner_keys =
+	    unique_key ? inner_rows : estimate_num_groups(root, list_make1(inner_key), inner_rows, nullptr, nullptr);
 	double fetched = Min(inner_rows, keys * inner_rows / Max(inner_keys, 1.0));
 	double pages = batches + std::floor(fetched / kPageRows);
 	Cost startup = outer_path->startup_cost + kRequestCost;
@@ -574,7 +584,7 @@ TupleTableSlot *BatchJoinNext(ScanState *node) {
 }
 
 bool BatchJoinRecheck(ScanState *, TupleTableSlot *) {
-	return true; // never under EvalPlanQual (plain SELECTs only)
+	return true; // never under EvalPlanQual (see NoRecheck)
 }
 
 void BeginBatchJoin(CustomScanState *node, EState *estate, int eflags) {

@@ -453,7 +453,7 @@ void AddParameterizedPaths(PlannerInfo *root, RelOptInfo *baserel, FdwRelInfo *i
 } // namespace
 
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
-                                int *batch_size) {
+                                int *batch_size, bool *unique_key) {
 	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr ||
 	    rel->fdwroutine->GetForeignRelSize != kintoneGetForeignRelSize || rel->fdw_private == nullptr) {
 		return nullptr;
@@ -482,6 +482,7 @@ ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause
 		return nullptr;
 	}
 	*batch_size = info->join_batch_size;
+	*unique_key = info->cols.columns[var->varattno - 1].field_type == kintone::FieldType::kId;
 	List *priv =
 	    list_make3(makeString(pstrdup("")), makeInteger(var->varattno), makeInteger(static_cast<int>(key_type)));
 	return create_foreignscan_path(root, rel, nullptr, rel->rows, kRequestCost, kRequestCost, NIL, nullptr, nullptr,

@@ -33,10 +33,10 @@ constexpr double kPageRows = 500.0;
 // "in (…)" (clause being the join clause "inner_key = outer value"), returns an unparameterized
 // path that scans rel with the condition "<rel's pushed conditions> and code in (keys)", the
 // keys being an array of key_type that the join hands to each execution of the scan
-// (SetScanBatchKeys, kPlanBatchKeys); *batch_size receives the table's join_batch_size.
-// nullptr otherwise.
+// (SetScanBatchKeys, kPlanBatchKeys); *batch_size receives the table's join_batch_size and
+// *unique_key whether the field's values are unique ($id). nullptr otherwise.
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
-                                int *batch_size);
+                                int *batch_size, bool *unique_key);
 
 extern "C" {
 void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
