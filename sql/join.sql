@@ -186,6 +186,13 @@ SELECT count(*), min(b.label), max(b.label) FROM many m JOIN big b ON b.label = 
 SELECT * FROM pg_temp.diff('SELECT m.t, b.id FROM many m JOIN {x}big b ON b.label = m.t');
 ALTER FOREIGN TABLE big OPTIONS (DROP join_batch_size);
 
+-- Varchar keys (a binary-compatible cast to text), a three-way join, and a Kintone table on
+-- the outer side too.
+SELECT * FROM pg_temp.diff('SELECT v.t, b.id FROM (SELECT t::varchar(20) AS t FROM tkeys) v JOIN {x}big b ON b.label = v.t');
+SELECT * FROM pg_temp.diff('SELECT k.tag, b.label, t.t FROM keys k JOIN {x}big b ON b.id = k.k LEFT JOIN tkeys t ON t.t = b.label');
+EXPLAIN (COSTS OFF) SELECT a.id, b.id AS b_id FROM big a JOIN big b ON b.n = a.n WHERE a.id < 300 AND a.n > 780;
+SELECT * FROM pg_temp.diff('SELECT a.id, b.id AS b_id FROM {x}big a JOIN {x}big b ON b.n = a.n WHERE a.id < 300 AND a.n > 780');
+
 -- 4. Rescans: the join inside a subquery run once per outer row.
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT x, (SELECT count(*) FROM keys k JOIN big b ON b.id = k.k WHERE k.k % 3 = x) FROM generate_series(0, 2) x;

@@ -666,6 +666,19 @@ void ExplainBatchJoin(CustomScanState *node, List *ancestors, ExplainState *es) 
 			ExplainPropertyText("Join Filter", deparse_expression(clause, context, true, false), es);
 		}
 	}
+	switch (st->jointype) {
+	case JOIN_LEFT:
+		ExplainPropertyText("Join Type", "Left", es);
+		break;
+	case JOIN_SEMI:
+		ExplainPropertyText("Join Type", "Semi", es);
+		break;
+	case JOIN_ANTI:
+		ExplainPropertyText("Join Type", "Anti", es);
+		break;
+	default:
+		break;
+	}
 	ExplainPropertyInteger("Kintone batch size", nullptr, intVal(list_nth(cscan->custom_private, kCpBatchSize)), es);
 	if (es->analyze) {
 		ExplainPropertyInteger("Kintone batches", nullptr, st->batches, es);
