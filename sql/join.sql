@@ -186,6 +186,12 @@ SELECT count(*), min(b.label), max(b.label) FROM many m JOIN big b ON b.label = 
 SELECT * FROM pg_temp.diff('SELECT m.t, b.id FROM many m JOIN {x}big b ON b.label = m.t');
 ALTER FOREIGN TABLE big OPTIONS (DROP join_batch_size);
 
+-- Outer keys that are expressions of the outer columns: int keys against a numeric field
+-- (cast to numeric), bigint keys cast to text.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT i.k, b.id FROM ikeys i JOIN big b ON b.n = i.k WHERE i.k < 800;
+SELECT * FROM pg_temp.diff('SELECT i.k, b.id FROM ikeys i JOIN {x}big b ON b.n = i.k WHERE i.k < 800');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT k.k, b.id FROM keys k JOIN big b ON b.label = 'item-' || lpad(k.k::text, 5, '0');
+SELECT * FROM pg_temp.diff('SELECT k.k, b.id FROM keys k JOIN {x}big b ON b.label = ''item-'' || lpad(k.k::text, 5, ''0'')');
 -- Varchar keys (a binary-compatible cast to text), a three-way join, and a Kintone table on
 -- the outer side too.
 SELECT * FROM pg_temp.diff('SELECT v.t, b.id FROM (SELECT t::varchar(20) AS t FROM tkeys) v JOIN {x}big b ON b.label = v.t');

@@ -42,6 +42,7 @@ extern "C" {
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
@@ -100,6 +101,25 @@ bool IsColumnOf(Expr *e, Relids relids) {
 	return var->varlevelsup == 0 && var->varattno > 0 && bms_is_member(var->varno, relids);
 }
 
+// An outer key: an expression of the outer relation's columns only (a column, a cast of one,
+// …), computed once per outer row. Nothing volatile, no subqueries, no placeholders.
+bool IsOuterKey(Expr *e, Relids outer) {
+	Node *node = reinterpret_cast<Node *>(e);
+	if (contain_volatile_functions(node) || contain_subplans(node) || contain_agg_clause(node) ||
+	    contain_window_function(node)) {
+		return false;
+	}
+	List *vars = pull_var_clause(node, PVC_INCLUDE_PLACEHOLDERS);
+	ListCell *cell;
+	foreach (cell, vars) {
+		Var *var = static_cast<Var *>(lfirst(cell));
+		if (!IsA(var, Var) || var->varlevelsup != 0 || !bms_is_member(var->varno, outer)) {
+			return false;
+		}
+	}
+	return vars != NIL;
+}
+
 // Nothing at or above this query level locks rows or rechecks them (EvalPlanQual would have
 // to re-run a join pushed into a custom node): no UPDATE, DELETE, MERGE or FOR UPDATE/SHARE.
 // SELECT, CREATE TABLE AS and INSERT … SELECT qualify.
@@ -130,7 +150,7 @@ void BatchJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 		return;
 	}
 
-	// The key: a hashable equality "inner column = outer column" among the join clauses.
+	// The key: a hashable equality "inner column = outer expression" among the join clauses.
 	RestrictInfo *key = nullptr;
 	Expr *outer_key = nullptr;
 	Expr *inner_key = nullptr;
@@ -154,9 +174,9 @@ void BatchJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 		Expr *left = static_cast<Expr *>(linitial(op->args));
 		Expr *right = static_cast<Expr *>(lsecond(op->args));
 		bool left_inner;
-		if (IsColumnOf(left, innerrel->relids) && IsColumnOf(right, outerrel->relids)) {
+		if (IsColumnOf(left, innerrel->relids) && IsOuterKey(right, outerrel->relids)) {
 			left_inner = true;
-		} else if (IsColumnOf(right, innerrel->relids) && IsColumnOf(left, outerrel->relids)) {
+		} else if (IsColumnOf(right, innerrel->relids) && IsOuterKey(left, outerrel->relids)) {
 			left_inner = false;
 		} else {
 			continue;
@@ -658,7 +678,7 @@ void ExplainBatchJoin(CustomScanState *node, List *ancestors, ExplainState *es) 
 	CustomScan *cscan = reinterpret_cast<CustomScan *>(node->ss.ps.plan);
 	if (es->verbose) {
 		List *context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
-		char *outer_key = deparse_expression(static_cast<Node *>(linitial(cscan->custom_exprs)), context, true, false);
+		char *outer_key = deparse_expression(static_cast<Node *>(linitial(cscan->custom_exprs)), context, true, true);
 		ExplainPropertyText("Kintone join key", outer_key, es);
 		List *joinclauses = list_copy_tail(cscan->custom_exprs, 2);
 		if (joinclauses != NIL) {
