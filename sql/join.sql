@@ -99,8 +99,10 @@ END;
 $$;
 
 -- 1. The typical case: a few hundred local rows joined to an app of 12,345 records.
-EXPLAIN (VERBOSE, COSTS OFF) SELECT k.tag, b.id, b.label FROM keys k JOIN big b ON b.id = k.k;
 \! eval "$STATS_RESET"
+EXPLAIN (VERBOSE, COSTS OFF) SELECT k.tag, b.id, b.label FROM keys k JOIN big b ON b.id = k.k;
+-- Plain EXPLAIN sends nothing.
+\! sh -c "$STATS" - 'requests == 0'
 SELECT count(*), count(DISTINCT b.id), sum(b.id), min(b.label), max(b.label)
   FROM keys k JOIN big b ON b.id = k.k;
 -- Distinct keys per batch, 100 per request: 100, 100, 100, then 24 (the 20 repeated ids, sent
