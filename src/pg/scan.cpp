@@ -302,7 +302,9 @@ void SetUpReader(KintoneScanState *st, ScanCpp &cpp, const std::vector<std::stri
 	cpp.reader = std::make_unique<kintone::RecordReader>(std::move(columns));
 }
 
-// Evaluates parameters and fills the condition's placeholders (PostgreSQL phase).
+// Evaluates parameters and fills the condition's placeholders (PostgreSQL phase). The work
+// happens in the per-tuple context (a rescan per outer row or per batch must not pile up
+// memory); only the result is allocated in the caller's context.
 char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 	const char *templ = strVal(list_nth(st->priv, kPlanCondition));
 	List *leaves = static_cast<List *>(list_nth(st->priv, kPlanParamLeaves));
@@ -311,15 +313,14 @@ char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 	if (nleaves == 0) {
 		return pstrdup(templ);
 	}
-	char **texts = static_cast<char **>(palloc(sizeof(char *) * nleaves));
 	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	char **texts = static_cast<char **>(palloc(sizeof(char *) * nleaves));
 	for (int i = 0; i < n; ++i) {
 		ExprState *es = static_cast<ExprState *>(list_nth(st->param_states, i));
 		List *leaf = static_cast<List *>(list_nth(leaves, i));
 		bool is_null;
 		Datum value = ExecEvalExpr(es, econtext, &is_null);
 		StringInfoData buf;
-		MemoryContextSwitchTo(old);
 		initStringInfo(&buf);
 		if (is_null) {
 			// A comparison with NULL is never true; negations were moved into the leaves, so the
@@ -339,9 +340,7 @@ char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 			appendStringInfoString(&buf, kAlwaysTrue);
 		}
 		texts[i] = buf.data;
-		MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	}
-	MemoryContextSwitchTo(old);
 	if (nleaves > n) {
 		// A batched join's keys: "code in (k1, …)"; a key that cannot be written exactly makes
 		// the leaf always true (a superset: the join re-checks every row).
@@ -357,7 +356,9 @@ char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 		}
 		texts[n] = buf.data;
 	}
-	return FillPlaceholders(templ, texts, nleaves);
+	char *filled = FillPlaceholders(templ, texts, nleaves);
+	MemoryContextSwitchTo(old);
+	return pstrdup(filled);
 }
 
 char *MallocCopy(const std::string &text) {
@@ -452,6 +453,9 @@ extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 	if (!st->started) {
 		// The condition outlives this tuple: EXPLAIN ANALYZE shows it after the scan.
 		MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+		if (st->condition != nullptr) {
+			pfree(st->condition); // the previous execution's (rescans)
+		}
 		st->condition = BuildCondition(st, node->ss.ps.ps_ExprContext);
 		MemoryContextSwitchTo(old);
 		const char *condition = st->condition;
