@@ -120,6 +120,18 @@ ALTER FOREIGN TABLE big OPTIONS (ADD join_batch_size '20');
 SELECT count(*), sum(b.id) FROM keys k JOIN big b ON b.id = k.k;
 -- 300 / 20 = 15 requests, then 20 keys, then 4: 17 requests.
 \! sh -c "$STATS" - 'records == 17' 'records_out == 320'
+-- One key per request (the planner is told to avoid the other joins): one request per key.
+ALTER FOREIGN TABLE big OPTIONS (SET join_batch_size '1');
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+SET enable_nestloop = off;
+\! eval "$STATS_RESET"
+SELECT * FROM pg_temp.diff('SELECT k.tag, b.label FROM keys k LEFT JOIN {x}big b ON b.id = k.k WHERE k.k < 2000 OR k.k IS NULL');
+-- 48 ids below 2000 (3 of them again, in their own batches) and 0 and -5: 53 requests.
+\! sh -c "$STATS" - 'records == 53'
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+RESET enable_nestloop;
 -- With 7 keys per request (47 requests), reading the whole app (25 pages) is cheaper.
 ALTER FOREIGN TABLE big OPTIONS (SET join_batch_size '7');
 EXPLAIN (COSTS OFF) SELECT k.tag, b.id FROM keys k JOIN big b ON b.id = k.k;
