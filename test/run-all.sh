@@ -14,6 +14,7 @@ TOTAL_FAILED=0
 SUMMARY=()
 
 cleanup() {
+	stop_auth_servers
 	stop_emulator
 	stop_postgres "$WORK"
 	if [ "${KEEP_TEST_DIR:-}" = "" ]; then
@@ -107,8 +108,10 @@ else
 	run_suite emulator parse_unittest bash -c "cd '$REPO_ROOT/test/emulator' && python3 -m unittest discover -s tests -t . -v"
 	run_suite official-clients parse_tap bash "$REPO_ROOT/test/clients/run.sh"
 	if python3 "$REPO_ROOT/test/emulator/make-regress-seed.py" "$WORK/regress-seed.json" &&
-		start_emulator "$WORK" "$WORK/regress-seed.json" && start_postgres "$WORK"; then
+		start_emulator "$WORK" "$WORK/regress-seed.json" && start_postgres "$WORK" &&
+		start_auth_servers "$WORK" "$WORK/regress-seed.json"; then
 		log "emulator at $EMULATOR_URL, PostgreSQL on socket $PGHOST port $PGPORT"
+		log "auth servers: TLS $KINTONE_EMULATOR_TLS_URL, mTLS $KINTONE_EMULATOR_MTLS_URL, proxy $KINTONE_TEST_PROXY_URL"
 		run_suite pg_regress parse_regress run_pg_regress
 		if server_log_shows_crash "$WORK/server.log"; then
 			grep -E 'terminated by signal|terminated by exception' "$WORK/server.log" >&2

@@ -21,6 +21,7 @@ import json
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -38,6 +39,7 @@ JSON_TYPE = "application/json;charset=utf-8"
 OVERRIDABLE = ("GET", "POST", "PUT", "DELETE")
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+HANDSHAKE_TIMEOUT = 30  # seconds a TLS client may take to complete its handshake
 MAX_URL = 8192  # bytes of request target (path + query string) accepted; longer -> 414
 URL_414_BODY = (b"<!DOCTYPE html><html><head><title>414 Request-URI Too Large</title></head>"
                 b"<body><h1>414 Request-URI Too Large</h1></body></html>")
@@ -164,6 +166,14 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            # TLS mode: the handshake runs here, in the connection's own thread, so a slow or
+            # failing client never blocks the accept loop. A failed handshake (no or untrusted
+            # client certificate under --client-ca, a client that distrusts our CA) raises and
+            # the server closes the connection quietly.
+            self.request.settimeout(HANDSHAKE_TIMEOUT)
+            self.request.do_handshake()
+            self.request.settimeout(None)
         super().setup()
         try:
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -338,10 +348,17 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
 
-    def __init__(self, address, emu, family=socket.AF_INET):
+    def __init__(self, address, emu, family=socket.AF_INET, tls=None):
         self.address_family = family
         self.emu = emu
+        self.tls = tls  # ssl.SSLContext in HTTPS mode
         super().__init__(address, Handler)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
 
     def handle_error(self, request, client_address):
         # Clients that disconnect mid-request are normal (fault tests); stay quiet.
@@ -351,15 +368,27 @@ class Server(ThreadingHTTPServer):
 
 # ---------------------------------------------------------------- entry point
 
-def start(emu, host="127.0.0.1", port=0):
+def tls_context(cert, key, client_ca=None):
+    """Server-side TLS context (TLS 1.2+). With client_ca every client must present a
+    certificate signed by that CA, as Kintone's secure-access (.s.cybozu.com) hosts require."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    if client_ca:
+        ctx.load_verify_locations(cafile=client_ca)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def start(emu, host="127.0.0.1", port=0, tls=None):
     """Bind and serve in daemon threads; returns the list of servers (first = primary).
     On the default loopback host an IPv6 ::1 listener on the same port is added when
-    possible, since "localhost" may resolve to ::1 first."""
-    servers = [Server((host, port), emu)]
+    possible, since "localhost" may resolve to ::1 first. tls: an SSLContext (HTTPS)."""
+    servers = [Server((host, port), emu, tls=tls)]
     port = servers[0].server_address[1]
     if host in ("127.0.0.1", "localhost") and socket.has_ipv6:
         try:
-            servers.append(Server(("::1", port), emu, family=socket.AF_INET6))
+            servers.append(Server(("::1", port), emu, family=socket.AF_INET6, tls=tls))
         except OSError:
             pass
     for srv in servers:
@@ -374,7 +403,19 @@ def main(argv=None):
     parser.add_argument("--data", help="seed JSON file (see README)")
     parser.add_argument("--latency-ms", type=float, default=0, help="added to every Kintone API response")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, may hold the chain)")
+    parser.add_argument("--tls-key", help="private key (PEM) of --tls-cert")
+    parser.add_argument("--client-ca", help="HTTPS only: require a client certificate signed by this CA (PEM)")
     args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key) or (args.client_ca and not args.tls_cert):
+        parser.error("--tls-cert and --tls-key go together; --client-ca needs them")
+    tls = None
+    if args.tls_cert:
+        try:
+            tls = tls_context(args.tls_cert, args.tls_key, args.client_ca)
+        except (OSError, ssl.SSLError) as e:
+            print("kintone-emulator: cannot load TLS files: %s" % e, file=sys.stderr)
+            return 2
     # Fewer, cheaper collections: responses allocate many short-lived dicts (see _settle_gc).
     gc.set_threshold(100000, 50, 1000)
     doc = {}
@@ -390,8 +431,8 @@ def main(argv=None):
     except SeedError as e:
         print("kintone-emulator: bad seed %s: %s" % (args.data, e), file=sys.stderr)
         return 2
-    servers = start(emu, args.host, args.port)
-    print("http://localhost:%d" % servers[0].server_address[1], flush=True)
+    servers = start(emu, args.host, args.port, tls=tls)
+    print("%s://localhost:%d" % ("https" if tls else "http", servers[0].server_address[1]), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
