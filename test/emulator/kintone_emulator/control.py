@@ -214,6 +214,59 @@ def handle(emu, method, path, body):
                 state.fixed_now = now
         if method in ("POST", "GET"):
             return 200, {"now": _iso(state.now()), "fixed": state.fixed_now is not None}
+    if path.startswith("/_emulator/basic_auth") or path.startswith("/_emulator/oauth"):
+        return _auth_control(emu, method, path, doc)
+    return 404, {"error": "unknown control API %s %s" % (method, path)}
+
+
+def _auth_control(emu, method, path, doc):
+    """Domain Basic layer switch and OAuth helpers (see README, Control API)."""
+    from . import oauth
+    state = emu.state
+    if not isinstance(doc, dict):
+        return 400, {"error": "body must be a JSON object"}
+    if path == "/_emulator/basic_auth":
+        if method == "POST":
+            user = doc.get("user")
+            if user is None:
+                state.basic_auth = None
+            elif not isinstance(user, str) or not isinstance(doc.get("password"), str):
+                return 400, {"error": 'body must be {"user": string, "password": string} or {"user": null}'}
+            else:
+                state.basic_auth = (user, doc["password"])
+        if method in ("POST", "GET"):
+            return 200, {"enabled": state.basic_auth is not None,
+                         "user": state.basic_auth[0] if state.basic_auth else None}
+    if path == "/_emulator/oauth" and method == "GET":
+        return 200, emu.oauth.snapshot(state.now())
+    if path == "/_emulator/oauth/config" and method == "POST":
+        try:
+            emu.oauth.configure(doc)
+        except ValueError as e:
+            return 400, {"error": str(e)}
+        return 200, emu.oauth.snapshot(state.now())
+    if path == "/_emulator/oauth/code" and method == "POST":
+        client = state.oauth_clients.get(str(doc.get("client_id")))
+        if client is None:
+            return 400, {"error": "unknown client_id"}
+        user = state.users.get(str(doc.get("user")))
+        if user is None:
+            return 400, {"error": "unknown user"}
+        if client.users is not None and user.code not in client.users:
+            return 400, {"error": "the client is not allowed for this user"}
+        redirect_uri = doc.get("redirect_uri") or client.redirect_uris[0]
+        if redirect_uri not in client.redirect_uris:
+            return 400, {"error": "redirect_uri is not registered for this client"}
+        try:
+            scope = oauth.parse_scope(doc.get("scope"))
+        except oauth.OAuthError as e:
+            return 400, {"error": e.description}
+        code = emu.oauth.new_code(client, user.code, scope, redirect_uri, state.now())
+        return 200, {"code": code, "redirect_uri": redirect_uri, "scope": " ".join(scope)}
+    if path == "/_emulator/oauth/revoke" and method == "POST":
+        if not any(doc.get(k) is not None for k in ("refresh_token", "access_token", "user")):
+            return 400, {"error": 'body must name "refresh_token", "access_token" or "user"'}
+        return 200, {"revoked": emu.oauth.revoke(doc)}
     return 404, {"error": "unknown control API %s %s" % (method, path)}
 
 

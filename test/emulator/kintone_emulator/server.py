@@ -29,7 +29,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from . import api, control
+from . import api, control, oauth
 from .auth import authenticate, check_basic_layer
 from .errors import KintoneError, pick_language
 from .seed import SeedError, load_state
@@ -58,6 +58,7 @@ class Emulator:
         _settle_gc()
         self.stats = control.Stats()
         self.faults = control.Faults()
+        self.oauth = oauth.OAuthStore()  # issued OAuth codes/tokens: survive reset and seed
         self.latency = max(0, latency_ms) / 1000.0
         self.verbose = verbose
 
@@ -240,6 +241,9 @@ class Handler(BaseHTTPRequestHandler):
             status, obj = control.handle(emu, self.command, path, body)
             self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), JSON_TYPE)
             return
+        if path.startswith("/oauth2/"):
+            self._oauth(emu, path, qs, body)
+            return
         if not path.startswith("/k/"):
             self._send(404, b"Not Found", "text/plain;charset=utf-8")
             return
@@ -251,6 +255,30 @@ class Handler(BaseHTTPRequestHandler):
         self._kintone(emu, path, qs, body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+    # -- OAuth endpoints (oauth.py)
+
+    def _oauth(self, emu, path, qs, body):
+        extra = []
+        try:
+            if path == "/oauth2/authorization" and self.command == "GET":
+                status, payload, ctype, extra = oauth.authorization(emu, qs, self.headers)
+                self._send(status, payload, ctype, extra)
+                return
+            if path == "/oauth2/token" and self.command == "POST":
+                try:
+                    result = oauth.token(emu, body, self.headers)
+                except oauth.OAuthError:
+                    emu.oauth.count("token_errors")
+                    raise
+                self._send(200, json.dumps(result).encode("utf-8"), "application/json;charset=utf-8",
+                           [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
+                return
+            raise oauth.OAuthError("invalid_request", "unknown OAuth endpoint %s %s" % (self.command, path),
+                                   status=404)
+        except oauth.OAuthError as e:
+            self._send(e.status, json.dumps(e.body()).encode("utf-8"), "application/json;charset=utf-8",
+                       e.headers + [("Cache-Control", "no-store")])
 
     # -- Kintone API
 
@@ -322,7 +350,7 @@ class Handler(BaseHTTPRequestHandler):
             handler = m and api.find_route(m.group(2), method)
             if not handler:
                 raise KintoneError("CB_NF01")
-            principal = authenticate(state, self.headers)
+            principal = authenticate(state, self.headers, emu.oauth)
             lang = principal.language(lang)
             if method == "POST" and m.group(2) == "file":
                 params = parse_multipart(self.headers.get("Content-Type") or "", body)
@@ -336,7 +364,7 @@ class Handler(BaseHTTPRequestHandler):
                 result = api.encode(result).encode("utf-8")
             return 200, result, JSON_TYPE, call.records_out, call.headers
         except KintoneError as e:
-            return e.status, self._error_body(e, lang), JSON_TYPE, 0, []
+            return e.status, self._error_body(e, lang), JSON_TYPE, 0, list(getattr(e, "headers", ()))
         except Exception as e:  # an emulator bug: say so loudly, answer 500
             traceback.print_exc(file=sys.stderr)
             err = KintoneError("CB_UN01", status=500, message="Emulator internal error: %s" % e)
