@@ -4,7 +4,8 @@
 # prints a summary ending with "N passed, N failed". Exits non-zero on any failure.
 #
 # Suites: unit (ctest), emulator (python unittest), official clients (node --test),
-# pg_regress (sql/ + expected/), and a check that no backend was killed by a signal.
+# pg_regress (sql/ + expected/), a check that no backend was killed by a signal, and a check
+# that no secret the tests used appears in the server log.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -118,6 +119,13 @@ else
 			record server-log 0 1
 		else
 			record server-log 1 0
+		fi
+		# Issue 4: no secret the tests used may appear in the server log (extra secrets of the
+		# regress files, if any, one per line in test/extra-secrets.txt).
+		if check_secret_leaks "$WORK/server.log" "$WORK/regress-seed.json" "$REPO_ROOT/test/extra-secrets.txt"; then
+			record secret-leaks 1 0
+		else
+			record secret-leaks 0 1
 		fi
 	else
 		record pg_regress 0 1

@@ -214,7 +214,7 @@ def handle(emu, method, path, body):
                 state.fixed_now = now
         if method in ("POST", "GET"):
             return 200, {"now": _iso(state.now()), "fixed": state.fixed_now is not None}
-    if path.startswith("/_emulator/basic_auth") or path.startswith("/_emulator/oauth"):
+    if path.startswith(("/_emulator/basic_auth", "/_emulator/oauth", "/_emulator/secrets")):
         return _auth_control(emu, method, path, doc)
     return 404, {"error": "unknown control API %s %s" % (method, path)}
 
@@ -234,9 +234,15 @@ def _auth_control(emu, method, path, doc):
                 return 400, {"error": 'body must be {"user": string, "password": string} or {"user": null}'}
             else:
                 state.basic_auth = (user, doc["password"])
+                with emu.oauth.lock:
+                    emu.secrets_seen.add(doc["password"])
         if method in ("POST", "GET"):
             return 200, {"enabled": state.basic_auth is not None,
                          "user": state.basic_auth[0] if state.basic_auth else None}
+    if path == "/_emulator/secrets" and method == "GET":
+        with emu.oauth.lock:
+            basic = sorted(emu.secrets_seen)
+        return 200, {"oauth_tokens": emu.oauth.issued_secrets(), "basic_auth_passwords": basic}
     if path == "/_emulator/oauth" and method == "GET":
         return 200, emu.oauth.snapshot(state.now())
     if path == "/_emulator/oauth/config" and method == "POST":

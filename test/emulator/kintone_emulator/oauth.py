@@ -88,6 +88,7 @@ class OAuthStore:
         self.refresh = {}  # refresh token -> {client_id, user, scope}
         self.access_lifetime = ACCESS_LIFETIME
         self.rotate_refresh_tokens = False
+        self.issued = []  # every access and refresh token ever issued (for secrecy checks)
         self.counters = {"codes_issued": 0, "authorization_code_grants": 0, "refresh_token_grants": 0,
                          "token_errors": 0, "bearer_rejected": 0}
 
@@ -115,6 +116,10 @@ class OAuthStore:
                 "refresh_tokens": len(self.refresh),
             })
             return out
+
+    def issued_secrets(self):
+        with self.lock:
+            return list(self.issued)
 
     def count(self, key):
         with self.lock:
@@ -153,6 +158,7 @@ class OAuthStore:
 
     def _issue(self, client_id, user, scope, refresh, now):
         access = secrets.token_urlsafe(32)
+        self.issued.append(access)
         self.access[access] = {"client_id": client_id, "user": user, "scope": scope, "refresh": refresh,
                                "expires": now + datetime.timedelta(seconds=self.access_lifetime)}
         return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
@@ -168,6 +174,7 @@ class OAuthStore:
             if redirect_uri != entry["redirect_uri"]:
                 raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
             refresh = secrets.token_urlsafe(32)
+            self.issued.append(refresh)
             self.refresh[refresh] = {"client_id": client.client_id, "user": entry["user"], "scope": entry["scope"]}
             self.counters["authorization_code_grants"] += 1
             return self._issue(client.client_id, entry["user"], entry["scope"], refresh, now)
@@ -185,6 +192,7 @@ class OAuthStore:
             if self.rotate_refresh_tokens:
                 del self.refresh[refresh]
                 refresh = secrets.token_urlsafe(32)
+                self.issued.append(refresh)
                 self.refresh[refresh] = dict(entry)
             self.counters["refresh_token_grants"] += 1
             return self._issue(client.client_id, entry["user"], granted, refresh, now)

@@ -59,6 +59,7 @@ class Emulator:
         self.stats = control.Stats()
         self.faults = control.Faults()
         self.oauth = oauth.OAuthStore()  # issued OAuth codes/tokens: survive reset and seed
+        self.secrets_seen = set()  # Basic-layer passwords set through the control API
         self.latency = max(0, latency_ms) / 1000.0
         self.verbose = verbose
 

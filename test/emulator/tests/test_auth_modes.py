@@ -313,6 +313,24 @@ class OAuthTests(SeededTestCase):
         self.assertError(self.bearer(tok["access_token"]), 401, "CB_AU01")
         self.assertEqual(self.control("POST", "/_emulator/oauth/revoke", {}).status, 400)
 
+    def test_secrets_lists_every_issued_token(self):
+        first = self.tokens()
+        self.control("POST", "/_emulator/oauth/config", {"rotate_refresh_tokens": True})
+        second = self.refresh(first["refresh_token"]).json
+        self.control("POST", "/_emulator/oauth/revoke", {"user": "sato"})
+        self.control("POST", "/_emulator/basic_auth", {"user": "u", "password": "layer-secret"})
+        listed = self.control("GET", "/_emulator/secrets").json
+        for t in (first["access_token"], first["refresh_token"], second["access_token"], second["refresh_token"]):
+            self.assertIn(t, listed["oauth_tokens"])
+        self.assertIn("layer-secret", listed["basic_auth_passwords"])
+        out = subprocess.run([sys.executable, os.path.join(ROOT, "list-secrets.py"), os.path.join(_tmp, "seed.json"),
+                              self.url], capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        lines = out.stdout.splitlines()
+        for s in (first["access_token"], second["refresh_token"], "layer-secret", "sato-pass", "app1viewtoken",
+                  "kfdw-client-secret", "proxy-pass-123", "client-p12-pass"):
+            self.assertIn(s, lines)
+
     def test_tokens_survive_reset(self):
         tok = self.tokens()
         self.control("POST", "/_emulator/reset")
