@@ -517,6 +517,21 @@ class MutualTLSTests(HTTPSTestCase):
         self.assertEqual(self.call("GET", "record", params={"app": 1, "id": 1}).status, 200)
 
 
+    def test_emulator_ctl_over_mtls(self):
+        ctl = os.path.join(ROOT, "emulator-ctl")
+        env = dict(os.environ, KINTONE_EMULATOR_URL=self.url, KINTONE_TEST_TLS_DIR=os.path.join(_tmp, "tls"))
+        out = subprocess.run([sys.executable, ctl, "POST", "/_emulator/oauth/code", json.dumps(
+            {"client_id": "kfdw-client", "user": "sato", "scope": READ}), "--field", "code"],
+            capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        code = out.stdout.strip()
+        self.assertGreater(len(code), 20)
+        out = subprocess.run([sys.executable, ctl, "--url", self.url, "GET", "/_emulator/nope"],
+                             capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("unknown control API", out.stdout)
+
+
 class CertificateFileTests(unittest.TestCase):
 
     def test_files_and_permissions(self):
