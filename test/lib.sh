@@ -183,12 +183,14 @@ wait_url_server() {
 # the postgres OS user) and starts, in parallel,
 #   - an HTTPS emulator (SEED, server cert signed by DIR/tls/ca.pem)  -> KINTONE_EMULATOR_TLS_URL
 #   - an HTTPS emulator requiring a client certificate signed by that CA -> KINTONE_EMULATOR_MTLS_URL
+#   - an HTTPS emulator whose certificate (signed by the CA) names only wrong-host.invalid, for
+#     hostname verification (seed: the small sample-data.json)  -> KINTONE_EMULATOR_WRONGHOST_URL
 #   - the forward proxy test/proxy/proxy.py, user proxyuser / password proxy-pass-123
 #                                                                    -> KINTONE_TEST_PROXY_URL
 # and exports those plus KINTONE_TEST_TLS_DIR=DIR/tls. Stopped by stop_auth_servers (by PID).
 start_auth_servers() {
 	local dir=$1 seed=$2 tls=$1/tls emu=$REPO_ROOT/test/emulator/kintone-emulator
-	local tls_pid mtls_pid proxy_pid
+	local tls_pid mtls_pid wrong_pid proxy_pid
 	"$REPO_ROOT/test/tls/make-certs.sh" "$tls" || return 1
 	AUTH_SERVER_PIDS=()
 	launch_url_server "$dir" emulator-tls python3 "$emu" --port 0 --data "$seed" \
@@ -197,18 +199,24 @@ start_auth_servers() {
 	launch_url_server "$dir" emulator-mtls python3 "$emu" --port 0 --data "$seed" \
 		--tls-cert "$tls/server.pem" --tls-key "$tls/server.key" --client-ca "$tls/ca.pem"
 	mtls_pid=$STARTED_PID
+	launch_url_server "$dir" emulator-wronghost python3 "$emu" --port 0 --data "$REPO_ROOT/test/emulator/sample-data.json" \
+		--tls-cert "$tls/wrong-host.pem" --tls-key "$tls/wrong-host.key"
+	wrong_pid=$STARTED_PID
 	launch_url_server "$dir" proxy python3 "$REPO_ROOT/test/proxy/proxy.py" --port 0 \
 		--user proxyuser --password proxy-pass-123
 	proxy_pid=$STARTED_PID
-	AUTH_SERVER_PIDS=("$tls_pid" "$mtls_pid" "$proxy_pid")
+	AUTH_SERVER_PIDS=("$tls_pid" "$mtls_pid" "$wrong_pid" "$proxy_pid")
 	wait_url_server "$dir" emulator-tls "$tls_pid" || return 1
 	KINTONE_EMULATOR_TLS_URL=$STARTED_URL
 	wait_url_server "$dir" emulator-mtls "$mtls_pid" || return 1
 	KINTONE_EMULATOR_MTLS_URL=$STARTED_URL
+	wait_url_server "$dir" emulator-wronghost "$wrong_pid" || return 1
+	KINTONE_EMULATOR_WRONGHOST_URL=$STARTED_URL
 	wait_url_server "$dir" proxy "$proxy_pid" || return 1
 	KINTONE_TEST_PROXY_URL=$STARTED_URL
 	KINTONE_TEST_TLS_DIR=$tls
-	export KINTONE_EMULATOR_TLS_URL KINTONE_EMULATOR_MTLS_URL KINTONE_TEST_PROXY_URL KINTONE_TEST_TLS_DIR
+	export KINTONE_EMULATOR_TLS_URL KINTONE_EMULATOR_MTLS_URL KINTONE_EMULATOR_WRONGHOST_URL KINTONE_TEST_PROXY_URL \
+		KINTONE_TEST_TLS_DIR
 }
 
 stop_auth_servers() {

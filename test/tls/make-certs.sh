@@ -8,6 +8,8 @@
 #   client.p12                          PKCS#12 of client.pem + client.key, password "client-p12-pass"
 #   other-ca.pem, other-ca.key          an unrelated CA (for "bad CA" tests)
 #   untrusted-client.pem/.key           client cert signed by the unrelated CA
+#   wrong-host.pem/.key                 server cert signed by the CA for wrong-host.invalid only
+#                                       (a hostname-verification test: valid chain, wrong name)
 #
 # Idempotent (does nothing when every file exists), quiet, a few seconds. Every file is made
 # world-readable (0644, directory 0755): the PostgreSQL backend (OS user postgres) reads them.
@@ -16,7 +18,7 @@ set -euo pipefail
 DIR=${1:?usage: make-certs.sh DIR}
 mkdir -p "$DIR"
 FILES=(ca.pem ca.key server.pem server.key client.pem client.key client-enc.key client.p12
-	other-ca.pem other-ca.key untrusted-client.pem untrusted-client.key)
+	other-ca.pem other-ca.key untrusted-client.pem untrusted-client.key wrong-host.pem wrong-host.key)
 all=1
 for f in "${FILES[@]}"; do [ -s "$DIR/$f" ] || all=0; done
 if [ "$all" = 1 ]; then exit 0; fi
@@ -45,6 +47,10 @@ make_leaf server ca localhost "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
+make_leaf wrong-host ca wrong-host.invalid "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:wrong-host.invalid"
 CLIENT_EXT="basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"

@@ -532,11 +532,38 @@ class MutualTLSTests(HTTPSTestCase):
         self.assertIn("unknown control API", out.stdout)
 
 
+class WrongHostTests(HTTPSTestCase):
+    extra_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.context = client_context()
+        super().setUpClass()
+        # serve the wrong-host certificate instead of server.pem
+        stop_process(cls.proc)
+        cls.proc, cls.url = start_process([EMULATOR, "--port", "0", "--data", SAMPLE, "--tls-cert",
+                                           tls_file("wrong-host.pem"), "--tls-key", tls_file("wrong-host.key")], "https")
+        cls.port = urllib.parse.urlparse(cls.url).port
+
+    def setUp(self):
+        pass
+
+    def test_hostname_mismatch_refused_but_chain_valid(self):
+        with self.assertRaises(ssl.SSLCertVerificationError) as cm:
+            self.raw_request("GET", "/k/v1/record.json?app=1&id=1")
+        self.assertIn("Hostname mismatch", str(cm.exception))
+        ctx = client_context()
+        ctx.check_hostname = False  # the chain itself verifies against the test CA
+        resp = self.raw_request("GET", "/k/v1/record.json?app=1&id=1", headers=password_header("sato"), context=ctx)
+        self.assertEqual(resp.status, 200)
+
+
 class CertificateFileTests(unittest.TestCase):
 
     def test_files_and_permissions(self):
         for name in ("ca.pem", "ca.key", "server.pem", "server.key", "client.pem", "client.key", "client-enc.key",
-                     "client.p12", "other-ca.pem", "untrusted-client.pem", "untrusted-client.key"):
+                     "client.p12", "other-ca.pem", "untrusted-client.pem", "untrusted-client.key", "wrong-host.pem",
+                     "wrong-host.key"):
             mode = os.stat(tls_file(name)).st_mode
             self.assertTrue(mode & 0o004, "%s must be world-readable (the postgres user reads it)" % name)
         out = subprocess.run(["openssl", "pkcs12", "-in", tls_file("client.p12"), "-passin", "pass:client-p12-pass",
