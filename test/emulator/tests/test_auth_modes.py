@@ -416,10 +416,11 @@ def client_context(ca="ca.pem", cert=None, key=None, password=None):
 class HTTPSTestCase(SeededTestCase):
     scheme = "https"
     context = None
+    cert = "server"
 
     @classmethod
     def setUpClass(cls):
-        cls.emulator_args = ("--tls-cert", tls_file("server.pem"), "--tls-key", tls_file("server.key")) + \
+        cls.emulator_args = ("--tls-cert", tls_file(cls.cert + ".pem"), "--tls-key", tls_file(cls.cert + ".key")) + \
             tuple(cls.extra_args)
         super().setUpClass()
 
@@ -534,19 +535,15 @@ class MutualTLSTests(HTTPSTestCase):
 
 class WrongHostTests(HTTPSTestCase):
     extra_args = ()
+    cert = "wrong-host"
 
     @classmethod
     def setUpClass(cls):
         cls.context = client_context()
         super().setUpClass()
-        # serve the wrong-host certificate instead of server.pem
-        stop_process(cls.proc)
-        cls.proc, cls.url = start_process([EMULATOR, "--port", "0", "--data", SAMPLE, "--tls-cert",
-                                           tls_file("wrong-host.pem"), "--tls-key", tls_file("wrong-host.key")], "https")
-        cls.port = urllib.parse.urlparse(cls.url).port
 
     def setUp(self):
-        pass
+        pass  # control calls would fail verification too
 
     def test_hostname_mismatch_refused_but_chain_valid(self):
         with self.assertRaises(ssl.SSLCertVerificationError) as cm:
