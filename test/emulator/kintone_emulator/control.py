@@ -9,8 +9,13 @@ paths and shapes; see ../README.md "Control API":
   POST   /_emulator/faults        add a fault rule -> {"id"};  GET lists;  DELETE clears all
   DELETE /_emulator/faults/{id}   remove one rule
   POST   /_emulator/clock         {"now": ISO timestamp | null};  GET shows the clock
+  GET    /_emulator/requests      recent requests (credential kinds, User-Agent, connection);
+                                  POST /_emulator/requests/reset
+  POST   /_emulator/basic_auth, /_emulator/oauth/{code,revoke,config}, GET /_emulator/oauth,
+         GET /_emulator/secrets   see README "OAuth" and "Control API"
 """
 
+import collections
 import json
 import re
 import threading
@@ -60,6 +65,56 @@ class Stats:
                     "bytes_out": self.bytes_out, "records_out": self.records_out,
                     "live_cursors": live_cursors, "max_concurrent": self.max_concurrent,
                     "in_flight": self.in_flight}
+
+
+class RequestLog:
+    """What each recent Kintone/OAuth request presented, never a secret value: credential kinds,
+    token count, User-Agent, TLS client certificate CN, and the serial number of its connection
+    (so tests can prove keep-alive reuse). Bounded; GET/POST /_emulator/requests[/reset]."""
+
+    LIMIT = 1000
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.serial = 0  # connection serial numbers are never reused
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.entries = collections.deque(maxlen=self.LIMIT)
+            self.connections = set()  # serials of the connections that carried logged requests
+
+    def new_connection(self):
+        with self.lock:
+            self.serial += 1
+            return self.serial
+
+    def add(self, entry):
+        with self.lock:
+            self.entries.append(entry)
+            self.connections.add(entry["connection"])
+
+    def snapshot(self):
+        with self.lock:
+            return {"connections": len(self.connections), "requests": list(self.entries)}
+
+
+def describe_request(method, path, headers, connection, client_cert_cn, tls):
+    """The RequestLog entry of one request (header names and counts only, no secret values)."""
+    auth = []
+    if headers.get("X-Cybozu-Authorization") is not None:
+        auth.append("password")
+    tokens = [t for h in headers.get_all("X-Cybozu-API-Token") or [] for t in h.split(",") if t.strip()]
+    if tokens:
+        auth.append("api_token")
+    value = headers.get("Authorization") or ""
+    if value.startswith("Basic "):
+        auth.append("basic")
+    elif value.startswith("Bearer "):
+        auth.append("bearer")
+    return {"method": method, "path": path, "auth": auth, "api_tokens": len(tokens),
+            "user_agent": headers.get("User-Agent"), "tls": tls, "client_cert": client_cert_cn,
+            "connection": connection}
 
 
 class FaultRule:
@@ -214,6 +269,11 @@ def handle(emu, method, path, body):
                 state.fixed_now = now
         if method in ("POST", "GET"):
             return 200, {"now": _iso(state.now()), "fixed": state.fixed_now is not None}
+    if path == "/_emulator/requests" and method == "GET":
+        return 200, emu.requests.snapshot()
+    if path == "/_emulator/requests/reset" and method == "POST":
+        emu.requests.reset()
+        return 200, {}
     if path.startswith(("/_emulator/basic_auth", "/_emulator/oauth", "/_emulator/secrets")):
         return _auth_control(emu, method, path, doc)
     return 404, {"error": "unknown control API %s %s" % (method, path)}

@@ -60,6 +60,7 @@ class Emulator:
         self.faults = control.Faults()
         self.oauth = oauth.OAuthStore()  # issued OAuth codes/tokens: survive reset and seed
         self.secrets_seen = set()  # Basic-layer passwords set through the control API
+        self.requests = control.RequestLog()
         self.latency = max(0, latency_ms) / 1000.0
         self.verbose = verbose
 
@@ -176,6 +177,7 @@ class Handler(BaseHTTPRequestHandler):
             self.request.settimeout(HANDSHAKE_TIMEOUT)
             self.request.do_handshake()
             self.request.settimeout(None)
+        self.conn_serial = self.server.emu.requests.new_connection()
         super().setup()
         try:
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -242,6 +244,8 @@ class Handler(BaseHTTPRequestHandler):
             status, obj = control.handle(emu, self.command, path, body)
             self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), JSON_TYPE)
             return
+        if path.startswith(("/oauth2/", "/k/")):
+            self._log_request(emu, path)
         if path.startswith("/oauth2/"):
             self._oauth(emu, path, qs, body)
             return
@@ -256,6 +260,21 @@ class Handler(BaseHTTPRequestHandler):
         self._kintone(emu, path, qs, body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+    def _log_request(self, emu, path):
+        cn = None
+        tls = isinstance(self.connection, ssl.SSLSocket)
+        if tls:
+            cert = self.connection.getpeercert()
+            for rdn in (cert or {}).get("subject", ()):
+                for key, value in rdn:
+                    if key == "commonName":
+                        cn = value
+        method = self.command
+        override = self.headers.get("X-HTTP-Method-Override")
+        if method == "POST" and override in OVERRIDABLE:
+            method = override
+        emu.requests.add(control.describe_request(method, path, self.headers, self.conn_serial, cn, tls))
 
     # -- OAuth endpoints (oauth.py)
 

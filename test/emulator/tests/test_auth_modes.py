@@ -374,6 +374,25 @@ class BasicLayerTests(SeededTestCase):
     def basic(self, user, password):
         return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()}
 
+    def test_request_log_shows_credential_kinds_without_values(self):
+        self.control("POST", "/_emulator/requests/reset")
+        headers = dict(self.basic("bu", "bp"), **{"X-Cybozu-API-Token": "app1viewtoken,app4fulltoken",
+                                                  "User-Agent": "kfdw-test/1.0"})
+        self.call("GET", "records", params={"app": 4}, auth=("sato",), headers=headers)
+        self.call("POST", "records", body={"app": 1}, auth=None, headers={"X-HTTP-Method-Override": "GET",
+                                                                          "Authorization": "Bearer x"})
+        log = self.control("GET", "/_emulator/requests").json
+        self.assertEqual(log["connections"], 2)
+        first, second = log["requests"]
+        self.assertEqual(first, {"method": "GET", "path": "/k/v1/records.json", "auth": ["password", "api_token", "basic"],
+                                 "api_tokens": 2, "user_agent": "kfdw-test/1.0", "tls": False, "client_cert": None,
+                                 "connection": first["connection"]})
+        self.assertEqual((second["method"], second["auth"], second["api_tokens"]), ("GET", ["bearer"], 0))
+        self.assertNotEqual(first["connection"], second["connection"])
+        self.assertNotIn("app1viewtoken", json.dumps(log))
+        self.assertEqual(self.control("POST", "/_emulator/requests/reset").status, 200)
+        self.assertEqual(self.control("GET", "/_emulator/requests").json, {"connections": 0, "requests": []})
+
     def test_switch_on_and_off(self):
         token = {"X-Cybozu-API-Token": "app1viewtoken"}
         self.assertEqual(self.call("GET", "records", params={"app": 1}, auth=None, headers=token).status, 200)
@@ -446,7 +465,8 @@ class TLSTests(HTTPSTestCase):
         self.assertTrue(self.url.startswith("https://localhost:"))
         resp = self.call("GET", "record", params={"app": 1, "id": 1})
         self.assertEqual(resp.status, 200)
-        # keep-alive over TLS
+        # keep-alive over TLS: one connection in the request log
+        self.control("POST", "/_emulator/requests/reset")
         conn = http.client.HTTPSConnection(self.host, self.port, timeout=30, context=self.context)
         try:
             for _ in range(3):
@@ -454,6 +474,9 @@ class TLSTests(HTTPSTestCase):
                                                   headers=password_header("sato"), conn=conn).status, 200)
         finally:
             conn.close()
+        log = self.control("GET", "/_emulator/requests").json
+        self.assertEqual(len({r["connection"] for r in log["requests"]}), 1)
+        self.assertEqual([(r["tls"], r["client_cert"]) for r in log["requests"]], [(True, None)] * 3)
 
     def test_certificate_names(self):
         for host in ("localhost", "127.0.0.1"):
@@ -496,7 +519,9 @@ class MutualTLSTests(HTTPSTestCase):
         super().setUpClass()
 
     def test_client_certificate_accepted(self):
+        self.control("POST", "/_emulator/requests/reset")
         self.assertEqual(self.call("GET", "record", params={"app": 1, "id": 1}).status, 200)
+        self.assertEqual(self.control("GET", "/_emulator/requests").json["requests"][0]["client_cert"], "kfdw-client")
         ctx = client_context(cert="client.pem", key="client-enc.key", password="client-key-pass")
         self.assertEqual(self.raw_request("GET", "/k/v1/record.json?app=1&id=1", headers=password_header("sato"),
                                           context=ctx).status, 200)
