@@ -35,7 +35,8 @@ from urllib.parse import urlsplit
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authorization", "proxy-authenticate",
-              "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
+              "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+              "expect"}  # the proxy answered any 100-continue itself and has the whole body
 TIMEOUT = 60  # seconds of silence before a tunnel or an origin request gives up
 MAX_BODY = 64 * 1024 * 1024
 
