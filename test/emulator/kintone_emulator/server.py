@@ -3,6 +3,9 @@
 One ThreadingHTTPServer (HTTP/1.1, keep-alive, a daemon thread per connection) serves
   /k/v1/...json and /k/guest/{id}/v1/...json   the Kintone REST API (api.py)
   /_emulator/...                               the control API (control.py)
+  /oauth2/authorization, /oauth2/token         OAuth 2.0 (oauth.py)
+HTTPS with --tls-cert/--tls-key (and required client certificates with --client-ca): the
+handshake runs in each connection's thread (Handler.setup).
 Each response is written with a single send (headers + body) and TCP_NODELAY, so keep-alive
 clients never wait for delayed ACKs; every response carries Content-Length.
 
@@ -279,7 +282,6 @@ class Handler(BaseHTTPRequestHandler):
     # -- OAuth endpoints (oauth.py)
 
     def _oauth(self, emu, path, qs, body):
-        extra = []
         try:
             if path == "/oauth2/authorization" and self.command == "GET":
                 status, payload, ctype, extra = oauth.authorization(emu, qs, self.headers)
