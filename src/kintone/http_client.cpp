@@ -76,6 +76,8 @@ void ApplyTransportOptions(CURL *easy, const HttpOptions &o) {
 	}
 	if (!o.proxy.empty()) {
 		curl_easy_setopt(easy, CURLOPT_PROXY, o.proxy.c_str());
+		// An explicit proxy is used for every host, whatever no_proxy says in the environment.
+		curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
 		if (!o.proxy_user.empty()) {
 			curl_easy_setopt(easy, CURLOPT_PROXYUSERNAME, o.proxy_user.c_str());
 			curl_easy_setopt(easy, CURLOPT_PROXYPASSWORD, o.proxy_password.c_str());

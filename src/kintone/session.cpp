@@ -239,15 +239,24 @@ void Session::Explain(Error &error) const {
 		if (Contains(m, "407") || Contains(m, "Proxy-Authorization") || Contains(m, "proxy authentication")) {
 			error.set_message(m + " (the proxy refused the credentials proxy_user/proxy_password of " + owner + ")");
 			error.set_hint("Check the options proxy_user and proxy_password.");
-		} else if (Contains(m, "SSL certificate problem") || Contains(m, "SSL: no alternative") ||
-		           Contains(m, "certificate verify failed") || Contains(m, "does not match target host")) {
+		} else if (Contains(m, "no alternative certificate subject name") ||
+		           Contains(m, "does not match target host")) {
+			error.set_hint("Kintone's certificate is for another host name: check the server's url (ssl_verify 'false' "
+			               "turns verification off and is unsafe).");
+		} else if (Contains(m, "SSL certificate problem") || Contains(m, "certificate verify failed")) {
 			error.set_hint("Kintone's certificate could not be verified. Set ssl_ca_file to the CA certificate that "
 			               "signed it (ssl_verify 'false' turns verification off and is unsafe).");
 		} else if (Contains(m, "client certificate") || Contains(m, "private key") || Contains(m, "PKCS12") ||
 		           Contains(m, "P12") || Contains(m, "SSL_CTX_use")) {
 			error.set_message(m + " (the client certificate ssl_cert/ssl_key of " + owner + " could not be used)");
 			error.set_hint("Check ssl_cert, ssl_key, ssl_cert_type and ssl_key_password.");
-		} else if (Contains(m, "alert") || Contains(m, "SSL") || Contains(m, "TLS") || Contains(m, "reset by peer")) {
+		} else if (config_.base.scheme == "https" &&
+		           (Contains(m, "alert") || Contains(m, "SSL") || Contains(m, "TLS") || Contains(m, "reset by peer") ||
+		            Contains(m, "getpeername") || Contains(m, "not connected") || Contains(m, "Recv failure") ||
+		            Contains(m, "Send failure") || Contains(m, "Empty reply") || Contains(m, "receiving data") ||
+		            Contains(m, "sending data"))) {
+			// The handshake or the first read failed after connecting: with Kintone's secure
+			// access hosts that means a missing or refused client certificate.
 			error.set_hint(config_.http.ssl_cert.empty()
 			                   ? "The server may require a TLS client certificate (Kintone's secure access hosts "
 			                     "do): set ssl_cert (and ssl_key) in the user mapping."
