@@ -112,7 +112,7 @@ else
 		start_emulator "$WORK" "$WORK/regress-seed.json" && start_postgres "$WORK" &&
 		start_auth_servers "$WORK" "$WORK/regress-seed.json"; then
 		log "emulator at $EMULATOR_URL, PostgreSQL on socket $PGHOST port $PGPORT"
-		log "auth servers: TLS $KINTONE_EMULATOR_TLS_URL, mTLS $KINTONE_EMULATOR_MTLS_URL, proxy $KINTONE_TEST_PROXY_URL"
+		log "auth servers: TLS $KINTONE_EMULATOR_TLS_URL, mTLS $KINTONE_EMULATOR_MTLS_URL, wrong host $KINTONE_EMULATOR_WRONGHOST_URL, proxy $KINTONE_TEST_PROXY_URL"
 		run_suite pg_regress parse_regress run_pg_regress
 		if server_log_shows_crash "$WORK/server.log"; then
 			grep -E 'terminated by signal|terminated by exception' "$WORK/server.log" >&2
