@@ -69,6 +69,11 @@ CREATE USER MAPPING FOR kintone_auth_other SERVER a_srv OPTIONS (api_token 'othe
 GRANT USAGE ON FOREIGN SERVER a_srv TO kintone_auth_other;
 SET ROLE kintone_auth_other;
 SELECT srvname, usename, umoptions FROM pg_user_mappings WHERE srvname = 'a_srv' ORDER BY usename;
+-- Certificate and CA files are read by the server: only superusers (and members of
+-- pg_read_server_files) may name them.
+ALTER USER MAPPING FOR CURRENT_USER SERVER a_srv OPTIONS (ADD ssl_ca_file '/etc/ssl/certs/ca-certificates.crt');
+ALTER USER MAPPING FOR CURRENT_USER SERVER a_srv OPTIONS (ADD ssl_cert '/var/lib/postgresql/server.crt', ADD ssl_key '/var/lib/postgresql/server.key');
+ALTER USER MAPPING FOR CURRENT_USER SERVER a_srv OPTIONS (ADD user_agent 'other/1');
 -- ... and the OAuth functions work only on one's own (or PUBLIC) mapping.
 RESET ROLE;
 CREATE SERVER a_none FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url 'https://x.cybozu.com');
