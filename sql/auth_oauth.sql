@@ -132,6 +132,24 @@ SELECT count(*) FROM o_orders;
 SELECT kintone_oauth_forget('o_srv') AS forgotten, kintone_oauth_forget('o_srv') AS again;
 SELECT count(*) FROM o_orders;
 
+-- A narrower scope: reading the form needs k:app_settings:read; the hint says so.
+ALTER USER MAPPING FOR CURRENT_USER SERVER o_srv OPTIONS (ADD oauth_scope 'k:app_record:read');
+SELECT replace(kintone_oauth_authorization_url('o_srv', 's'), :'emulator_url', 'EMU') AS url;
+\set code `test/emulator/emulator-ctl POST /_emulator/oauth/code '{"client_id": "kfdw-client", "user": "sato", "scope": "k:app_record:read", "redirect_uri": "https://localhost/callback"}' --field code`
+SELECT kintone_oauth_exchange_code('o_srv', :'code') AS scope;
+\c
+DO $$
+DECLARE
+  hint text;
+BEGIN
+  PERFORM id FROM o_orders WHERE no = 'O-0001';
+EXCEPTION WHEN insufficient_privilege THEN
+  GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+  RAISE NOTICE '%', SQLERRM;
+  RAISE NOTICE 'hint: %', hint;
+END $$;
+ALTER USER MAPPING FOR CURRENT_USER SERVER o_srv OPTIONS (DROP oauth_scope);
+
 -- A wrong client secret is named (never shown).
 ALTER USER MAPPING FOR CURRENT_USER SERVER o_srv OPTIONS (SET oauth_client_secret 'wrong-client-throwaway');
 \set code `test/emulator/emulator-ctl POST /_emulator/oauth/code '{"client_id": "kfdw-client", "user": "sato", "scope": "k:app_record:read k:app_settings:read", "redirect_uri": "https://localhost/callback"}' --field code`

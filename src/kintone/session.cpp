@@ -212,6 +212,10 @@ void Session::Explain(Error &error) const {
 	} else if (code == "GAIA_NO01") {
 		reword("Kintone refused the request: the API token(s) of " + owner + " do not allow it",
 		       "Enable the needed permission (view, add, edit, delete) on the token in the app's settings.");
+	} else if (code == "CB_NO02" && c.mode() == AuthMode::kOAuth) {
+		error.set_hint("The OAuth scope granted to " + owner +
+		               " may not cover this request: reading records needs k:app_record:read, reading the form "
+		               "k:app_settings:read (option oauth_scope; authorise again after changing it).");
 	} else if (error.http_status() == 401 && code.empty()) {
 		if (!c.basic_auth_user.empty()) {
 			reword("Kintone's domain Basic authentication refused basic_auth_user and basic_auth_password of " + owner,
