@@ -158,6 +158,43 @@ SELECT kintone_oauth_exchange_code('o_srv', :'code');
 \set VERBOSITY default
 
 \! test/emulator/emulator-ctl POST /_emulator/clock '{"now": null}' > /dev/null
+
+-- A PUBLIC user mapping: each PostgreSQL user authorises for themselves and has their own
+-- tokens; a role that is not a superuser cannot read the token files.
+CREATE SERVER o_pub FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');
+CREATE USER MAPPING FOR PUBLIC SERVER o_pub OPTIONS (oauth_client_id 'kfdw-client',
+  oauth_client_secret 'kfdw-client-secret', oauth_redirect_uri 'https://localhost/callback');
+CREATE FOREIGN TABLE o_pub_orders (id bigint OPTIONS (field_code '$id'), no text OPTIONS (field_code '受注番号',
+  field_type 'SINGLE_LINE_TEXT')) SERVER o_pub OPTIONS (app '2');
+CREATE ROLE kintone_oauth_r2;
+GRANT USAGE ON FOREIGN SERVER o_pub TO kintone_oauth_r2;
+GRANT SELECT ON o_pub_orders TO kintone_oauth_r2;
+\set code `test/emulator/emulator-ctl POST /_emulator/oauth/code '{"client_id": "kfdw-client", "user": "sato", "scope": "k:app_record:read k:app_settings:read", "redirect_uri": "https://localhost/callback"}' --field code`
+SELECT kintone_oauth_exchange_code('o_pub', :'code') AS scope;
+SELECT count(*) FROM o_pub_orders;
+-- Tables of several apps imported under OAuth (app.json and the form need k:app_settings:read).
+CREATE SCHEMA o_imp;
+IMPORT FOREIGN SCHEMA kintone FROM SERVER o_pub INTO o_imp OPTIONS (apps '1, 2');
+SELECT foreign_table_name FROM information_schema.foreign_tables WHERE foreign_table_schema = 'o_imp' ORDER BY 1;
+SELECT count(*) FROM o_imp.orders;
+SET ROLE kintone_oauth_r2;
+SELECT count(*) FROM o_pub_orders;
+\set code `test/emulator/emulator-ctl POST /_emulator/oauth/code '{"client_id": "kfdw-client", "user": "tanaka", "scope": "k:app_record:read k:app_settings:read", "redirect_uri": "https://localhost/callback"}' --field code`
+SELECT kintone_oauth_exchange_code('o_pub', :'code') AS scope;
+SELECT count(*) FROM o_pub_orders;
+SELECT format('%s/kintone_fdw/oauth/%s_%s.json', '.', (SELECT oid FROM pg_foreign_server WHERE srvname = 'o_pub'),
+  (SELECT oid FROM pg_roles WHERE rolname = current_user)) AS own_file \gset
+\set VERBOSITY terse
+SELECT pg_read_file(:'own_file');
+\set VERBOSITY default
+SELECT kintone_oauth_forget('o_pub') AS forgotten;
+RESET ROLE;
+SELECT count(*) FROM o_pub_orders;
+SELECT kintone_oauth_forget('o_pub') AS forgotten;
+DROP SCHEMA o_imp CASCADE;
+DROP SERVER o_pub CASCADE;
+DROP ROLE kintone_oauth_r2;
+
 DROP FUNCTION oauth_clock(interval);
 DROP FUNCTION oauth_delta(json, json);
 DROP SERVER o_srv CASCADE;
