@@ -331,6 +331,28 @@ class OAuthTests(SeededTestCase):
                   "kfdw-client-secret", "proxy-pass-123", "client-p12-pass"):
             self.assertIn(s, lines)
 
+    def test_check_secret_leaks_in_lib_sh(self):
+        tok = self.tokens()
+        lib = os.path.join(ROOT, "..", "lib.sh")
+        seed = os.path.join(_tmp, "seed.json")
+        clean = os.path.join(_tmp, "clean.log")
+        dirty = os.path.join(_tmp, "dirty.log")
+        with open(clean, "w") as f:
+            f.write("LOG:  statement: SELECT 1\nERROR:  Kintone refused the password of user mapping\n")
+        with open(dirty, "w") as f:
+            f.write("STATEMENT:  SELECT x FROM t -- %s\n" % tok["refresh_token"])
+        script = '. "$0"; EMULATOR_URL=$1 check_secret_leaks "$2" "$3"'
+        env = dict(os.environ)
+        for k in ("KINTONE_EMULATOR_TLS_URL", "KINTONE_EMULATOR_MTLS_URL", "KINTONE_TEST_TLS_DIR"):
+            env.pop(k, None)
+        out = subprocess.run(["bash", "-c", script, lib, self.url, clean, seed], capture_output=True, text=True,
+                             env=env, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        out = subprocess.run(["bash", "-c", script, lib, self.url, dirty, seed], capture_output=True, text=True,
+                             env=env, timeout=60)
+        self.assertEqual(out.returncode, 1, out.stderr)
+        self.assertIn(tok["refresh_token"], out.stderr)
+
     def test_tokens_survive_reset(self):
         tok = self.tokens()
         self.control("POST", "/_emulator/reset")
