@@ -5,7 +5,7 @@ time live in an OAuthStore on the Emulator object, so they survive POST /_emulat
 /_emulator/seed (resetting Kintone's data does not sign users out); seed `oauth_tokens` stay
 in the State and never expire. Every expiry is measured on the emulator clock (State.now()).
 
-Endpoints (outside /k/, not subject to the domain Basic layer, faults, latency or stats):
+Endpoints (outside /k/: no domain Basic layer, latency or stats; fault rules apply):
   GET  /oauth2/authorization  302 to redirect_uri?code=..&state=.. for an authenticated user
   POST /oauth2/token          grant_type=authorization_code | refresh_token
 Errors are standard OAuth JSON ({"error", "error_description"}) with 400/401.

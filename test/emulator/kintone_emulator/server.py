@@ -282,10 +282,23 @@ class Handler(BaseHTTPRequestHandler):
     # -- OAuth endpoints (oauth.py)
 
     def _oauth(self, emu, path, qs, body):
+        fault = emu.faults.match(self.command, path)
+        truncate = bool(fault and fault.get("truncate_body"))
+        if fault is not None:
+            # Fault rules apply to the OAuth endpoints too (a token endpoint that fails or hangs).
+            if fault.get("delay_ms"):
+                time.sleep(float(fault["delay_ms"]) / 1000.0)
+            if fault.get("drop_connection"):
+                self._hard_close()
+                return
+            if any(fault.get(k) is not None for k in ("status", "code", "body")):
+                payload, ctype = control.fault_error_body(fault, "en")
+                self._send(control.fault_status(fault), payload, ctype, truncate=truncate)
+                return
         try:
             if path == "/oauth2/authorization" and self.command == "GET":
                 status, payload, ctype, extra = oauth.authorization(emu, qs, self.headers)
-                self._send(status, payload, ctype, extra)
+                self._send(status, payload, ctype, extra, truncate=truncate)
                 return
             if path == "/oauth2/token" and self.command == "POST":
                 try:
@@ -294,13 +307,13 @@ class Handler(BaseHTTPRequestHandler):
                     emu.oauth.count("token_errors")
                     raise
                 self._send(200, json.dumps(result).encode("utf-8"), "application/json;charset=utf-8",
-                           [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
+                           [("Cache-Control", "no-store"), ("Pragma", "no-cache")], truncate=truncate)
                 return
             raise oauth.OAuthError("invalid_request", "unknown OAuth endpoint %s %s" % (self.command, path),
                                    status=404)
         except oauth.OAuthError as e:
             self._send(e.status, json.dumps(e.body()).encode("utf-8"), "application/json;charset=utf-8",
-                       e.headers + [("Cache-Control", "no-store")])
+                       e.headers + [("Cache-Control", "no-store")], truncate=truncate)
 
     # -- Kintone API
 

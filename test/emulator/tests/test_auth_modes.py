@@ -353,6 +353,21 @@ class OAuthTests(SeededTestCase):
         self.assertEqual(out.returncode, 1, out.stderr)
         self.assertIn(tok["refresh_token"], out.stderr)
 
+    def test_faults_apply_to_the_token_endpoint(self):
+        tok = self.tokens()
+        self.assertEqual(self.control("POST", "/_emulator/faults", {"match": "^/oauth2/token$", "count": 1,
+                                                                    "status": 503, "body": "down"}).status, 200)
+        resp = self.refresh(tok["refresh_token"])
+        self.assertEqual((resp.status, resp.raw), (503, b"down"))
+        self.assertEqual(self.refresh(tok["refresh_token"]).status, 200)  # the rule was used up
+        self.control("POST", "/_emulator/faults", {"match": "^/oauth2/token$", "count": 1, "drop_connection": True})
+        with self.assertRaises((ConnectionError, http.client.HTTPException)):
+            self.refresh(tok["refresh_token"])
+        self.control("POST", "/_emulator/faults", {"match": "^/oauth2/token$", "count": 1, "truncate_body": True})
+        with self.assertRaises(http.client.IncompleteRead):
+            self.refresh(tok["refresh_token"])
+        self.assertEqual(self.refresh(tok["refresh_token"]).status, 200)
+
     def test_tokens_survive_reset(self):
         tok = self.tokens()
         self.control("POST", "/_emulator/reset")
