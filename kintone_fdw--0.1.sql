@@ -29,3 +29,25 @@ AS 'MODULE_PATHNAME', 'kintone_fdw_like'
 LANGUAGE C STRICT STABLE;
 
 COMMENT ON FUNCTION kintone_like(anyelement, text) IS 'Kintone''s word search ("like") on a Kintone foreign table column; evaluated by Kintone only';
+-- OAuth (README, "Connecting and authentication"). Each function works on the caller's user
+-- mapping for the server (own or PUBLIC) and never returns a secret; tokens are stored in
+-- $PGDATA/kintone_fdw/oauth/<server oid>_<user oid>.json (mode 0600).
+CREATE FUNCTION kintone_oauth_authorization_url(server name, state text DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION kintone_oauth_exchange_code(server name, code text)
+RETURNS text
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION kintone_oauth_refresh(server name)
+RETURNS text
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION kintone_oauth_forget(server name)
+RETURNS boolean
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;

@@ -4,7 +4,8 @@
 # prints a summary ending with "N passed, N failed". Exits non-zero on any failure.
 #
 # Suites: unit (ctest), emulator (python unittest), official clients (node --test),
-# pg_regress (sql/ + expected/), and a check that no backend was killed by a signal.
+# pg_regress (sql/ + expected/), a check that no backend was killed by a signal, and a check
+# that no secret the tests used appears in the server log.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -14,6 +15,7 @@ TOTAL_FAILED=0
 SUMMARY=()
 
 cleanup() {
+	stop_auth_servers
 	stop_emulator
 	stop_postgres "$WORK"
 	if [ "${KEEP_TEST_DIR:-}" = "" ]; then
@@ -107,14 +109,23 @@ else
 	run_suite emulator parse_unittest bash -c "cd '$REPO_ROOT/test/emulator' && python3 -m unittest discover -s tests -t . -v"
 	run_suite official-clients parse_tap bash "$REPO_ROOT/test/clients/run.sh"
 	if python3 "$REPO_ROOT/test/emulator/make-regress-seed.py" "$WORK/regress-seed.json" &&
-		start_emulator "$WORK" "$WORK/regress-seed.json" && start_postgres "$WORK"; then
+		start_emulator "$WORK" "$WORK/regress-seed.json" && start_postgres "$WORK" &&
+		start_auth_servers "$WORK" "$WORK/regress-seed.json"; then
 		log "emulator at $EMULATOR_URL, PostgreSQL on socket $PGHOST port $PGPORT"
+		log "auth servers: TLS $KINTONE_EMULATOR_TLS_URL, mTLS $KINTONE_EMULATOR_MTLS_URL, wrong host $KINTONE_EMULATOR_WRONGHOST_URL, proxy $KINTONE_TEST_PROXY_URL"
 		run_suite pg_regress parse_regress run_pg_regress
 		if server_log_shows_crash "$WORK/server.log"; then
 			grep -E 'terminated by signal|terminated by exception' "$WORK/server.log" >&2
 			record server-log 0 1
 		else
 			record server-log 1 0
+		fi
+		# Issue 4: no secret the tests used may appear in the server log (extra secrets of the
+		# regress files, if any, one per line in test/extra-secrets.txt).
+		if check_secret_leaks "$WORK/server.log" "$WORK/regress-seed.json" "$REPO_ROOT/test/extra-secrets.txt"; then
+			record secret-leaks 1 0
+		else
+			record secret-leaks 0 1
 		fi
 	else
 		record pg_regress 0 1

@@ -138,6 +138,28 @@ Error::Error(ErrorKind kind, std::string message, std::string detail, std::strin
     : std::runtime_error(message), kind_(kind), message_(std::move(message)), detail_(std::move(detail)),
       hint_(std::move(hint)) {}
 
+namespace {
+void RedactIn(std::string &text, const std::vector<std::string> &secrets) {
+	for (const auto &secret : secrets) {
+		if (secret.empty()) {
+			continue;
+		}
+		size_t at = 0;
+		while ((at = text.find(secret, at)) != std::string::npos) {
+			text.replace(at, secret.size(), "[REDACTED]");
+			at += 10;
+		}
+	}
+}
+} // namespace
+
+void Error::Redact(const std::vector<std::string> &secrets) {
+	RedactIn(message_, secrets);
+	RedactIn(detail_, secrets);
+	RedactIn(hint_, secrets);
+	RedactIn(context_, secrets);
+}
+
 bool Error::retryable() const {
 	for (const char *code : kRetryableCodes) {
 		if (code_ == code) {

@@ -55,6 +55,13 @@ public:
 	// The Kintone query (or request) the error belongs to; shown as CONTEXT by the glue.
 	const std::string &context() const { return context_; }
 	void set_context(std::string context) { context_ = std::move(context); }
+	// Rewords an error (e.g. to name the credential Kintone refused); code and status stay.
+	void set_message(std::string message) { message_ = std::move(message); }
+	void set_hint(std::string hint) { hint_ = std::move(hint); }
+	void set_detail(std::string detail) { detail_ = std::move(detail); }
+	// Replaces every occurrence of each secret in message, detail, hint and context with
+	// "[REDACTED]" (curl errors and Kintone messages may echo what was sent).
+	void Redact(const std::vector<std::string> &secrets);
 
 private:
 	friend Error ErrorFromResponse(long http_status, std::string_view body, std::string_view content_type);

@@ -55,6 +55,39 @@ size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
 	return size * count;
 }
 
+// TLS and proxy settings (curl_easy_reset clears them, so they are set for every request).
+void ApplyTransportOptions(CURL *easy, const HttpOptions &o) {
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, o.ssl_verify ? 1L : 0L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, o.ssl_verify ? 2L : 0L);
+	if (!o.ssl_ca_file.empty()) {
+		curl_easy_setopt(easy, CURLOPT_CAINFO, o.ssl_ca_file.c_str());
+		curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr); // only this CA, not the system's too
+	}
+	if (!o.ssl_cert.empty()) {
+		curl_easy_setopt(easy, CURLOPT_SSLCERT, o.ssl_cert.c_str());
+		curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, o.ssl_cert_type.c_str());
+		if (!o.ssl_key.empty()) {
+			curl_easy_setopt(easy, CURLOPT_SSLKEY, o.ssl_key.c_str());
+			curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
+		}
+		if (!o.ssl_key_password.empty()) {
+			curl_easy_setopt(easy, CURLOPT_KEYPASSWD, o.ssl_key_password.c_str());
+		}
+	}
+	if (!o.proxy.empty()) {
+		curl_easy_setopt(easy, CURLOPT_PROXY, o.proxy.c_str());
+		// An explicit proxy is used for every host, whatever no_proxy says in the environment.
+		curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+		if (!o.proxy_user.empty()) {
+			curl_easy_setopt(easy, CURLOPT_PROXYUSERNAME, o.proxy_user.c_str());
+			curl_easy_setopt(easy, CURLOPT_PROXYPASSWORD, o.proxy_password.c_str());
+			curl_easy_setopt(easy, CURLOPT_PROXYAUTH, CURLAUTH_BASIC);
+		}
+		// Kintone requests go through an https tunnel (CONNECT); plain http to a loopback
+		// emulator is forwarded as an absolute URI.
+	}
+}
+
 } // namespace
 
 // One easy handle driven by a multi handle: the multi handle owns the connection cache, and
@@ -132,6 +165,7 @@ void HttpClient::Start(const HttpRequest &request) {
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, WriteHeader);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response_);
 	impl_->error_buffer[0] = '\0';
+	ApplyTransportOptions(easy, options_);
 
 	if (current_.method == "GET") {
 		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);

@@ -44,6 +44,20 @@ struct HttpOptions {
 	bool (*should_abort)(void *arg) = nullptr;
 	void *abort_arg = nullptr;
 	std::string user_agent = "kintone_fdw/0.1";
+
+	// TLS: verification is on unless ssl_verify is false (unsafe). ca_file replaces the
+	// system CA bundle. A client certificate is a PEM certificate (+ PEM key) or a PKCS#12
+	// file (cert_type "P12"); key_password decrypts the key or the PKCS#12 file.
+	bool ssl_verify = true;
+	std::string ssl_ca_file;
+	std::string ssl_cert;
+	std::string ssl_key;
+	std::string ssl_cert_type = "PEM";
+	std::string ssl_key_password; // secret
+	// Proxy: "" = curl's default (the environment of the server process).
+	std::string proxy;
+	std::string proxy_user;
+	std::string proxy_password; // secret
 };
 
 // Counters for EXPLAIN ANALYZE and benchmarks.

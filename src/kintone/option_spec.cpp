@@ -77,6 +77,88 @@ void CheckJoinBatchSize(std::string_view value) {
 	}
 }
 
+void CheckSslVerify(std::string_view value) {
+	(void)ParseBooleanOption("ssl_verify", value);
+}
+void CheckFile(const char *name, std::string_view value) {
+	CheckNonEmpty(name, value);
+	if (value.front() != '/') {
+		throw ValueError(std::string("option \"") + name + "\" must be an absolute path",
+		                 "The file is read by the PostgreSQL server process, whose working directory is the data "
+		                 "directory; give the full path.");
+	}
+}
+void CheckSslCaFile(std::string_view value) {
+	CheckFile("ssl_ca_file", value);
+}
+void CheckSslCert(std::string_view value) {
+	CheckFile("ssl_cert", value);
+}
+void CheckSslKey(std::string_view value) {
+	CheckFile("ssl_key", value);
+}
+void CheckSslCertType(std::string_view value) {
+	(void)ParseCertType(value);
+}
+void CheckSslKeyPassword(std::string_view value) {
+	CheckNonEmpty("ssl_key_password", value);
+}
+void CheckProxy(std::string_view value) {
+	(void)ParseProxyUrl(value);
+}
+void CheckProxyUser(std::string_view value) {
+	CheckNonEmpty("proxy_user", value);
+}
+void CheckProxyPassword(std::string_view value) {
+	CheckNonEmpty("proxy_password", value);
+}
+void CheckConnectTimeout(std::string_view value) {
+	(void)ParseSeconds("connect_timeout", value);
+}
+void CheckRequestTimeout(std::string_view value) {
+	(void)ParseSeconds("request_timeout", value);
+}
+void CheckUserAgent(std::string_view value) {
+	CheckNonEmpty("user_agent", value);
+	for (char c : value) {
+		if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+			throw ValueError("option \"user_agent\" must not contain control characters");
+		}
+	}
+}
+void CheckBasicUser(std::string_view value) {
+	CheckNonEmpty("basic_auth_user", value);
+	if (value.find(':') != std::string_view::npos) {
+		throw ValueError("option \"basic_auth_user\" must not contain a colon",
+		                 "HTTP Basic authentication separates the user from the password with a colon.");
+	}
+}
+void CheckBasicPassword(std::string_view value) {
+	CheckNonEmpty("basic_auth_password", value);
+}
+void CheckOAuthClientId(std::string_view value) {
+	CheckNonEmpty("oauth_client_id", value);
+}
+void CheckOAuthClientSecret(std::string_view value) {
+	CheckNonEmpty("oauth_client_secret", value);
+}
+void CheckOAuthRedirectUri(std::string_view value) {
+	CheckNonEmpty("oauth_redirect_uri", value);
+	if (value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0) {
+		throw ValueError("invalid value for option \"oauth_redirect_uri\": \"" + std::string(value) + "\"",
+		                 "Use the redirect URL registered for the OAuth client, e.g. https://localhost/callback.");
+	}
+}
+void CheckOAuthScope(std::string_view value) {
+	CheckNonEmpty("oauth_scope", value);
+	for (char c : value) {
+		if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
+			throw ValueError("invalid value for option \"oauth_scope\"",
+			                 "List Kintone scopes separated by spaces, e.g. 'k:app_record:read k:app_settings:read'.");
+		}
+	}
+}
+
 bool IsLoopbackHost(const std::string &host) {
 	if (host == "localhost" || host == "::1") {
 		return true;
@@ -137,16 +219,41 @@ const char *OptionContextName(OptionContext context) {
 }
 
 const std::vector<OptionSpec> &KnownOptions() {
-	// Function-local static: nothing is constructed at library load time.
+	constexpr unsigned kS = Bit(OptionContext::kServer);
+	constexpr unsigned kU = Bit(OptionContext::kUserMapping);
+	constexpr unsigned kT = Bit(OptionContext::kForeignTable);
+	// Function-local static: nothing is constructed at library load time. Secrets are allowed
+	// only in user mappings (pg_user_mappings shows their options to the mapped user and
+	// superusers only); server and table options are readable by everyone.
 	static const std::vector<OptionSpec> options = {
-	    {"url", Bit(OptionContext::kServer), false, CheckUrl},
-	    {"guest_space_id", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckGuestSpace},
-	    {"max_cursors", Bit(OptionContext::kServer), false, CheckMaxCursors},
-	    {"use_remote_estimate", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckBoolean},
-	    {"api_token", Bit(OptionContext::kUserMapping), true, CheckTokens},
-	    {"username", Bit(OptionContext::kUserMapping), false, CheckUsername},
-	    {"password", Bit(OptionContext::kUserMapping), true, CheckPassword},
-	    {"app", Bit(OptionContext::kForeignTable), false, CheckApp},
+	    {"url", kS, false, CheckUrl},
+	    {"guest_space_id", kS | kT, false, CheckGuestSpace},
+	    {"max_cursors", kS, false, CheckMaxCursors},
+	    {"use_remote_estimate", kS | kT, false, CheckBoolean},
+	    // Transport (server, or a user mapping to override the server's).
+	    {"ssl_verify", kS | kU, false, CheckSslVerify},
+	    {"ssl_ca_file", kS | kU, false, CheckSslCaFile},
+	    {"proxy", kS | kU, false, CheckProxy},
+	    {"connect_timeout", kS | kU, false, CheckConnectTimeout},
+	    {"request_timeout", kS | kU, false, CheckRequestTimeout},
+	    {"user_agent", kS | kU, false, CheckUserAgent},
+	    // Credentials: user mappings only.
+	    {"api_token", kU, true, CheckTokens},
+	    {"username", kU, false, CheckUsername},
+	    {"password", kU, true, CheckPassword},
+	    {"basic_auth_user", kU, false, CheckBasicUser},
+	    {"basic_auth_password", kU, true, CheckBasicPassword},
+	    {"ssl_cert", kU, false, CheckSslCert},
+	    {"ssl_key", kU, false, CheckSslKey},
+	    {"ssl_cert_type", kU, false, CheckSslCertType},
+	    {"ssl_key_password", kU, true, CheckSslKeyPassword},
+	    {"oauth_client_id", kU, false, CheckOAuthClientId},
+	    {"oauth_client_secret", kU, true, CheckOAuthClientSecret},
+	    {"oauth_redirect_uri", kU, false, CheckOAuthRedirectUri},
+	    {"oauth_scope", kU, false, CheckOAuthScope},
+	    {"proxy_user", kU, false, CheckProxyUser},
+	    {"proxy_password", kU, true, CheckProxyPassword},
+	    {"app", kT, false, CheckApp},
 	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCode},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
 	    {"join_batch_size", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckJoinBatchSize},
@@ -164,17 +271,112 @@ std::vector<std::string> OptionNamesFor(OptionContext context) {
 	return names;
 }
 
+const OptionSpec *FindOption(std::string_view name) {
+	for (const auto &spec : KnownOptions()) {
+		if (name == spec.name) {
+			return &spec;
+		}
+	}
+	return nullptr;
+}
+
+namespace {
+
+bool Has(const OptionList &options, std::string_view name) {
+	for (const auto &[key, value] : options) {
+		if (key == name) {
+			return true;
+		}
+	}
+	return false;
+}
+
+std::string Value(const OptionList &options, std::string_view name) {
+	for (const auto &[key, value] : options) {
+		if (key == name) {
+			return value;
+		}
+	}
+	return {};
+}
+
+void Requires(const OptionList &options, const char *name, const char *needed, const char *hint = "") {
+	if (Has(options, name) && !Has(options, needed)) {
+		throw ValueError(std::string("option \"") + name + "\" requires option \"" + needed + "\"", hint);
+	}
+}
+
+void Excludes(const OptionList &options, const char *a, const char *b, const char *why) {
+	if (Has(options, a) && Has(options, b)) {
+		throw ValueError(std::string("options \"") + a + "\" and \"" + b + "\" cannot be used together", why);
+	}
+}
+
+bool HasOAuth(const OptionList &options) {
+	for (const auto &[key, value] : options) {
+		if (key.rfind("oauth_", 0) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+// ssl_ca_file with verification turned off is a contradiction (which one did the user mean?).
+void CheckVerifyWithCa(const OptionList &options) {
+	if (Has(options, "ssl_ca_file") && Has(options, "ssl_verify") &&
+	    !ParseBooleanOption("ssl_verify", Value(options, "ssl_verify"))) {
+		throw ValueError("options \"ssl_ca_file\" and \"ssl_verify 'false'\" cannot be used together",
+		                 "ssl_ca_file names the CA used to verify Kintone's certificate; ssl_verify 'false' turns "
+		                 "verification off (unsafe).");
+	}
+}
+
+} // namespace
+
+void CheckCombinations(const OptionList &options) {
+	Requires(options, "password", "username");
+	Requires(options, "username", "password");
+	Requires(options, "basic_auth_password", "basic_auth_user");
+	Requires(options, "basic_auth_user", "basic_auth_password");
+	Requires(options, "ssl_key", "ssl_cert", "A client key is used with its certificate: set ssl_cert too.");
+	Requires(options, "ssl_cert_type", "ssl_cert");
+	Requires(options, "ssl_key_password", "ssl_cert");
+	if (Has(options, "ssl_cert") && ParseCertType(Value(options, "ssl_cert_type")) == CertType::kP12) {
+		Excludes(options, "ssl_cert_type", "ssl_key",
+		         "A PKCS#12 file (ssl_cert_type 'P12') holds the certificate and its key; drop ssl_key.");
+	}
+	Requires(options, "proxy_password", "proxy_user");
+	Requires(options, "proxy_user", "proxy_password");
+	CheckVerifyWithCa(options);
+	if (HasOAuth(options)) {
+		Requires(options, "oauth_client_id", "oauth_client_secret");
+		Requires(options, "oauth_client_secret", "oauth_client_id");
+		if (!Has(options, "oauth_client_id")) {
+			throw ValueError("OAuth options require options \"oauth_client_id\" and \"oauth_client_secret\"");
+		}
+		const char *why = "A user mapping uses one way to sign in: OAuth, a password, or API tokens.";
+		Excludes(options, "oauth_client_id", "username", why);
+		Excludes(options, "oauth_client_id", "api_token", why);
+		Excludes(options, "oauth_client_id", "basic_auth_user",
+		         "OAuth and the domain's Basic authentication both use the HTTP Authorization header, so "
+		         "Kintone cannot receive both.");
+	}
+}
+
 void ValidateOptions(OptionContext context, const OptionList &options) {
 	std::vector<std::string> valid = OptionNamesFor(context);
-	bool has_username = false;
-	bool has_password = false;
 	for (const auto &[name, value] : options) {
-		const OptionSpec *spec = nullptr;
-		for (const auto &candidate : KnownOptions()) {
-			if (name == candidate.name && (candidate.contexts & Bit(context))) {
-				spec = &candidate;
-				break;
-			}
+		const OptionSpec *spec = FindOption(name);
+		if (spec != nullptr && !(spec->contexts & Bit(context)) && spec->secret) {
+			// A secret where every user can read it: refuse without echoing the value.
+			throw Error(ErrorKind::kInvalidOption,
+			            "option \"" + name + "\" belongs in a user mapping, not in a " + OptionContextName(context),
+			            "The options of servers and foreign tables are visible to every user; only user mappings "
+			            "keep credentials private.",
+			            "Drop it here and use CREATE USER MAPPING ... OPTIONS (" + name + " '...').");
+		}
+		if (spec != nullptr && !(spec->contexts & Bit(context))) {
+			spec = nullptr;
 		}
 		if (spec == nullptr) {
 			std::string hint;
@@ -193,14 +395,11 @@ void ValidateOptions(OptionContext context, const OptionList &options) {
 			throw Error(ErrorKind::kInvalidOption, "invalid option \"" + name + "\"", "", hint);
 		}
 		spec->check(value);
-		has_username |= name == "username";
-		has_password |= name == "password";
 	}
-	if (has_password && !has_username) {
-		throw ValueError("option \"password\" requires option \"username\"");
-	}
-	if (has_username && !has_password) {
-		throw ValueError("option \"username\" requires option \"password\"");
+	if (context == OptionContext::kUserMapping) {
+		CheckCombinations(options);
+	} else {
+		CheckVerifyWithCa(options);
 	}
 }
 
@@ -355,6 +554,57 @@ long long ParsePositiveId(std::string_view option, std::string_view value) {
 		                 "The value must be a positive integer.");
 	}
 	return out;
+}
+
+} // namespace kintone
+
+namespace kintone {
+
+CertType ParseCertType(std::string_view value) {
+	std::string v = Lower(value);
+	if (v.empty() || v == "pem") {
+		return CertType::kPem;
+	}
+	if (v == "p12" || v == "pkcs12" || v == "pfx") {
+		return CertType::kP12;
+	}
+	throw ValueError("invalid value for option \"ssl_cert_type\": \"" + std::string(value) + "\"",
+	                 "Use PEM (certificate and key in PEM files) or P12 (a PKCS#12/PFX file with both).");
+}
+
+long ParseSeconds(std::string_view option, std::string_view value) {
+	long long seconds = ParsePositiveId(option, value);
+	if (seconds > 86400) {
+		throw ValueError("invalid value for option \"" + std::string(option) + "\": \"" + std::string(value) + "\"",
+		                 "Give a number of seconds from 1 to 86400.");
+	}
+	return static_cast<long>(seconds);
+}
+
+std::string ParseProxyUrl(std::string_view url) {
+	const std::string hint = "Use the form http://HOST:PORT; put credentials in proxy_user and proxy_password.";
+	size_t sep = url.find("://");
+	if (sep == std::string_view::npos) {
+		throw ValueError("invalid value for option \"proxy\": missing scheme", hint);
+	}
+	std::string scheme = Lower(url.substr(0, sep));
+	if (scheme != "http" && scheme != "https" && scheme != "socks5" && scheme != "socks5h") {
+		throw ValueError("invalid value for option \"proxy\": scheme must be http, https, socks5 or socks5h", hint);
+	}
+	std::string_view rest = url.substr(sep + 3);
+	std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+	if (authority.find('@') != std::string_view::npos) {
+		// Never echo it: it contains credentials.
+		throw ValueError("invalid value for option \"proxy\": credentials must not be part of the proxy url", hint);
+	}
+	if (authority.empty() || authority.front() == ':') {
+		throw ValueError("invalid value for option \"proxy\": missing host", hint);
+	}
+	std::string_view tail = rest.substr(authority.size());
+	if (!tail.empty() && tail != "/") {
+		throw ValueError("invalid value for option \"proxy\": the proxy url must not have a path", hint);
+	}
+	return scheme + "://" + std::string(authority);
 }
 
 } // namespace kintone

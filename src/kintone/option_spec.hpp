@@ -39,6 +39,15 @@ std::vector<std::string> OptionNamesFor(OptionContext context);
 
 using OptionList = std::vector<std::pair<std::string, std::string>>;
 
+// The spec of an option by name in any context, or nullptr.
+const OptionSpec *FindOption(std::string_view name);
+
+// Rules between the options of one user mapping: incomplete sets (username without password,
+// ssl_key without ssl_cert, proxy_user without proxy_password, oauth_client_id without its
+// secret) and contradictory ones (OAuth with a password, API tokens or Basic). Throws
+// kInvalidOptionValue.
+void CheckCombinations(const OptionList &options);
+
 // Validates the whole option list of one catalog object: unknown names (kInvalidOption, with
 // the valid names and the closest one in the hint), bad values and inconsistent combinations
 // (kInvalidOptionValue). Secret values never appear in the messages.
@@ -64,5 +73,17 @@ bool ParseBooleanOption(std::string_view option, std::string_view value);
 
 // A positive decimal integer that fits in int64 (app ids, space ids). Throws with the option name.
 long long ParsePositiveId(std::string_view option, std::string_view value);
+
+enum class CertType { kPem, kP12 };
+
+// "PEM" (default when empty) or "P12"/"PKCS12"/"PFX", any case.
+CertType ParseCertType(std::string_view value);
+
+// A whole number of seconds, 1..86400. Throws with the option name.
+long ParseSeconds(std::string_view option, std::string_view value);
+
+// A proxy URL: http, https, socks5 or socks5h scheme, a host, no credentials, no path.
+// Returns it normalised (scheme lower case, no trailing slash).
+std::string ParseProxyUrl(std::string_view url);
 
 } // namespace kintone

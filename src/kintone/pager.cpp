@@ -238,6 +238,12 @@ bool Pager::NextCursorPage(RecordReader &reader, const std::string &query) {
 			reader.Parse(kEmptyPage);
 			return false;
 		}
+		if (!session_.config().allow_cursor) {
+			// The planner never chooses a cursor for such a session; a plan made before the
+			// user mapping switched to OAuth could still ask for one.
+			throw Error(ErrorKind::kNotSupported, "Kintone does not allow the cursor API with OAuth", "",
+			            "Run the query again: it is planned anew without a cursor.");
+		}
 		if (budget_ == nullptr) {
 			throw Error(ErrorKind::kInternal, "kintone_fdw started a cursor scan without a cursor budget");
 		}

@@ -3,6 +3,7 @@
 
 #include "kintone/error.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -97,18 +98,176 @@ std::string Session::EncodeQuery(const Json &params) {
 	return out;
 }
 
+std::vector<std::string> SecretValues(const SessionConfig &config) {
+	const Credentials &c = config.credentials;
+	std::vector<std::string> out;
+	auto add = [&out](const std::string &s) {
+		if (!s.empty()) {
+			out.push_back(s);
+		}
+	};
+	std::string joined;
+	for (const auto &token : c.api_tokens) {
+		add(token);
+		joined += (joined.empty() ? "" : ",") + token;
+	}
+	if (c.api_tokens.size() > 1) {
+		add(joined);
+	}
+	add(c.password);
+	if (!c.username.empty()) {
+		add(Base64Encode(c.username + ":" + c.password));
+	}
+	add(c.basic_auth_password);
+	if (!c.basic_auth_user.empty()) {
+		add(Base64Encode(c.basic_auth_user + ":" + c.basic_auth_password));
+	}
+	add(config.http.ssl_key_password);
+	add(config.http.proxy_password);
+	// Longest first, so that a secret containing another is redacted whole.
+	std::sort(out.begin(), out.end(), [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
+	return out;
+}
+
 void Session::AddAuthHeaders(HeaderList &headers) const {
 	const Credentials &c = config_.credentials;
-	// Exactly one mode, as the official client does: password wins over API tokens.
-	if (!c.username.empty()) {
+	// Exactly one mode, as the official client does: password, else OAuth, else API tokens
+	// (the validator refuses OAuth together with the others).
+	switch (c.mode()) {
+	case AuthMode::kPassword:
 		headers.emplace_back("X-Cybozu-Authorization", Base64Encode(c.username + ":" + c.password));
-	} else if (!c.api_tokens.empty()) {
+		break;
+	case AuthMode::kOAuth:
+		headers.emplace_back("Authorization", "Bearer " + c.oauth->AccessToken());
+		break;
+	case AuthMode::kApiToken: {
 		std::string joined;
 		for (const auto &token : c.api_tokens) {
 			joined += (joined.empty() ? "" : ",") + token;
 		}
 		headers.emplace_back("X-Cybozu-API-Token", joined);
+		break;
 	}
+	case AuthMode::kNone:
+		break;
+	}
+	// The domain's extra Basic layer travels with password or tokens (never with OAuth: both
+	// use the Authorization header).
+	if (!c.basic_auth_user.empty() && c.mode() != AuthMode::kOAuth) {
+		headers.emplace_back("Authorization", "Basic " + Base64Encode(c.basic_auth_user + ":" + c.basic_auth_password));
+	}
+}
+
+bool Session::RefreshAfter401(HttpRequest &request, const HttpResponse &response) {
+	const Credentials &c = config_.credentials;
+	if (response.status != 401 || c.mode() != AuthMode::kOAuth) {
+		return false;
+	}
+	std::string rejected;
+	for (auto &[name, value] : request.headers) {
+		if (name == "Authorization" && value.rfind("Bearer ", 0) == 0) {
+			rejected = value.substr(7);
+		}
+	}
+	std::string fresh = c.oauth->Refresh(rejected);
+	for (auto &[name, value] : request.headers) {
+		if (name == "Authorization") {
+			value = "Bearer " + fresh;
+		}
+	}
+	return true;
+}
+
+namespace {
+
+bool Contains(const std::string &text, const char *part) {
+	return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+void Session::Explain(Error &error) const {
+	const Credentials &c = config_.credentials;
+	const std::string &owner = config_.credential_owner;
+	const std::string &code = error.code();
+	auto reword = [&error](const std::string &message, const std::string &hint) {
+		// Kintone's own message goes to DETAIL, before the code and request id.
+		std::string detail = error.message();
+		if (!error.detail().empty()) {
+			detail += "\n" + error.detail();
+		}
+		error.set_message(error.code().empty() ? message : message + " (" + error.code() + ")");
+		error.set_detail(detail);
+		error.set_hint(hint);
+	};
+	if (code == "CB_WA01") {
+		reword("Kintone refused the username and password of " + owner,
+		       "Check the options username and password of the user mapping.");
+	} else if (code == "GAIA_IA02") {
+		reword("Kintone refused the API token(s) of " + owner,
+		       "Each token in api_token must be a token generated (and saved with \"Update App\") in an app.");
+	} else if (code == "GAIA_DA03") {
+		reword("Kintone refused the API tokens of " + owner + ": two of them belong to the same app",
+		       "Give at most one token per app in api_token.");
+	} else if (code == "GAIA_NO01") {
+		reword("Kintone refused the request: the API token(s) of " + owner + " do not allow it",
+		       "Enable the needed permission (view, add, edit, delete) on the token in the app's settings.");
+	} else if (code == "CB_NO02" && c.mode() == AuthMode::kOAuth) {
+		error.set_hint("The OAuth scope granted to " + owner +
+		               " may not cover this request: reading records needs k:app_record:read, reading the form "
+		               "k:app_settings:read (option oauth_scope; authorise again after changing it).");
+	} else if (error.http_status() == 401 && code.empty()) {
+		if (!c.basic_auth_user.empty()) {
+			reword("Kintone's domain Basic authentication refused basic_auth_user and basic_auth_password of " + owner,
+			       "Check the options basic_auth_user and basic_auth_password of the user mapping.");
+		} else {
+			reword("Kintone asks for the domain's Basic authentication, which " + owner + " does not give",
+			       "Set the options basic_auth_user and basic_auth_password of the user mapping.");
+		}
+	} else if (error.http_status() == 401 && c.mode() == AuthMode::kOAuth) {
+		reword("Kintone refused the OAuth access token of " + owner,
+		       "Authorise again: SELECT kintone_oauth_authorization_url('SERVER'), then kintone_oauth_exchange_code.");
+	} else if (error.http_status() == 401 && c.mode() == AuthMode::kNone) {
+		reword(owner + " has no credentials and Kintone asks for them",
+		       "Set api_token, username and password, or the oauth_* options in the user mapping.");
+	} else if (error.http_status() == 407) {
+		if (!config_.http.proxy_user.empty()) {
+			reword("the proxy refused proxy_user and proxy_password of " + owner,
+			       "Check the options proxy_user and proxy_password.");
+		} else {
+			reword("the proxy asks for authentication, which " + owner + " does not give",
+			       "Set the options proxy_user and proxy_password.");
+		}
+	} else if (error.kind() == ErrorKind::kConnection) {
+		const std::string &m = error.message();
+		if (Contains(m, "407") || Contains(m, "Proxy-Authorization") || Contains(m, "proxy authentication")) {
+			error.set_message(m + " (the proxy refused the credentials proxy_user/proxy_password of " + owner + ")");
+			error.set_hint("Check the options proxy_user and proxy_password.");
+		} else if (Contains(m, "no alternative certificate subject name") ||
+		           Contains(m, "does not match target host")) {
+			error.set_hint("Kintone's certificate is for another host name: check the server's url (ssl_verify 'false' "
+			               "turns verification off and is unsafe).");
+		} else if (Contains(m, "SSL certificate problem") || Contains(m, "certificate verify failed")) {
+			error.set_hint("Kintone's certificate could not be verified. Set ssl_ca_file to the CA certificate that "
+			               "signed it (ssl_verify 'false' turns verification off and is unsafe).");
+		} else if (Contains(m, "client certificate") || Contains(m, "private key") || Contains(m, "PKCS12") ||
+		           Contains(m, "P12") || Contains(m, "SSL_CTX_use")) {
+			error.set_message(m + " (the client certificate ssl_cert/ssl_key of " + owner + " could not be used)");
+			error.set_hint("Check ssl_cert, ssl_key, ssl_cert_type and ssl_key_password.");
+		} else if (config_.base.scheme == "https" &&
+		           (Contains(m, "alert") || Contains(m, "SSL") || Contains(m, "TLS") || Contains(m, "reset by peer") ||
+		            Contains(m, "getpeername") || Contains(m, "not connected") || Contains(m, "Recv failure") ||
+		            Contains(m, "Send failure") || Contains(m, "Empty reply") || Contains(m, "receiving data") ||
+		            Contains(m, "sending data"))) {
+			// The handshake or the first read failed after connecting: with Kintone's secure
+			// access hosts that means a missing or refused client certificate.
+			error.set_hint(config_.http.ssl_cert.empty()
+			                   ? "The server may require a TLS client certificate (Kintone's secure access hosts "
+			                     "do): set ssl_cert (and ssl_key) in the user mapping."
+			                   : "The server may have refused the TLS client certificate ssl_cert of " + owner + ".");
+		}
+	}
+	error.Redact(config_.secrets);
 }
 
 HttpRequest Session::BuildRequest(const std::string &method, const std::string &path, const std::string &query,
@@ -150,21 +309,34 @@ bool Session::ShouldRetry(const HttpResponse &response, const std::string &label
 	return true;
 }
 
-const HttpResponse &Session::Execute(const HttpRequest &request, const std::string &label, bool idempotent,
-                                     bool cleanup, int first_attempt) {
+const HttpResponse &Session::Execute(HttpRequest request, const std::string &label, bool idempotent, bool cleanup,
+                                     int first_attempt, bool may_refresh) {
 	long delay = config_.retry_base_delay_ms << first_attempt;
-	for (int attempt = first_attempt;; ++attempt) {
-		if (attempt > first_attempt || first_attempt > 0) {
-			if (!SleepUnlessAborted(delay, config_.http)) {
-				throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+	try {
+		bool refreshed = false;
+		for (int attempt = first_attempt;; ++attempt) {
+			if ((attempt > first_attempt || first_attempt > 0) && !refreshed) {
+				if (!SleepUnlessAborted(delay, config_.http)) {
+					throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+				}
+				delay *= 2;
 			}
-			delay *= 2;
+			pending_owner_ = nullptr; // this request replaces (cancels) any pending one
+			HttpResponse &response = http_.Perform(request);
+			refreshed = false;
+			if (may_refresh && RefreshAfter401(request, response)) {
+				may_refresh = false; // one refresh per request, sent again at once
+				refreshed = true;
+				--attempt;
+				continue;
+			}
+			if (!ShouldRetry(response, label, idempotent, cleanup, attempt)) {
+				return response;
+			}
 		}
-		pending_owner_ = nullptr; // this request replaces (cancels) any pending one
-		HttpResponse &response = http_.Perform(request);
-		if (!ShouldRetry(response, label, idempotent, cleanup, attempt)) {
-			return response;
-		}
+	} catch (Error &e) {
+		Explain(e);
+		throw;
 	}
 }
 
@@ -197,9 +369,17 @@ const std::string *Session::FinishGetRaw(const void *owner) {
 		return nullptr;
 	}
 	pending_owner_ = nullptr;
-	HttpResponse &response = http_.Finish();
-	if (!ShouldRetry(response, pending_label_, true, false, 0)) {
-		return &response.body;
+	try {
+		HttpResponse &response = http_.Finish();
+		if (RefreshAfter401(pending_, response)) {
+			return &Execute(pending_, pending_label_, true, false, 0, false).body;
+		}
+		if (!ShouldRetry(response, pending_label_, true, false, 0)) {
+			return &response.body;
+		}
+	} catch (Error &e) {
+		Explain(e);
+		throw;
 	}
 	return &Execute(pending_, pending_label_, true, false, 1).body;
 }

@@ -5,11 +5,13 @@
 // turns non-2xx responses into kintone::Error, and retries only what is safe to retry.
 #pragma once
 
+#include "kintone/error.hpp"
 #include "kintone/http_client.hpp"
 #include "kintone/option_spec.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,11 +19,39 @@ namespace kintone {
 
 using Json = nlohmann::json;
 
+// Supplies OAuth access tokens and refreshes them (src/kintone/oauth.hpp implements it with
+// a token file). The session asks for the current token before each request and calls
+// Refresh once when Kintone answers 401 to it.
+class TokenSource {
+public:
+	virtual ~TokenSource() = default;
+	// The access token to send now (refreshed first when it is known to have expired).
+	virtual std::string AccessToken() = 0;
+	// Kintone refused `rejected`: returns a new access token (or throws kAuthentication).
+	virtual std::string Refresh(const std::string &rejected) = 0;
+};
+
+// How a session signs in. Exactly one mode per request (contract §3.1, §3.2):
+//   kPassword (X-Cybozu-Authorization) > kApiToken (X-Cybozu-API-Token); kOAuth
+//   (Authorization: Bearer) is exclusive: the validator refuses it with the others.
+// The domain's Basic layer (Authorization: Basic) is added on top of password or tokens.
+enum class AuthMode { kNone, kPassword, kApiToken, kOAuth };
+
 // Secrets: never printed, never put into an Error.
 struct Credentials {
 	std::vector<std::string> api_tokens;
 	std::string username;
 	std::string password;
+	std::string basic_auth_user;
+	std::string basic_auth_password;
+	std::shared_ptr<TokenSource> oauth; // set: OAuth
+
+	AuthMode mode() const {
+		return !username.empty()     ? AuthMode::kPassword
+		       : oauth               ? AuthMode::kOAuth
+		       : !api_tokens.empty() ? AuthMode::kApiToken
+		                             : AuthMode::kNone;
+	}
 };
 
 struct SessionConfig {
@@ -32,7 +62,17 @@ struct SessionConfig {
 	int max_retries = 4;                // for retryable errors of requests that are safe to repeat
 	long retry_base_delay_ms = 200;     // doubled per retry
 	size_t max_query_string_len = 4096; // longer GETs go as POST + X-HTTP-Method-Override
+	// Kintone refuses the cursor API to OAuth clients (contract §3.4): the pager then never
+	// uses it (the planner keeps such orders local and pages by seek on $id).
+	bool allow_cursor = true;
+	// Names the credentials in errors, e.g. "the user mapping for server \"s\"".
+	std::string credential_owner = "the user mapping";
+	// Every secret value of the configuration, redacted from error text (SecretValues()).
+	std::vector<std::string> secrets;
 };
+
+// The secret strings of a configuration (tokens, passwords, key password), for redaction.
+std::vector<std::string> SecretValues(const SessionConfig &config);
 
 class Session {
 public:
@@ -87,8 +127,12 @@ private:
 	                     std::string *label) const;
 	bool ShouldRetry(const HttpResponse &response, const std::string &label, bool idempotent, bool cleanup,
 	                 int attempt) const;
-	const HttpResponse &Execute(const HttpRequest &request, const std::string &label, bool idempotent, bool cleanup,
-	                            int first_attempt);
+	// Under OAuth, a 401 refreshes the access token once and the request is sent again.
+	bool RefreshAfter401(HttpRequest &request, const HttpResponse &response);
+	// Rewords authentication errors to name the credential Kintone refused; redacts secrets.
+	void Explain(Error &error) const;
+	const HttpResponse &Execute(HttpRequest request, const std::string &label, bool idempotent, bool cleanup,
+	                            int first_attempt, bool may_refresh = true);
 
 	SessionConfig config_;
 	HttpClient http_;

@@ -78,6 +78,7 @@ struct RawImport {
 	List *import_options;
 	Oid server_oid;
 	Oid user_oid;
+	const char *server_name;
 	ImportForeignSchemaType list_type;
 	int nnames;
 	const char **names; // LIMIT TO / EXCEPT entries
@@ -201,9 +202,7 @@ ConnectionParams MakeConnectionParams(const RawImport &raw, const kintone::Optio
 	if (!max_cursors.empty()) {
 		params.max_cursors = static_cast<int>(kintone::ParsePositiveId("max_cursors", max_cursors));
 	}
-	params.api_token = Find(user, "api_token");
-	params.username = Find(user, "username");
-	params.password = Find(user, "password");
+	SetConnectionOptions(params, raw.server_name, server, user);
 	return params;
 }
 
@@ -753,6 +752,7 @@ List *kintoneImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
 	raw->user_options = mapping->options;
 	raw->import_options = stmt->options;
 	raw->server_oid = serverOid;
+	raw->server_name = pstrdup(server->servername);
 	raw->user_oid = mapping->userid;
 	raw->list_type = stmt->list_type;
 	raw->nnames = list_length(stmt->table_list);

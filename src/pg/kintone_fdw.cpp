@@ -8,6 +8,11 @@
 // place for the first join.
 #include "pg/postgres.hpp"
 
+extern "C" {
+#include "catalog/pg_authid.h"
+#include "utils/acl.h"
+}
+
 #include "kintone/error.hpp"
 #include "pg/batch_join.hpp"
 #include "pg/guard.hpp"
@@ -57,6 +62,21 @@ Datum kintone_fdw_validator(PG_FUNCTION_ARGS) {
 	using namespace kintone_fdw;
 	List *options = untransformRelOptions(PG_GETARG_DATUM(0));
 	Oid catalog = PG_GETARG_OID(1);
+	// Certificate and CA files are read by the server process: naming them is reserved, as
+	// file_fdw's filename is, to superusers and members of pg_read_server_files (otherwise any
+	// user could make the server read its own private key, or probe for files).
+	ListCell *cell;
+	foreach (cell, options) {
+		DefElem *def = static_cast<DefElem *>(lfirst(cell));
+		if ((strcmp(def->defname, "ssl_cert") == 0 || strcmp(def->defname, "ssl_key") == 0 ||
+		     strcmp(def->defname, "ssl_ca_file") == 0) &&
+		    !superuser() && !has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES)) {
+			ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			                errmsg("only superusers and members of pg_read_server_files may set the option \"%s\"",
+			                       def->defname),
+			                errdetail("The file is read by the PostgreSQL server process.")));
+		}
+	}
 	Guard([&]() {
 		kintone::OptionContext context = OptionContextForCatalog(catalog);
 		kintone::ValidateOptions(context, OptionListFromDefElems(options));

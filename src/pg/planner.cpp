@@ -104,6 +104,7 @@ struct FdwRelInfo {
 	long long app;
 	long long guest;
 	int join_batch_size;
+	bool no_cursor; // OAuth: Kintone refuses the cursor API, so only $id order is pushed
 };
 
 // Reads the table, decides each column's Kintone field type, and classifies the quals.
@@ -177,6 +178,7 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 		info->app = cpp->def.app;
 		info->guest = cpp->def.guest_space_id;
 		info->join_batch_size = cpp->def.join_batch_size;
+		info->no_cursor = cpp->def.conn.oauth;
 		size_t n = cpp->def.columns.size();
 		cpp->options.resize(n);
 		cpp->calc_formats.resize(n);
@@ -503,6 +505,9 @@ extern "C" void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, O
 
 	// A path ordered as the query wants, when Kintone can produce that order.
 	char *order_by = DeparseOrderBy(root, baserel, info, root->query_pathkeys);
+	if (order_by != nullptr && info->no_cursor && strcmp(order_by, "$id asc") != 0) {
+		order_by = nullptr; // under OAuth another order would need a cursor: sort locally
+	}
 	if (order_by != nullptr) {
 		EstimateCosts(baserel->rows, fetched, strcmp(order_by, "$id asc") != 0, &startup, &total);
 		List *priv = list_make1(makeString(order_by));
@@ -557,8 +562,8 @@ extern "C" void kintoneGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind
 
 	if (stage == UPPERREL_ORDERED && in->kind == RelKind::kScan) {
 		char *order_by = DeparseOrderBy(root, input_rel, base, root->sort_pathkeys);
-		if (order_by == nullptr) {
-			return;
+		if (order_by == nullptr || (base->no_cursor && strcmp(order_by, "$id asc") != 0)) {
+			return; // under OAuth another order would need a cursor: sort locally
 		}
 		FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
 		*info = *base;

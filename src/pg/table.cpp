@@ -3,6 +3,7 @@
 
 #include "kintone/error.hpp"
 #include "kintone/option_spec.hpp"
+#include "pg/option.hpp"
 
 extern "C" {
 #include "access/table.h"
@@ -20,6 +21,7 @@ RawTable *ReadRawTable(Oid relid, Oid userid) {
 	raw->relid = relid;
 	raw->relname = get_rel_name(relid);
 	raw->server_oid = server->serverid;
+	raw->server_name = pstrdup(server->servername);
 	raw->user_oid = userid;
 	raw->server_options = server->options;
 	raw->user_options = mapping->options;
@@ -73,9 +75,8 @@ TableDef MakeTableDef(const RawTable &raw) {
 	}
 	std::string server_guest = Option(raw.server_options, "guest_space_id");
 	def.conn.guest_space_id = server_guest.empty() ? 0 : kintone::ParsePositiveId("guest_space_id", server_guest);
-	def.conn.api_token = Option(raw.user_options, "api_token");
-	def.conn.username = Option(raw.user_options, "username");
-	def.conn.password = Option(raw.user_options, "password");
+	SetConnectionOptions(def.conn, raw.server_name, OptionListFromDefElems(raw.server_options),
+	                     OptionListFromDefElems(raw.user_options));
 	std::string max_cursors = Option(raw.server_options, "max_cursors");
 	if (!max_cursors.empty()) {
 		def.conn.max_cursors = static_cast<int>(kintone::ParsePositiveId("max_cursors", max_cursors));

@@ -27,6 +27,7 @@ struct RawTable {
 	const char *relname;
 	Oid server_oid;
 	Oid user_oid;
+	const char *server_name;
 	List *server_options;
 	List *user_options;
 	List *table_options;

@@ -11,4 +11,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
     touch node_modules
 fi
 
-exec node --test --test-reporter=tap official-clients.test.mjs
+exec node --test --test-reporter=tap official-clients.test.mjs auth-modes.test.mjs

@@ -10,6 +10,8 @@ them needs $id as a tie-breaker). Every field is empty on some records, and `lab
 through case variants, surrounding spaces, hostile strings and unicode, so that the
 differential test (sql/differential.sql) compares pushdown against local evaluation on them.
 sql/large.sql and sql/cursor.sql rely on the exact values: change them only together.
+It also registers the OAuth client kfdw-client (secret kfdw-client-secret, redirect URI
+https://localhost/callback) used by the auth tests.
 Standard library only.
 """
 
@@ -95,6 +97,14 @@ def big_app():
     }
 
 
+# The OAuth client of the auth tests (contract 3.4; see README "OAuth").
+OAUTH_CLIENT = {
+    "client_id": "kfdw-client",
+    "client_secret": "kfdw-client-secret",
+    "redirect_uris": ["https://localhost/callback"],
+}
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: make-regress-seed.py OUT.json", file=sys.stderr)
@@ -103,6 +113,8 @@ def main(argv):
     with open(os.path.join(here, "sample-data.json"), encoding="utf-8") as f:
         seed = json.load(f)
     seed["apps"] = [a for a in seed["apps"] if a.get("id") != 100] + [big_app()]
+    seed["oauth_clients"] = [c for c in seed.get("oauth_clients", [])
+                             if c["client_id"] != OAUTH_CLIENT["client_id"]] + [OAUTH_CLIENT]
     with open(argv[1], "w", encoding="utf-8") as f:
         json.dump(seed, f, ensure_ascii=False)
     return 0

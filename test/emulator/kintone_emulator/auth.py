@@ -31,6 +31,11 @@ _SCOPES = {
     "manage": "k:app_settings:write",
 }
 
+# Every OAuth scope of kintone (contract 3.4).
+SCOPE_NAMES = frozenset(("k:app_record:read", "k:app_record:write", "k:app_settings:read",
+                         "k:app_settings:write", "k:file:read", "k:file:write"))
+BEARER_CHALLENGE = ("WWW-Authenticate", 'Bearer error="invalid_token"')
+
 
 class Principal:
     """Who is calling. kind is "user" (password), "token" or "oauth"."""
@@ -125,8 +130,9 @@ def check_basic_layer(state, headers):
     return bool(sep) and hmac.compare_digest(user, want_user) and hmac.compare_digest(password, want_password)
 
 
-def authenticate(state, headers):
-    """Principal for the request, or raise CB_AU01 / CB_WA01 / GAIA_TA01 / GAIA_IA02 / GAIA_DA03."""
+def authenticate(state, headers, oauth=None):
+    """Principal for the request, or raise CB_AU01 / CB_WA01 / GAIA_TA01 / GAIA_IA02 / GAIA_DA03.
+    oauth: the Emulator's OAuthStore (run-time access tokens, checked after the seed's)."""
     password = headers.get("X-Cybozu-Authorization")
     if password is not None:
         return _password_principal(state, password)
@@ -136,13 +142,24 @@ def authenticate(state, headers):
         return _token_principal(state, tokens)
     authorization = headers.get("Authorization") or ""
     if authorization.startswith("Bearer "):
-        entry = state.oauth_tokens.get(authorization[7:].strip())
+        token = authorization[7:].strip()
+        entry = state.oauth_tokens.get(token)
+        if entry is None and oauth is not None:
+            entry = oauth.lookup(token, state.now())
         user = state.users.get(entry["user"]) if entry else None
         if user is None:
-            # Unknown/expired access token: 401 CB_AU01 (choice; not recorded in the contract).
-            raise KintoneError("CB_AU01")
+            # Unknown, revoked or expired access token: 401 CB_AU01 (choice; not recorded in the
+            # contract) with the RFC 6750 challenge, so a client knows to refresh.
+            err = KintoneError("CB_AU01")
+            err.headers = [BEARER_CHALLENGE]
+            raise err
         return Principal("oauth", user=user, scopes=entry.get("scope") or ())
     raise KintoneError("CB_AU01")
+
+
+def authenticate_password(state, value):
+    """The model.User of an X-Cybozu-Authorization value, or raise CB_WA01."""
+    return _password_principal(state, value).user
 
 
 def _password_principal(state, value):

@@ -9,8 +9,13 @@ paths and shapes; see ../README.md "Control API":
   POST   /_emulator/faults        add a fault rule -> {"id"};  GET lists;  DELETE clears all
   DELETE /_emulator/faults/{id}   remove one rule
   POST   /_emulator/clock         {"now": ISO timestamp | null};  GET shows the clock
+  GET    /_emulator/requests      recent requests (credential kinds, User-Agent, connection);
+                                  POST /_emulator/requests/reset
+  POST   /_emulator/basic_auth, /_emulator/oauth/{code,revoke,config}, GET /_emulator/oauth,
+         GET /_emulator/secrets   see README "OAuth" and "Control API"
 """
 
+import collections
 import json
 import re
 import threading
@@ -60,6 +65,56 @@ class Stats:
                     "bytes_out": self.bytes_out, "records_out": self.records_out,
                     "live_cursors": live_cursors, "max_concurrent": self.max_concurrent,
                     "in_flight": self.in_flight}
+
+
+class RequestLog:
+    """What each recent Kintone/OAuth request presented, never a secret value: credential kinds,
+    token count, User-Agent, TLS client certificate CN, and the serial number of its connection
+    (so tests can prove keep-alive reuse). Bounded; GET/POST /_emulator/requests[/reset]."""
+
+    LIMIT = 1000
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.serial = 0  # connection serial numbers are never reused
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.entries = collections.deque(maxlen=self.LIMIT)
+            self.connections = set()  # serials of the connections that carried logged requests
+
+    def new_connection(self):
+        with self.lock:
+            self.serial += 1
+            return self.serial
+
+    def add(self, entry):
+        with self.lock:
+            self.entries.append(entry)
+            self.connections.add(entry["connection"])
+
+    def snapshot(self):
+        with self.lock:
+            return {"connections": len(self.connections), "requests": list(self.entries)}
+
+
+def describe_request(method, path, headers, connection, client_cert_cn, tls):
+    """The RequestLog entry of one request (header names and counts only, no secret values)."""
+    auth = []
+    if headers.get("X-Cybozu-Authorization") is not None:
+        auth.append("password")
+    tokens = [t for h in headers.get_all("X-Cybozu-API-Token") or [] for t in h.split(",") if t.strip()]
+    if tokens:
+        auth.append("api_token")
+    value = headers.get("Authorization") or ""
+    if value.startswith("Basic "):
+        auth.append("basic")
+    elif value.startswith("Bearer "):
+        auth.append("bearer")
+    return {"method": method, "path": path, "auth": auth, "api_tokens": len(tokens),
+            "user_agent": headers.get("User-Agent"), "tls": tls, "client_cert": client_cert_cn,
+            "connection": connection}
 
 
 class FaultRule:
@@ -214,6 +269,70 @@ def handle(emu, method, path, body):
                 state.fixed_now = now
         if method in ("POST", "GET"):
             return 200, {"now": _iso(state.now()), "fixed": state.fixed_now is not None}
+    if path == "/_emulator/requests" and method == "GET":
+        return 200, emu.requests.snapshot()
+    if path == "/_emulator/requests/reset" and method == "POST":
+        emu.requests.reset()
+        return 200, {}
+    if path.startswith(("/_emulator/basic_auth", "/_emulator/oauth", "/_emulator/secrets")):
+        return _auth_control(emu, method, path, doc)
+    return 404, {"error": "unknown control API %s %s" % (method, path)}
+
+
+def _auth_control(emu, method, path, doc):
+    """Domain Basic layer switch and OAuth helpers (see README, Control API)."""
+    from . import oauth
+    state = emu.state
+    if not isinstance(doc, dict):
+        return 400, {"error": "body must be a JSON object"}
+    if path == "/_emulator/basic_auth":
+        if method == "POST":
+            user = doc.get("user")
+            if user is None:
+                state.basic_auth = None
+            elif not isinstance(user, str) or not isinstance(doc.get("password"), str):
+                return 400, {"error": 'body must be {"user": string, "password": string} or {"user": null}'}
+            else:
+                state.basic_auth = (user, doc["password"])
+                with emu.oauth.lock:
+                    emu.secrets_seen.add(doc["password"])
+        if method in ("POST", "GET"):
+            return 200, {"enabled": state.basic_auth is not None,
+                         "user": state.basic_auth[0] if state.basic_auth else None}
+    if path == "/_emulator/secrets" and method == "GET":
+        with emu.oauth.lock:
+            basic = sorted(emu.secrets_seen)
+        return 200, {"oauth_tokens": emu.oauth.issued_secrets(), "basic_auth_passwords": basic}
+    if path == "/_emulator/oauth" and method == "GET":
+        return 200, emu.oauth.snapshot(state.now())
+    if path == "/_emulator/oauth/config" and method == "POST":
+        try:
+            emu.oauth.configure(doc)
+        except ValueError as e:
+            return 400, {"error": str(e)}
+        return 200, emu.oauth.snapshot(state.now())
+    if path == "/_emulator/oauth/code" and method == "POST":
+        client = state.oauth_clients.get(str(doc.get("client_id")))
+        if client is None:
+            return 400, {"error": "unknown client_id"}
+        user = state.users.get(str(doc.get("user")))
+        if user is None:
+            return 400, {"error": "unknown user"}
+        if client.users is not None and user.code not in client.users:
+            return 400, {"error": "the client is not allowed for this user"}
+        redirect_uri = doc.get("redirect_uri") or client.redirect_uris[0]
+        if redirect_uri not in client.redirect_uris:
+            return 400, {"error": "redirect_uri is not registered for this client"}
+        try:
+            scope = oauth.parse_scope(doc.get("scope"))
+        except oauth.OAuthError as e:
+            return 400, {"error": e.description}
+        code = emu.oauth.new_code(client, user.code, scope, redirect_uri, state.now())
+        return 200, {"code": code, "redirect_uri": redirect_uri, "scope": " ".join(scope)}
+    if path == "/_emulator/oauth/revoke" and method == "POST":
+        if not any(doc.get(k) is not None for k in ("refresh_token", "access_token", "user")):
+            return 400, {"error": 'body must name "refresh_token", "access_token" or "user"'}
+        return 200, {"revoked": emu.oauth.revoke(doc)}
     return 404, {"error": "unknown control API %s %s" % (method, path)}
 
 

@@ -129,7 +129,8 @@ class State:
         self.cursors = {}  # id -> cursor object (owned by the cursor handlers)
         self.domain_timezone = "Asia/Tokyo"
         self.basic_auth = None  # (user, password) when the domain's Basic auth layer is on
-        self.oauth_tokens = {}  # access token -> {"user": code, "scope": [..]}
+        self.oauth_tokens = {}  # access token -> {"user": code, "scope": [..]} (seed; never expire)
+        self.oauth_clients = {}  # client_id -> oauth.Client (seed "oauth_clients")
         self.fixed_now = None  # aware datetime set by POST /_emulator/clock; None = real time
 
     def now(self):

@@ -11,6 +11,7 @@ import datetime
 
 from . import fields
 from . import model
+from . import oauth
 from .errors import FieldErrors, KintoneError
 
 # System fields added to every app whose seed does not define one of that type (ja names,
@@ -110,6 +111,7 @@ def _load(doc):
         state.basic_auth = (str(basic["user"]), str(basic["password"]))
     for t in doc.get("oauth_tokens", []):
         state.oauth_tokens[t["token"]] = {"user": t["user"], "scope": list(t.get("scope", []))}
+    state.oauth_clients = oauth.load_clients(doc.get("oauth_clients"))
     # Uploaded/seeded files: fileKey -> {"contentType", "name", "size", "content" (bytes)}.
     # fields.py takes FILE metadata from here and refuses unknown keys (GAIA_BL01).
     state.files = {}

@@ -3,6 +3,9 @@
 One ThreadingHTTPServer (HTTP/1.1, keep-alive, a daemon thread per connection) serves
   /k/v1/...json and /k/guest/{id}/v1/...json   the Kintone REST API (api.py)
   /_emulator/...                               the control API (control.py)
+  /oauth2/authorization, /oauth2/token         OAuth 2.0 (oauth.py)
+HTTPS with --tls-cert/--tls-key (and required client certificates with --client-ca): the
+handshake runs in each connection's thread (Handler.setup).
 Each response is written with a single send (headers + body) and TCP_NODELAY, so keep-alive
 clients never wait for delayed ACKs; every response carries Content-Length.
 
@@ -21,6 +24,7 @@ import json
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -28,7 +32,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from . import api, control
+from . import api, control, oauth
 from .auth import authenticate, check_basic_layer
 from .errors import KintoneError, pick_language
 from .seed import SeedError, load_state
@@ -38,6 +42,7 @@ JSON_TYPE = "application/json;charset=utf-8"
 OVERRIDABLE = ("GET", "POST", "PUT", "DELETE")
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+HANDSHAKE_TIMEOUT = 30  # seconds a TLS client may take to complete its handshake
 MAX_URL = 8192  # bytes of request target (path + query string) accepted; longer -> 414
 URL_414_BODY = (b"<!DOCTYPE html><html><head><title>414 Request-URI Too Large</title></head>"
                 b"<body><h1>414 Request-URI Too Large</h1></body></html>")
@@ -56,6 +61,9 @@ class Emulator:
         _settle_gc()
         self.stats = control.Stats()
         self.faults = control.Faults()
+        self.oauth = oauth.OAuthStore()  # issued OAuth codes/tokens: survive reset and seed
+        self.secrets_seen = set()  # Basic-layer passwords set through the control API
+        self.requests = control.RequestLog()
         self.latency = max(0, latency_ms) / 1000.0
         self.verbose = verbose
 
@@ -164,6 +172,15 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            # TLS mode: the handshake runs here, in the connection's own thread, so a slow or
+            # failing client never blocks the accept loop. A failed handshake (no or untrusted
+            # client certificate under --client-ca, a client that distrusts our CA) raises and
+            # the server closes the connection quietly.
+            self.request.settimeout(HANDSHAKE_TIMEOUT)
+            self.request.do_handshake()
+            self.request.settimeout(None)
+        self.conn_serial = self.server.emu.requests.new_connection()
         super().setup()
         try:
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -230,6 +247,11 @@ class Handler(BaseHTTPRequestHandler):
             status, obj = control.handle(emu, self.command, path, body)
             self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), JSON_TYPE)
             return
+        if path.startswith(("/oauth2/", "/k/")):
+            self._log_request(emu, path)
+        if path.startswith("/oauth2/"):
+            self._oauth(emu, path, qs, body)
+            return
         if not path.startswith("/k/"):
             self._send(404, b"Not Found", "text/plain;charset=utf-8")
             return
@@ -241,6 +263,57 @@ class Handler(BaseHTTPRequestHandler):
         self._kintone(emu, path, qs, body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+    def _log_request(self, emu, path):
+        cn = None
+        tls = isinstance(self.connection, ssl.SSLSocket)
+        if tls:
+            cert = self.connection.getpeercert()
+            for rdn in (cert or {}).get("subject", ()):
+                for key, value in rdn:
+                    if key == "commonName":
+                        cn = value
+        method = self.command
+        override = self.headers.get("X-HTTP-Method-Override")
+        if method == "POST" and override in OVERRIDABLE:
+            method = override
+        emu.requests.add(control.describe_request(method, path, self.headers, self.conn_serial, cn, tls))
+
+    # -- OAuth endpoints (oauth.py)
+
+    def _oauth(self, emu, path, qs, body):
+        fault = emu.faults.match(self.command, path)
+        truncate = bool(fault and fault.get("truncate_body"))
+        if fault is not None:
+            # Fault rules apply to the OAuth endpoints too (a token endpoint that fails or hangs).
+            if fault.get("delay_ms"):
+                time.sleep(float(fault["delay_ms"]) / 1000.0)
+            if fault.get("drop_connection"):
+                self._hard_close()
+                return
+            if any(fault.get(k) is not None for k in ("status", "code", "body")):
+                payload, ctype = control.fault_error_body(fault, "en")
+                self._send(control.fault_status(fault), payload, ctype, truncate=truncate)
+                return
+        try:
+            if path == "/oauth2/authorization" and self.command == "GET":
+                status, payload, ctype, extra = oauth.authorization(emu, qs, self.headers)
+                self._send(status, payload, ctype, extra, truncate=truncate)
+                return
+            if path == "/oauth2/token" and self.command == "POST":
+                try:
+                    result = oauth.token(emu, body, self.headers)
+                except oauth.OAuthError:
+                    emu.oauth.count("token_errors")
+                    raise
+                self._send(200, json.dumps(result).encode("utf-8"), "application/json;charset=utf-8",
+                           [("Cache-Control", "no-store"), ("Pragma", "no-cache")], truncate=truncate)
+                return
+            raise oauth.OAuthError("invalid_request", "unknown OAuth endpoint %s %s" % (self.command, path),
+                                   status=404)
+        except oauth.OAuthError as e:
+            self._send(e.status, json.dumps(e.body()).encode("utf-8"), "application/json;charset=utf-8",
+                       e.headers + [("Cache-Control", "no-store")], truncate=truncate)
 
     # -- Kintone API
 
@@ -312,7 +385,7 @@ class Handler(BaseHTTPRequestHandler):
             handler = m and api.find_route(m.group(2), method)
             if not handler:
                 raise KintoneError("CB_NF01")
-            principal = authenticate(state, self.headers)
+            principal = authenticate(state, self.headers, emu.oauth)
             lang = principal.language(lang)
             if method == "POST" and m.group(2) == "file":
                 params = parse_multipart(self.headers.get("Content-Type") or "", body)
@@ -326,7 +399,7 @@ class Handler(BaseHTTPRequestHandler):
                 result = api.encode(result).encode("utf-8")
             return 200, result, JSON_TYPE, call.records_out, call.headers
         except KintoneError as e:
-            return e.status, self._error_body(e, lang), JSON_TYPE, 0, []
+            return e.status, self._error_body(e, lang), JSON_TYPE, 0, list(getattr(e, "headers", ()))
         except Exception as e:  # an emulator bug: say so loudly, answer 500
             traceback.print_exc(file=sys.stderr)
             err = KintoneError("CB_UN01", status=500, message="Emulator internal error: %s" % e)
@@ -338,10 +411,17 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
 
-    def __init__(self, address, emu, family=socket.AF_INET):
+    def __init__(self, address, emu, family=socket.AF_INET, tls=None):
         self.address_family = family
         self.emu = emu
+        self.tls = tls  # ssl.SSLContext in HTTPS mode
         super().__init__(address, Handler)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
 
     def handle_error(self, request, client_address):
         # Clients that disconnect mid-request are normal (fault tests); stay quiet.
@@ -351,15 +431,27 @@ class Server(ThreadingHTTPServer):
 
 # ---------------------------------------------------------------- entry point
 
-def start(emu, host="127.0.0.1", port=0):
+def tls_context(cert, key, client_ca=None):
+    """Server-side TLS context (TLS 1.2+). With client_ca every client must present a
+    certificate signed by that CA, as Kintone's secure-access (.s.cybozu.com) hosts require."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    if client_ca:
+        ctx.load_verify_locations(cafile=client_ca)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def start(emu, host="127.0.0.1", port=0, tls=None):
     """Bind and serve in daemon threads; returns the list of servers (first = primary).
     On the default loopback host an IPv6 ::1 listener on the same port is added when
-    possible, since "localhost" may resolve to ::1 first."""
-    servers = [Server((host, port), emu)]
+    possible, since "localhost" may resolve to ::1 first. tls: an SSLContext (HTTPS)."""
+    servers = [Server((host, port), emu, tls=tls)]
     port = servers[0].server_address[1]
     if host in ("127.0.0.1", "localhost") and socket.has_ipv6:
         try:
-            servers.append(Server(("::1", port), emu, family=socket.AF_INET6))
+            servers.append(Server(("::1", port), emu, family=socket.AF_INET6, tls=tls))
         except OSError:
             pass
     for srv in servers:
@@ -374,7 +466,19 @@ def main(argv=None):
     parser.add_argument("--data", help="seed JSON file (see README)")
     parser.add_argument("--latency-ms", type=float, default=0, help="added to every Kintone API response")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, may hold the chain)")
+    parser.add_argument("--tls-key", help="private key (PEM) of --tls-cert")
+    parser.add_argument("--client-ca", help="HTTPS only: require a client certificate signed by this CA (PEM)")
     args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key) or (args.client_ca and not args.tls_cert):
+        parser.error("--tls-cert and --tls-key go together; --client-ca needs them")
+    tls = None
+    if args.tls_cert:
+        try:
+            tls = tls_context(args.tls_cert, args.tls_key, args.client_ca)
+        except (OSError, ssl.SSLError) as e:
+            print("kintone-emulator: cannot load TLS files: %s" % e, file=sys.stderr)
+            return 2
     # Fewer, cheaper collections: responses allocate many short-lived dicts (see _settle_gc).
     gc.set_threshold(100000, 50, 1000)
     doc = {}
@@ -390,8 +494,8 @@ def main(argv=None):
     except SeedError as e:
         print("kintone-emulator: bad seed %s: %s" % (args.data, e), file=sys.stderr)
         return 2
-    servers = start(emu, args.host, args.port)
-    print("http://localhost:%d" % servers[0].server_address[1], flush=True)
+    servers = start(emu, args.host, args.port, tls=tls)
+    print("%s://localhost:%d" % ("https" if tls else "http", servers[0].server_address[1]), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
