@@ -32,6 +32,7 @@ struct SessionConfig {
 	int max_retries = 4;                // for retryable errors of requests that are safe to repeat
 	long retry_base_delay_ms = 200;     // doubled per retry
 	size_t max_query_string_len = 4096; // longer GETs go as POST + X-HTTP-Method-Override
+	bool allow_bulk_request = true;     // false under OAuth: Kintone refuses bulkRequest.json there
 };
 
 class Session {
