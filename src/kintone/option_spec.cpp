@@ -129,6 +129,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"guest_space_id", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckGuestSpace},
 	    {"max_cursors", Bit(OptionContext::kServer), false, CheckMaxCursors},
 	    {"use_remote_estimate", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckBoolean},
+	    {"updatable", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckBoolean},
 	    {"api_token", Bit(OptionContext::kUserMapping), true, CheckTokens},
 	    {"username", Bit(OptionContext::kUserMapping), false, CheckUsername},
 	    {"password", Bit(OptionContext::kUserMapping), true, CheckPassword},

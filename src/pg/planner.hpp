@@ -6,6 +6,9 @@
 
 #include "pg/postgres.hpp"
 
+#include "kintone/schema.hpp"
+#include "pg/table.hpp"
+
 namespace kintone_fdw {
 
 enum PlanPrivate {
@@ -22,6 +25,9 @@ enum PlanPrivate {
 	kPlanCountOnly,     // Integer: 1 for a pushed-down count(*)
 	kPlanPrivateLength, // number of entries
 };
+
+// The app's form, read once per backend (server, user, app, guest space) and cached.
+const kintone::FormInfo &CachedForm(const TableDef &def);
 
 extern "C" {
 void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
