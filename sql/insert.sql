@@ -128,6 +128,12 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 INSERT INTO w.writes (title, n) SELECT 'chunk ' || i, i FROM generate_series(1, 2500) i;
 :stats
 SELECT count(*), min(n), max(n) FROM w.writes WHERE title LIKE 'chunk %';
+-- INSERT ... SELECT from the app it writes: nothing is sent before the scan has ended, so
+-- the scan never reads the new records (2,500 rows read, 2,500 written, in two requests).
+EXPLAIN (COSTS OFF) INSERT INTO w.writes (title, n) SELECT 'again ' || title, n FROM w.writes WHERE title LIKE 'chunk %';
+INSERT INTO w.writes (title, n) SELECT 'again ' || title, n FROM w.writes WHERE title LIKE 'chunk %';
+SELECT count(*), min(n), max(n) FROM w.writes WHERE title LIKE 'again chunk %';
+INSERT INTO w.writes (title) SELECT 'x' FROM w.writes LIMIT 1 RETURNING title;
 -- A failure in the second chunk: the first 2,000 records stay written, and the error says so.
 SELECT try($$INSERT INTO w.writes (title, n)
 SELECT CASE WHEN i = 2050 THEN NULL ELSE 'half ' || i END, i FROM generate_series(1, 2100) i$$);

@@ -20,6 +20,43 @@ std::string Plural(long long n, const char *word) {
 
 } // namespace
 
+void AppendJsonString(std::string &out, std::string_view s) {
+	static const char kHex[] = "0123456789abcdef";
+	out += '"';
+	size_t start = 0;
+	for (size_t i = 0; i < s.size(); ++i) {
+		unsigned char c = static_cast<unsigned char>(s[i]);
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			continue;
+		}
+		out.append(s.data() + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"':
+			out += "\\\"";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\r':
+			out += "\\r";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		default:
+			out += "\\u00";
+			out += kHex[c >> 4];
+			out += kHex[c & 15];
+		}
+	}
+	out.append(s.data() + start, s.size() - start);
+	out += '"';
+}
+
 bool ParseRecordErrorKey(const std::string &key, size_t *index, std::string *field) {
 	const std::string prefix = "records[";
 	if (key.compare(0, prefix.size(), prefix) != 0) {
@@ -59,7 +96,7 @@ size_t Writer::chunk_size() const {
 	return session_.config().allow_bulk_request ? kRecordsPerCall * kCallsPerBulk : kRecordsPerCall;
 }
 
-void Writer::AddInsert(Json record) {
+void Writer::AddInsert(std::string record) {
 	if (queued_ == 0) {
 		records_.clear();
 		first_queued_row_ = rows_ + 1;
@@ -69,7 +106,7 @@ void Writer::AddInsert(Json record) {
 	++rows_;
 }
 
-void Writer::AddUpdate(const std::string &id, long long revision, Json record) {
+void Writer::AddUpdate(const std::string &id, long long revision, std::string record) {
 	if (queued_ == 0) {
 		records_.clear();
 		ids_.clear();
@@ -95,52 +132,68 @@ void Writer::AddDelete(const std::string &id, long long revision) {
 	++rows_;
 }
 
-Json Writer::Call(size_t first, size_t count) const {
-	Json payload = Json::object();
-	payload["app"] = app_;
-	const char *method = "POST";
+const char *Writer::Method() const {
 	switch (kind_) {
-	case WriteKind::kInsert: {
-		Json records = Json::array();
-		for (size_t i = first; i < first + count; ++i) {
-			records.push_back(records_[i]);
-		}
-		payload["records"] = std::move(records);
-		break;
+	case WriteKind::kInsert:
+		return "POST";
+	case WriteKind::kUpdate:
+		return "PUT";
+	case WriteKind::kDelete:
+		return "DELETE";
 	}
-	case WriteKind::kUpdate: {
-		method = "PUT";
-		Json records = Json::array();
+	return "POST";
+}
+
+std::string Writer::Payload(size_t first, size_t count) const {
+	std::string out = "{\"app\":" + std::to_string(app_);
+	switch (kind_) {
+	case WriteKind::kInsert:
+		out += ",\"records\":[";
 		for (size_t i = first; i < first + count; ++i) {
-			Json item = Json::object();
-			item["id"] = ids_[i];
-			if (revisions_[i] >= 0) {
-				item["revision"] = revisions_[i];
+			if (i > first) {
+				out += ',';
 			}
-			item["record"] = records_[i];
-			records.push_back(std::move(item));
+			out += records_[i];
 		}
-		payload["records"] = std::move(records);
+		out += ']';
 		break;
-	}
-	case WriteKind::kDelete: {
-		method = "DELETE";
-		Json ids = Json::array();
-		Json revisions = Json::array();
-		bool any_revision = false;
+	case WriteKind::kUpdate:
+		out += ",\"records\":[";
 		for (size_t i = first; i < first + count; ++i) {
-			ids.push_back(ids_[i]);
-			revisions.push_back(revisions_[i] >= 0 ? revisions_[i] : -1);
+			out += i > first ? ",{\"id\":" : "{\"id\":";
+			AppendJsonString(out, ids_[i]);
+			if (revisions_[i] >= 0) {
+				out += ",\"revision\":" + std::to_string(revisions_[i]);
+			}
+			out += ",\"record\":";
+			out += records_[i];
+			out += '}';
+		}
+		out += ']';
+		break;
+	case WriteKind::kDelete: {
+		bool any_revision = false;
+		out += ",\"ids\":[";
+		for (size_t i = first; i < first + count; ++i) {
+			if (i > first) {
+				out += ',';
+			}
+			AppendJsonString(out, ids_[i]);
 			any_revision |= revisions_[i] >= 0;
 		}
-		payload["ids"] = std::move(ids);
+		out += ']';
 		if (any_revision) {
-			payload["revisions"] = std::move(revisions);
+			out += ",\"revisions\":[";
+			for (size_t i = first; i < first + count; ++i) {
+				out += (i > first ? "," : "") + std::to_string(revisions_[i] >= 0 ? revisions_[i] : -1);
+			}
+			out += ']';
 		}
 		break;
 	}
 	}
-	return Json{{"method", method}, {"api", api_path_}, {"payload", std::move(payload)}};
+	out += '}';
+	return out;
 }
 
 void Writer::ParseCall(const Json &result, size_t first, size_t count) {
@@ -247,16 +300,22 @@ void Writer::SendChunk(size_t first, size_t count) {
 	size_t calls = (count + kRecordsPerCall - 1) / kRecordsPerCall;
 	bool bulk = session_.config().allow_bulk_request && calls > 1;
 	if (bulk) {
-		Json requests = Json::array();
+		std::string body = "{\"requests\":[";
 		for (size_t c = 0; c < calls; ++c) {
 			size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
-			requests.push_back(Call(first + c * kRecordsPerCall, n));
+			body += c > 0 ? ",{\"method\":\"" : "{\"method\":\"";
+			body += Method();
+			body += "\",\"api\":";
+			AppendJsonString(body, api_path_);
+			body += ",\"payload\":";
+			body += Payload(first + c * kRecordsPerCall, n);
+			body += '}';
 		}
+		body += "]}";
 		Json response;
 		try {
 			++requests_;
-			response =
-			    session_.Send("POST", "bulkRequest.json", Json{{"requests", std::move(requests)}}, guest_space_id_);
+			response = session_.SendText("POST", "bulkRequest.json", body, guest_space_id_);
 		} catch (Error &e) {
 			size_t failed = e.bulk_index() >= 0 ? static_cast<size_t>(e.bulk_index()) : 0;
 			Rethrow(std::move(e), failed, first, count, true);
@@ -274,12 +333,11 @@ void Writer::SendChunk(size_t first, size_t count) {
 	}
 	for (size_t c = 0; c < calls; ++c) {
 		size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
-		Json call = Call(first + c * kRecordsPerCall, n);
 		Json response;
 		try {
 			++requests_;
 			response =
-			    session_.Send(call["method"].get<std::string>(), "records.json", call["payload"], guest_space_id_);
+			    session_.SendText(Method(), "records.json", Payload(first + c * kRecordsPerCall, n), guest_space_id_);
 		} catch (Error &e) {
 			// Only this call failed; it was all-or-nothing by itself.
 			Rethrow(std::move(e), 0, first + c * kRecordsPerCall, n, true);

@@ -16,6 +16,7 @@
 #include "kintone/session.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kintone {
@@ -37,10 +38,15 @@ public:
 	// Records per flush: 2,000 with bulkRequest, else 100 (one call, still atomic).
 	size_t chunk_size() const;
 
-	// Queue one input row. record: {"code": {"value": …}, …}. revision < 0: no revision check.
-	void AddInsert(Json record);
-	void AddUpdate(const std::string &id, long long revision, Json record);
+	// Queue one input row. record: the JSON text of {"code": {"value": …}, …} (built by the
+	// caller without a DOM: a statement may queue 2,000 of them). revision < 0: no check.
+	void AddInsert(std::string record);
+	void AddUpdate(const std::string &id, long long revision, std::string record);
 	void AddDelete(const std::string &id, long long revision);
+	void AddInsert(const Json &record) { AddInsert(record.dump()); }
+	void AddUpdate(const std::string &id, long long revision, const Json &record) {
+		AddUpdate(id, revision, record.dump());
+	}
 
 	size_t queued() const { return queued_; }
 	bool full() const { return queued_ >= chunk_size(); }
@@ -60,7 +66,9 @@ public:
 	WriteKind kind() const { return kind_; }
 
 private:
-	Json Call(size_t first, size_t count) const; // {"method","api","payload"} for queued rows [first, first+count)
+	// The payload (JSON text) of one records.json call for queued rows [first, first+count).
+	std::string Payload(size_t first, size_t count) const;
+	const char *Method() const;
 	void ParseCall(const Json &call_result, size_t first, size_t count);
 	[[noreturn]] void Rethrow(Error error, size_t call_index, size_t chunk_first, size_t chunk_count,
 	                          bool chunk_atomic);
@@ -72,7 +80,7 @@ private:
 	WriteKind kind_;
 	std::string api_path_; // "/k/v1/records.json" (or the guest form)
 	// Queued rows: records to add / update, ids and revisions to update / delete.
-	std::vector<Json> records_;
+	std::vector<std::string> records_;
 	std::vector<std::string> ids_;
 	std::vector<long long> revisions_;
 	size_t queued_ = 0;
@@ -82,6 +90,10 @@ private:
 	long requests_ = 0;
 	std::vector<WriteResult> results_;
 };
+
+// Appends s as a JSON string literal (quotes, backslashes and control characters escaped;
+// UTF-8 passes through).
+void AppendJsonString(std::string &out, std::string_view s);
 
 // The statement row (1-based) and field code named by a bulk validation key such as
 // "records[3].title.value" (row index 3 of that call). False when the key has another form.

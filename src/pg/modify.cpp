@@ -103,7 +103,8 @@ struct KintoneModifyState {
 	CmdType op;
 	Relation rel;
 	bool explain_only;
-	bool per_row; // RETURNING: one request per row
+	bool per_row;      // RETURNING: one request per row
+	bool reads_target; // INSERT ... SELECT from the same app: send everything at the end
 	int nsend;
 	SendCol *send;
 	CellValue *cells;
@@ -277,82 +278,115 @@ Json SubtableValue(const KintoneModifyState *st, const SendCol &col, const Json 
 	return out;
 }
 
-// The Kintone value of one cell; false when the field is left out of the record.
-bool MakeValue(const KintoneModifyState *st, const SendCol &col, FieldType type, const CellValue &cell, Json *out) {
+void AppendCode(std::string &out, std::string_view code) {
+	out += "{\"code\":";
+	kintone::AppendJsonString(out, code);
+	out += '}';
+}
+
+void AppendFileKey(std::string &out, std::string_view key) {
+	out += "{\"fileKey\":";
+	kintone::AppendJsonString(out, key);
+	out += '}';
+}
+
+// A jsonb (or json) cell as the field type wants it.
+Json JsonValue(const KintoneModifyState *st, const SendCol &col, FieldType type, const char *text) {
+	Json j = ParseJson(st, col, text);
+	if (IsPerson(type)) {
+		return Code(j);
+	}
+	if (IsEntityList(type) || type == FieldType::kFile) {
+		if (!j.is_array()) {
+			j = Json::array({j});
+		}
+		Json items = Json::array();
+		for (const auto &item : j) {
+			items.push_back(type == FieldType::kFile ? FileKey(item) : Code(item));
+		}
+		return items;
+	}
+	if (type == FieldType::kSubtable) {
+		return SubtableValue(st, col, j);
+	}
+	return j;
+}
+
+// Appends the Kintone value of one cell as JSON text; false when the field is left out of the
+// record. Written as text, not through a JSON DOM: a statement converts up to 2,000 rows per
+// request, and this is the write path's hot loop.
+bool AppendValue(std::string &out, const KintoneModifyState *st, const SendCol &col, FieldType type,
+                 const CellValue &cell) {
 	if (cell.isnull) {
 		if (IsCreationInfo(type)) {
 			return false; // Kintone fills them
 		}
 		bool list = IsListType(type) ||
 		            (type == FieldType::kUnknown && (col.kind == PgKind::kArray || col.kind == PgKind::kJson));
-		*out = list ? Json::array() : Json("");
+		out += list ? "[]" : "\"\"";
 		return true;
 	}
 	switch (col.kind) {
-	case PgKind::kArray: {
-		Json items = Json::array();
+	case PgKind::kArray:
+		out += '[';
 		for (int i = 0; i < cell.nelems; ++i) {
-			Json s = cell.elems[i];
+			if (i > 0) {
+				out += ',';
+			}
 			if (IsEntityList(type)) {
-				items.push_back(Code(s));
+				AppendCode(out, cell.elems[i]);
 			} else if (type == FieldType::kFile) {
-				items.push_back(FileKey(s));
+				AppendFileKey(out, cell.elems[i]);
 			} else {
-				items.push_back(std::move(s));
+				kintone::AppendJsonString(out, cell.elems[i]);
 			}
 		}
-		*out = std::move(items);
+		out += ']';
 		return true;
-	}
-	case PgKind::kJson: {
-		Json j = ParseJson(st, col, cell.text);
-		if (IsPerson(type)) {
-			*out = Code(j);
-		} else if (IsEntityList(type) || type == FieldType::kFile) {
-			if (!j.is_array()) {
-				j = Json::array({j});
-			}
-			Json items = Json::array();
-			for (const auto &item : j) {
-				items.push_back(type == FieldType::kFile ? FileKey(item) : Code(item));
-			}
-			*out = std::move(items);
-		} else if (type == FieldType::kSubtable) {
-			*out = SubtableValue(st, col, j);
-		} else {
-			*out = std::move(j);
-		}
+	case PgKind::kJson:
+		out += JsonValue(st, col, type, cell.text).dump();
 		return true;
-	}
-	default: {
-		Json s = cell.text;
+	default:
 		if (IsPerson(type)) {
-			*out = Code(s);
+			AppendCode(out, cell.text);
 		} else if (IsEntityList(type)) {
-			*out = Json::array({Code(s)});
+			out += '[';
+			AppendCode(out, cell.text);
+			out += ']';
 		} else if (type == FieldType::kFile) {
-			*out = Json::array({FileKey(s)});
+			out += '[';
+			AppendFileKey(out, cell.text);
+			out += ']';
 		} else if (type == FieldType::kCheckBox || type == FieldType::kMultiSelect) {
-			*out = Json::array({s});
+			out += '[';
+			kintone::AppendJsonString(out, cell.text);
+			out += ']';
 		} else if (type == FieldType::kSubtable) {
-			*out = SubtableValue(st, col, ParseJson(st, col, cell.text));
+			out += JsonValue(st, col, type, cell.text).dump();
 		} else {
-			*out = std::move(s);
+			kintone::AppendJsonString(out, cell.text);
 		}
 		return true;
-	}
 	}
 }
 
-Json BuildRecord(const KintoneModifyState *st) {
+std::string BuildRecord(const KintoneModifyState *st) {
 	const ModifyCpp &cpp = *st->cpp;
-	Json record = Json::object();
+	std::string record = "{";
 	for (int i = 0; i < st->nsend; ++i) {
-		Json value;
-		if (MakeValue(st, st->send[i], cpp.types[i], st->cells[i], &value)) {
-			record[cpp.codes[i]] = Json{{"value", std::move(value)}};
+		size_t mark = record.size();
+		if (record.size() > 1) {
+			record += ',';
+		}
+		kintone::AppendJsonString(record, cpp.codes[i]);
+		record += ":{\"value\":";
+		if (AppendValue(record, st, st->send[i], cpp.types[i], st->cells[i])) {
+			record += '}';
+		} else {
+			record.resize(mark);
 		}
 	}
+	record += '}';
 	return record;
 }
 
@@ -521,7 +555,7 @@ char *TakeMalloced(char *text) {
 }
 
 KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op, List *send_attrs, List *return_attrs,
-                               bool has_returning, Plan *subplan, int eflags) {
+                               bool has_returning, bool reads_target, Plan *subplan, int eflags) {
 	Relation rel = rinfo->ri_RelationDesc;
 	TupleDesc desc = RelationGetDescr(rel);
 	KintoneModifyState *st = static_cast<KintoneModifyState *>(palloc0(sizeof(KintoneModifyState)));
@@ -529,6 +563,14 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 	st->rel = rel;
 	st->explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
 	st->per_row = has_returning;
+	st->reads_target = reads_target;
+	if (reads_target && has_returning) {
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("INSERT ... RETURNING into foreign table \"%s\" cannot read the Kintone app it writes",
+		                       RelationGetRelationName(rel)),
+		                errdetail("Rows inserted one by one would be read again by the statement's own scan."),
+		                errhint("Leave out RETURNING, or copy the rows into a temporary table first.")));
+	}
 	RawTable *raw = ReadRawTable(RelationGetRelid(rel), CheckAsUser(estate, rinfo));
 
 	st->nsend = list_length(send_attrs);
@@ -720,7 +762,7 @@ void QueueRow(KintoneModifyState *st, const char *id, const char *revision) {
 			cpp.writer->AddDelete(id, rev);
 			break;
 		}
-		if (st->per_row || cpp.writer->full()) {
+		if (st->per_row || (cpp.writer->full() && !st->reads_target)) {
 			cpp.writer->Flush();
 			if (st->per_row && !cpp.writer->results().empty()) {
 				cpp.last_id = cpp.writer->results().back().id;
@@ -789,6 +831,61 @@ TupleTableSlot *ExecRow(KintoneModifyState *st, TupleTableSlot *slot, TupleTable
 	return slot;
 }
 
+// The "app" option of a foreign table of kintone_fdw, or nullptr.
+const char *AppOf(Oid relid, Oid *server) {
+	ForeignTable *table = GetForeignTable(relid);
+	*server = table->serverid;
+	ListCell *cell;
+	foreach (cell, table->options) {
+		DefElem *def = static_cast<DefElem *>(lfirst(cell));
+		if (strcmp(def->defname, "app") == 0) {
+			return defGetString(def);
+		}
+	}
+	return nullptr;
+}
+
+// Does the query (its range table, subqueries, CTEs) read a foreign table of the same server
+// and app as target? Such an INSERT must not send records while its scan still runs: seek
+// paging on $id would read the new records and insert them again.
+bool ReadsApp(Query *query, Oid target) {
+	Oid target_server;
+	const char *target_app = AppOf(target, &target_server);
+	if (target_app == nullptr) {
+		return false;
+	}
+	List *queue = list_make1(query);
+	bool top = true;
+	while (queue != NIL) {
+		Query *q = static_cast<Query *>(linitial(queue));
+		queue = list_delete_first(queue);
+		ListCell *cell;
+		int index = 0;
+		foreach (cell, q->rtable) {
+			RangeTblEntry *r = static_cast<RangeTblEntry *>(lfirst(cell));
+			++index;
+			if (r->rtekind == RTE_SUBQUERY && r->subquery != nullptr) {
+				queue = lappend(queue, r->subquery);
+			} else if (r->rtekind == RTE_RELATION && r->relkind == RELKIND_FOREIGN_TABLE &&
+			           !(top && index == q->resultRelation)) {
+				Oid server;
+				const char *app = AppOf(r->relid, &server);
+				if (r->relid == target || (app != nullptr && server == target_server && strcmp(app, target_app) == 0)) {
+					return true;
+				}
+			}
+		}
+		foreach (cell, q->cteList) {
+			CommonTableExpr *cte = static_cast<CommonTableExpr *>(lfirst(cell));
+			if (IsA(cte->ctequery, Query)) {
+				queue = lappend(queue, cte->ctequery);
+			}
+		}
+		top = false;
+	}
+	return false;
+}
+
 } // namespace
 
 extern "C" void kintoneAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
@@ -840,8 +937,9 @@ extern "C" List *kintonePlanForeignModify(PlannerInfo *root, ModifyTable *plan, 
 		pull_varattnos(static_cast<Node *>(list_nth(plan->returningLists, subplan_index)), resultRelation, &attrs);
 		ret = AttnumList(rel, attrs, false);
 	}
+	bool reads_target = op == CMD_INSERT && ReadsApp(root->parse, rte->relid);
 	table_close(rel, NoLock);
-	return list_make3(send, ret, makeInteger(has_returning ? 1 : 0));
+	return list_make4(send, ret, makeInteger(has_returning ? 1 : 0), makeInteger(reads_target ? 1 : 0));
 }
 
 extern "C" void kintoneBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
@@ -851,7 +949,8 @@ extern "C" void kintoneBeginForeignModify(ModifyTableState *mtstate, ResultRelIn
 	rinfo->ri_FdwState = InitModify(mtstate->ps.state, rinfo, mtstate->operation,
 	                                static_cast<List *>(list_nth(fdw_private, kModSendAttrs)),
 	                                static_cast<List *>(list_nth(fdw_private, kModReturnAttrs)),
-	                                intVal(list_nth(fdw_private, kModHasReturning)) != 0, subplan, eflags);
+	                                intVal(list_nth(fdw_private, kModHasReturning)) != 0,
+	                                intVal(list_nth(fdw_private, kModReadsTarget)) != 0, subplan, eflags);
 }
 
 extern "C" void kintoneBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo) {
@@ -861,7 +960,7 @@ extern "C" void kintoneBeginForeignInsert(ModifyTableState *mtstate, ResultRelIn
 	bool has_returning = rinfo->ri_returningList != NIL;
 	List *ret =
 	    has_returning ? AttnumList(rel, bms_make_singleton(0 - FirstLowInvalidHeapAttributeNumber), false) : NIL;
-	rinfo->ri_FdwState = InitModify(estate, rinfo, CMD_INSERT, send, ret, has_returning, nullptr, 0);
+	rinfo->ri_FdwState = InitModify(estate, rinfo, CMD_INSERT, send, ret, has_returning, false, nullptr, 0);
 }
 
 extern "C" TupleTableSlot *kintoneExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
@@ -923,10 +1022,11 @@ extern "C" void kintoneExplainForeignModify(ModifyTableState *mtstate, ResultRel
 		return;
 	}
 	ExplainPropertyText("Kintone app", st->app_text, es);
-	const char *batching = st->per_row ? "one request per row (RETURNING): not batched, not atomic"
-	                       : st->chunk > 100
-	                           ? "up to 2000 records per request (bulkRequest of 100-record calls, all or nothing)"
-	                           : "100 records per request (no bulkRequest: atomic per 100 records only)";
+	const char *batching =
+	    st->per_row        ? "one request per row (RETURNING): not batched, not atomic"
+	    : st->reads_target ? "up to 2000 records per request, sent when the statement's scan of the same app has ended"
+	    : st->chunk > 100  ? "up to 2000 records per request (bulkRequest of 100-record calls, all or nothing)"
+	                       : "100 records per request (no bulkRequest: atomic per 100 records only)";
 	ExplainPropertyText("Kintone batching", batching, es);
 	if (es->verbose) {
 		if (st->op != CMD_DELETE) {

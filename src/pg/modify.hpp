@@ -17,6 +17,7 @@ enum ModifyPrivate {
 	kModSendAttrs = 0, // List of Integer: attnums whose values are sent (INSERT: inserted columns; UPDATE: set ones)
 	kModReturnAttrs,   // List of Integer: attnums RETURNING needs from Kintone
 	kModHasReturning,  // Integer: 1 when the statement has RETURNING (rows are then sent one by one)
+	kModReadsTarget,   // Integer: 1 when an INSERT also reads the app it writes (see modify.cpp)
 	kModPrivateLength,
 };
 

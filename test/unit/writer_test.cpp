@@ -106,6 +106,23 @@ TEST(WriterKeyTest, ParsesBulkValidationKeys) {
 	EXPECT_FALSE(kintone::ParseRecordErrorKey("records[x].title.value", &index, &field));
 }
 
+TEST(WriterKeyTest, JsonStringsRoundTrip) {
+	const std::vector<std::string> samples = {"",
+	                                          "plain",
+	                                          "quote \" and \\ backslash",
+	                                          "line\nbreak\ttab\r",
+	                                          std::string("nul\0byte", 8),
+	                                          "\x01\x1f\x7f",
+	                                          "日本語😀",
+	                                          "</script>"};
+	for (const auto &s : samples) {
+		std::string out;
+		kintone::AppendJsonString(out, s);
+		Json parsed = Json::parse(out);
+		EXPECT_EQ(parsed.get<std::string>(), s) << out;
+	}
+}
+
 // 2,500 rows: one bulkRequest of 20 × 100 when 2,000 are queued, one of 5 × 100 at the end.
 TEST_F(WriterTest, InsertsInBulkRequestsOf2000) {
 	Session session(Config());
