@@ -162,7 +162,22 @@ SERVER emu_w OPTIONS (app '98');
 INSERT INTO w.plain (title, n, tags) VALUES ('plain', 5, '{b}') RETURNING title, n, twice, tags;
 INSERT INTO w.plain (title, twice) VALUES ('plain', 5);
 
--- Restore app 98 for the next test file.
+-- Lookup copy fields (app 4 copies 会社名 and 業種 from app 1 through the lookup 顧客ID):
+-- IMPORT FOREIGN SCHEMA marks them, and writing them is refused before any request.
+IMPORT FOREIGN SCHEMA kintone FROM SERVER emu_w INTO w OPTIONS (apps '4');
+SELECT attname, attfdwoptions FROM pg_attribute
+WHERE attrelid = 'w."問い合わせ管理"'::regclass AND attname IN ('顧客ID', '会社名', '業種') ORDER BY attnum;
+INSERT INTO w."問い合わせ管理" ("顧客ID", "会社名") VALUES ('C001', 'ignored');
+-- A hand-written table without field types learns them from the form.
+CREATE FOREIGN TABLE w.inquiries (id bigint OPTIONS (field_code '$id'), "顧客ID" text, "業種" text, "内容" text)
+SERVER emu_w OPTIONS (app '4');
+UPDATE w.inquiries SET "業種" = 'x' WHERE id = 1;
+-- Setting the lookup key fills the copies; an unknown key is Kintone's GAIA_LO04.
+INSERT INTO w."問い合わせ管理" ("顧客ID", "内容") VALUES ('C002', 'lookup') RETURNING "顧客ID", "会社名", "業種";
+SELECT try($$INSERT INTO w.inquiries ("顧客ID", "内容") VALUES ('C001', 'ok'), ('C999', 'no such customer')$$);
+SELECT count(*) FROM w.inquiries WHERE "内容" IN ('ok', 'no such customer');
+
+-- Restore apps 98 and 4 for the next test file.
 \! curl -s -X POST $KINTONE_EMULATOR_URL/_emulator/reset >/dev/null
 DROP SCHEMA w CASCADE;
 DROP SERVER emu_w CASCADE;

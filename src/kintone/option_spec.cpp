@@ -47,6 +47,10 @@ void CheckPassword(std::string_view value) {
 void CheckFieldCode(std::string_view value) {
 	CheckNonEmpty("field_code", value);
 }
+void CheckLookupCopyOf(std::string_view value) {
+	CheckNonEmpty("lookup_copy_of", value);
+}
+
 void CheckFieldType(std::string_view value) {
 	if (FieldTypeFromName(value) == FieldType::kUnknown) {
 		throw ValueError("invalid value for option \"field_type\": \"" + std::string(value) + "\"",
@@ -136,6 +140,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"app", Bit(OptionContext::kForeignTable), false, CheckApp},
 	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCode},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
+	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckLookupCopyOf},
 	};
 	return options;
 }

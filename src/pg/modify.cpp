@@ -606,36 +606,60 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 		cpp.app = def.app;
 		cpp.guest = def.guest_space_id;
 		cpp.session = &GetSession(def.conn); // builds the session; no request
+		// The type and lookup source of each column; refuses read-only ones. Two passes: what
+		// the column options tell first, so that no request is made for a statement that is
+		// refused anyway; then, for a hand-written table without field_type, the form (read
+		// once per backend), which also tells lookup copies. Imported tables carry both.
 		const kintone::FormInfo *form = nullptr;
-		std::string fields;
-		for (int c = 0; c < st->nsend; ++c) {
-			const ColumnDef &col = def.column(send_attnums[c]);
+		auto check = [&](const ColumnDef &col, FieldType *type_out) {
 			FieldType type = SystemFieldType(col.field_code);
 			if (type == FieldType::kUnknown && !col.field_type.empty()) {
 				type = kintone::FieldTypeFromName(col.field_type);
 			}
-			if (type == FieldType::kUnknown && !st->explain_only) {
-				// A hand-written table without field_type: the form tells (read once per backend).
-				if (form == nullptr) {
-					form = &CachedForm(def);
-				}
-				const kintone::FieldInfo *field = form->Find(col.field_code);
-				if (field != nullptr && field->subtable.empty()) {
-					type = field->type;
-				}
+			const kintone::FieldInfo *field = form != nullptr ? form->Find(col.field_code) : nullptr;
+			if (type == FieldType::kUnknown && field != nullptr && field->subtable.empty()) {
+				type = field->type;
 			}
-			if (st->op != CMD_DELETE) {
-				const char *reason = ReadOnlyReason(type, st->op);
-				if (reason != nullptr) {
-					throw kintone::Error(kintone::ErrorKind::kNotSupported,
-					                     "column \"" + col.name + "\" of foreign table \"" + def.relname +
-					                         "\" cannot be " + (st->op == CMD_INSERT ? "inserted" : "updated"),
-					                     std::string("Its Kintone field \"") + col.field_code + "\" is of type " +
-					                         kintone::FieldTypeName(type) + ": " + reason + ".",
-					                     st->op == CMD_INSERT ? "Leave the column out of the INSERT column list."
-					                                          : "Leave the column out of the SET list.");
-				}
+			std::string copied_by = col.lookup_copy_of;
+			if (copied_by.empty() && field != nullptr) {
+				copied_by = field->copied_by;
 			}
+			if (st->op != CMD_DELETE && !copied_by.empty()) {
+				throw kintone::Error(kintone::ErrorKind::kNotSupported,
+				                     "column \"" + col.name + "\" of foreign table \"" + def.relname + "\" cannot be " +
+				                         (st->op == CMD_INSERT ? "inserted" : "updated"),
+				                     "Its Kintone field \"" + col.field_code +
+				                         "\" is a lookup copy: Kintone fills it from the lookup field \"" + copied_by +
+				                         "\" and ignores values sent for it.",
+				                     "Set the lookup field instead.");
+			}
+			const char *reason = st->op != CMD_DELETE ? ReadOnlyReason(type, st->op) : nullptr;
+			if (reason != nullptr) {
+				throw kintone::Error(kintone::ErrorKind::kNotSupported,
+				                     "column \"" + col.name + "\" of foreign table \"" + def.relname + "\" cannot be " +
+				                         (st->op == CMD_INSERT ? "inserted" : "updated"),
+				                     std::string("Its Kintone field \"") + col.field_code + "\" is of type " +
+				                         kintone::FieldTypeName(type) + ": " + reason + ".",
+				                     st->op == CMD_INSERT ? "Leave the column out of the INSERT column list."
+				                                          : "Leave the column out of the SET list.");
+			}
+			*type_out = type;
+		};
+		bool need_form = false;
+		for (int c = 0; c < st->nsend; ++c) {
+			const ColumnDef &col = def.column(send_attnums[c]);
+			FieldType type;
+			check(col, &type);
+			need_form |= type == FieldType::kUnknown && col.lookup_copy_of.empty();
+		}
+		if (need_form && !st->explain_only) {
+			form = &CachedForm(def);
+		}
+		std::string fields;
+		for (int c = 0; c < st->nsend; ++c) {
+			const ColumnDef &col = def.column(send_attnums[c]);
+			FieldType type;
+			check(col, &type);
 			cpp.codes.push_back(col.field_code);
 			cpp.types.push_back(type);
 			fields += (fields.empty() ? "" : ", ") + col.field_code;
