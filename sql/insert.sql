@@ -139,6 +139,13 @@ SELECT try($$INSERT INTO w.writes (title, n)
 SELECT CASE WHEN i = 2050 THEN NULL ELSE 'half ' || i END, i FROM generate_series(1, 2100) i$$);
 SELECT count(*) FROM w.writes WHERE title LIKE 'half %';
 
+-- A PostgreSQL error after a chunk was sent says what stays written.
+INSERT INTO w.writes (title, day) SELECT 'late ' || i, CASE WHEN i = 2010 THEN 'infinity'::date ELSE date '2026-01-01' END
+FROM generate_series(1, 2020) i;
+SELECT count(*) FROM w.writes WHERE title LIKE 'late %';
+-- ON CONFLICT has no Kintone equivalent.
+INSERT INTO w.writes (title) VALUES ('conflict') ON CONFLICT DO NOTHING;
+
 -- A transaction rolled back after the statement does not undo Kintone's writes.
 BEGIN;
 INSERT INTO w.writes (title) VALUES ('not undone');

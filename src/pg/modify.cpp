@@ -393,8 +393,16 @@ std::string BuildRecord(const KintoneModifyState *st) {
 void RowErrorContext(void *arg) {
 	KintoneModifyState *st = static_cast<KintoneModifyState *>(arg);
 	if (st->current != nullptr) {
-		errcontext("column \"%s\" of row %lld of the statement writing to \"%s\"", st->current->name, st->row,
-		           RelationGetRelationName(st->rel));
+		long long written = st->cpp != nullptr && st->cpp->writer ? st->cpp->writer->written() : 0;
+		if (written > 0) {
+			// Earlier chunks of this statement stay written: say so, as Kintone's errors do.
+			errcontext("column \"%s\" of row %lld of the statement writing to \"%s\" (%lld records of this "
+			           "statement had already been written to Kintone and stay written)",
+			           st->current->name, st->row, RelationGetRelationName(st->rel), written);
+		} else {
+			errcontext("column \"%s\" of row %lld of the statement writing to \"%s\"", st->current->name, st->row,
+			           RelationGetRelationName(st->rel));
+		}
 	}
 }
 
@@ -945,6 +953,12 @@ extern "C" void kintoneAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 extern "C" List *kintonePlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
                                           int subplan_index) {
 	CmdType op = plan->operation;
+	if (plan->onConflictAction != ONCONFLICT_NONE) {
+		// Kintone has no conflict handling that matches PostgreSQL's (upsert works on a unique
+		// field key, not on the row's constraints): refuse rather than insert blindly.
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("INSERT ... ON CONFLICT is not supported on Kintone foreign tables")));
+	}
 	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
 	Relation rel = table_open(rte->relid, NoLock);
 	List *send = NIL;
