@@ -33,6 +33,16 @@ END $$;
 INSERT INTO w.writes (title, code, n) VALUES ('first', 'C1', 21)
 RETURNING "$id", "$revision", "レコード番号", title, n, twice, rank, "作成者";
 
+-- A cancel (here statement_timeout) while a write is in flight aborts it; Kintone may or may
+-- not have processed it, and the error says so (the emulator delays the write; app 99 is not
+-- read by this file and is restored before the next one).
+CREATE FOREIGN TABLE w.scratch (id bigint OPTIONS (field_code '$id'), t text) SERVER emu_w OPTIONS (app '99');
+\! curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"match": "records\\.json", "method": "POST", "count": 1, "delay_ms": 2000}' $KINTONE_EMULATOR_URL/_emulator/faults
+SET statement_timeout = '200ms';
+INSERT INTO w.scratch (t) VALUES ('a'), ('b'), ('c');
+RESET statement_timeout;
+\! curl -s -o /dev/null -X DELETE $KINTONE_EMULATOR_URL/_emulator/faults
+
 -- Several rows without RETURNING: one request.
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 INSERT INTO w.writes (title, code, n) VALUES ('second', 'C2', 2), ('third', 'C3', 3), ('fourth', 'C4', 4);

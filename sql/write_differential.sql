@@ -4,6 +4,8 @@
 -- RETURNING (row by row), pushed-down and local conditions, NULLs and arrays.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS kintone_fdw;
+-- The emulator back to its seed: this file starts from the seed whatever ran before.
+\! curl -s -o /dev/null -X POST $KINTONE_EMULATOR_URL/_emulator/reset
 RESET client_min_messages;
 \getenv emulator_url KINTONE_EMULATOR_URL
 CREATE SERVER emu_wd FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');

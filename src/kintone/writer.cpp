@@ -279,10 +279,11 @@ void Writer::Rethrow(Error error, size_t call_index, size_t chunk_first, size_t 
 		lines += "\nThe refused request held " + RowRange(call_first_row, call_last_row) + " of the statement.";
 	}
 	if (error.kind() == ErrorKind::kConnection || error.kind() == ErrorKind::kCancelled) {
-		lines += "\nThe request with " +
-		         RowRange(first_queued_row_ + static_cast<long long>(chunk_first),
-		                  first_queued_row_ + static_cast<long long>(chunk_first + chunk_count) - 1) +
-		         " may or may not have been processed by Kintone; it was not repeated.";
+		unknown_outcome_ = "The request with " +
+		                   RowRange(first_queued_row_ + static_cast<long long>(chunk_first),
+		                            first_queued_row_ + static_cast<long long>(chunk_first + chunk_count) - 1) +
+		                   " may or may not have been processed by Kintone; it was not repeated.";
+		lines += "\n" + unknown_outcome_;
 	} else if (chunk_atomic) {
 		lines += "\nNothing of " +
 		         RowRange(first_queued_row_ + static_cast<long long>(chunk_first),

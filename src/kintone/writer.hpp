@@ -64,6 +64,9 @@ public:
 	// HTTP requests this writer sent.
 	long requests() const { return requests_; }
 	WriteKind kind() const { return kind_; }
+	// After a write aborted by a cancel or a lost connection: which rows may or may not be
+	// written (the glue adds it to PostgreSQL's own cancel error). Empty otherwise.
+	const std::string &unknown_outcome() const { return unknown_outcome_; }
 
 private:
 	// The payload (JSON text) of one records.json call for queued rows [first, first+count).
@@ -89,6 +92,7 @@ private:
 	long long written_ = 0;
 	long requests_ = 0;
 	std::vector<WriteResult> results_;
+	std::string unknown_outcome_;
 };
 
 // Appends s as a JSON string literal (quotes, backslashes and control characters escaped;

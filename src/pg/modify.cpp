@@ -778,8 +778,28 @@ TupleTableSlot *StoreReturning(KintoneModifyState *st, TupleTableSlot *slot) {
 	return slot;
 }
 
+// Error context while rows are sent: a cancel (statement_timeout, pg_cancel_backend) that
+// aborted a write in flight is raised as PostgreSQL's own cancel error, so the fact that the
+// write may or may not have happened is added here; so is what earlier chunks wrote.
+void SendErrorContext(void *arg) {
+	KintoneModifyState *st = static_cast<KintoneModifyState *>(arg);
+	if (st->cpp == nullptr || !st->cpp->writer) {
+		return;
+	}
+	const kintone::Writer &writer = *st->cpp->writer;
+	if (!writer.unknown_outcome().empty()) {
+		errcontext("%s %lld records of this statement had already been written to Kintone.",
+		           writer.unknown_outcome().c_str(), writer.written());
+	}
+}
+
 // Queues (or, row by row, sends) the current row. C++ phase.
 void QueueRow(KintoneModifyState *st, const char *id, const char *revision) {
+	ErrorContextCallback errcallback;
+	errcallback.callback = SendErrorContext;
+	errcallback.arg = st;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
 	Guard([&]() {
 		ModifyCpp &cpp = *st->cpp;
 		long long rev = revision != nullptr ? std::stoll(revision) : -1;
@@ -802,6 +822,7 @@ void QueueRow(KintoneModifyState *st, const char *id, const char *revision) {
 			}
 		}
 	});
+	error_context_stack = errcallback.previous;
 	CHECK_FOR_INTERRUPTS();
 }
 
@@ -809,7 +830,13 @@ void FlushPending(KintoneModifyState *st) {
 	if (st == nullptr || st->cpp == nullptr || !st->cpp->writer || st->explain_only) {
 		return;
 	}
+	ErrorContextCallback errcallback;
+	errcallback.callback = SendErrorContext;
+	errcallback.arg = st;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
 	Guard([&]() { st->cpp->writer->Flush(); });
+	error_context_stack = errcallback.previous;
 }
 
 void EndModify(ResultRelInfo *rinfo) {
