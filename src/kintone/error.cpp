@@ -238,6 +238,7 @@ Error ErrorFromResponse(long http_status, std::string_view body, std::string_vie
 	err.http_status_ = http_status;
 	err.code_ = code;
 	err.request_id_ = request_id;
+	err.bulk_index_ = bulk_index;
 
 	auto errors = obj->find("errors");
 	if (errors != obj->end() && errors->is_object()) {

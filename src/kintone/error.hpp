@@ -49,13 +49,16 @@ public:
 	const std::string &request_id() const { return request_id_; }
 	// "errors" of a validation error: key -> messages, in response order.
 	const std::vector<std::pair<std::string, std::vector<std::string>>> &field_errors() const { return field_errors_; }
+	// Index of the failing call inside a bulkRequest, -1 otherwise.
+	int bulk_index() const { return bulk_index_; }
 	// Worth retrying after a delay (429, 503, database lock codes).
 	bool retryable() const;
 
 	// The Kintone query (or request) the error belongs to; shown as CONTEXT by the glue.
 	const std::string &context() const { return context_; }
 	void set_context(std::string context) { context_ = std::move(context); }
-	// Rewords an error (e.g. to name the credential Kintone refused); code and status stay.
+	// Rewords an error (e.g. to name the credential Kintone refused, or the input rows of a
+	// failed write); code and status stay.
 	void set_message(std::string message) { message_ = std::move(message); }
 	void set_hint(std::string hint) { hint_ = std::move(hint); }
 	void set_detail(std::string detail) { detail_ = std::move(detail); }
@@ -73,6 +76,7 @@ private:
 	long http_status_ = 0;
 	std::string code_;
 	std::string request_id_;
+	int bulk_index_ = -1;
 	std::vector<std::pair<std::string, std::vector<std::string>>> field_errors_;
 	std::string context_;
 };

@@ -47,6 +47,10 @@ void CheckPassword(std::string_view value) {
 void CheckFieldCode(std::string_view value) {
 	CheckNonEmpty("field_code", value);
 }
+void CheckLookupCopyOf(std::string_view value) {
+	CheckNonEmpty("lookup_copy_of", value);
+}
+
 void CheckFieldType(std::string_view value) {
 	if (FieldTypeFromName(value) == FieldType::kUnknown) {
 		throw ValueError("invalid value for option \"field_type\": \"" + std::string(value) + "\"",
@@ -230,6 +234,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"guest_space_id", kS | kT, false, CheckGuestSpace},
 	    {"max_cursors", kS, false, CheckMaxCursors},
 	    {"use_remote_estimate", kS | kT, false, CheckBoolean},
+	    {"updatable", kS | kT, false, CheckBoolean},
 	    // Transport (server, or a user mapping to override the server's).
 	    {"ssl_verify", kS | kU, false, CheckSslVerify},
 	    {"ssl_ca_file", kS | kU, false, CheckSslCaFile},
@@ -256,6 +261,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"app", kT, false, CheckApp},
 	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCode},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
+	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckLookupCopyOf},
 	    {"join_batch_size", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckJoinBatchSize},
 	};
 	return options;

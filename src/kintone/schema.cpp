@@ -141,6 +141,17 @@ FieldInfo ParseField(const std::string &key, const OrderedJson &prop, const std:
 	}
 	auto lookup = prop.find("lookup");
 	field.lookup = lookup != prop.end() && lookup->is_object();
+	if (field.lookup) {
+		auto mappings = lookup->find("fieldMappings");
+		if (mappings != lookup->end() && mappings->is_array()) {
+			for (const auto &mapping : *mappings) {
+				std::string target = mapping.is_object() ? StringMember(mapping, "field") : std::string();
+				if (!target.empty()) {
+					field.lookup_copies.push_back(std::move(target));
+				}
+			}
+		}
+	}
 
 	auto options = prop.find("options");
 	if (options != prop.end() && options->is_object()) {
@@ -252,6 +263,16 @@ FormInfo FetchForm(Session &session, long long app, long long guest_space_id) {
 	form.revision = StringMember(doc, "revision");
 	for (auto it = properties->begin(); it != properties->end(); ++it) {
 		form.fields.push_back(ParseField(it.key(), *it, ""));
+	}
+	// Lookup copy-to fields are filled by Kintone (contract §6.2): mark them.
+	for (const auto &lookup : form.fields) {
+		for (const auto &target : lookup.lookup_copies) {
+			for (auto &field : form.fields) {
+				if (field.code == target) {
+					field.copied_by = lookup.code;
+				}
+			}
+		}
 	}
 	return form;
 }

@@ -56,10 +56,12 @@ struct FieldInfo {
 	bool enabled = true;     // STATUS, STATUS_ASSIGNEE, CATEGORY: false when the feature is off
 	bool unique = false;
 	bool required = false;
-	bool lookup = false;              // a lookup field (copy-to fields are plain fields)
-	std::vector<std::string> options; // option labels, in index order
-	std::string subtable;             // the enclosing SUBTABLE's code, "" at top level
-	std::vector<FieldInfo> fields;    // SUBTABLE: its inner fields
+	bool lookup = false;                    // a lookup field (copy-to fields are plain fields)
+	std::vector<std::string> lookup_copies; // a lookup field: the fields its fieldMappings fill
+	std::string copied_by;                  // a lookup copy-to field: the lookup field that fills it
+	std::vector<std::string> options;       // option labels, in index order
+	std::string subtable;                   // the enclosing SUBTABLE's code, "" at top level
+	std::vector<FieldInfo> fields;          // SUBTABLE: its inner fields
 };
 
 struct FormInfo {

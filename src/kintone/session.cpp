@@ -413,8 +413,13 @@ void Session::SendCleanup(const std::string &method, std::string_view endpoint, 
 }
 
 Json Session::Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id) {
+	return SendText(method, endpoint, body.dump(), guest_space_id);
+}
+
+Json Session::SendText(const std::string &method, std::string_view endpoint, const std::string &body,
+                       long long guest_space_id) {
 	std::string path = Path(endpoint, guest_space_id);
-	const HttpResponse &response = Perform(method, path, "", body.dump(), false, false);
+	const HttpResponse &response = Perform(method, path, "", body, false, false);
 	Json doc = Json::parse(response.body, nullptr, false);
 	if (doc.is_discarded()) {
 		throw Error(ErrorKind::kProtocol, "Kintone returned a response that is not JSON", method + " " + path);

@@ -69,6 +69,7 @@ struct SessionConfig {
 	std::string credential_owner = "the user mapping";
 	// Every secret value of the configuration, redacted from error text (SecretValues()).
 	std::vector<std::string> secrets;
+	bool allow_bulk_request = true;     // false under OAuth: Kintone refuses bulkRequest.json there
 };
 
 // The secret strings of a configuration (tokens, passwords, key password), for redaction.
@@ -103,6 +104,9 @@ public:
 	// POST / PUT / DELETE with a JSON body. Retried only when Kintone refused the request
 	// before doing anything (429 GAIA_TO04): a write whose outcome is unknown is never repeated.
 	Json Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id = -1);
+	// Send with a body already serialised as JSON text (large writes are built without a DOM).
+	Json SendText(const std::string &method, std::string_view endpoint, const std::string &body,
+	              long long guest_space_id = -1);
 
 	// A best-effort cleanup request (e.g. deleting a cursor): not aborted by a pending cancel,
 	// bounded by a short timeout, never retried. Throws like Send.

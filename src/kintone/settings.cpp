@@ -112,6 +112,7 @@ ConnectionSettings MakeConnectionSettings(const OptionList &server, const Option
 		}
 		// Kintone refuses the cursor API (and bulkRequest) to OAuth clients (contract §3.4).
 		config.allow_cursor = false;
+		config.allow_bulk_request = false;
 	}
 	config.secrets = SecretValues(config);
 	if (out.oauth) {

@@ -47,6 +47,7 @@ struct ImportColumn {
 	const char *type = "text"; // a static PostgreSQL type name
 	std::string field_code;
 	std::string field_type;
+	std::string lookup_copy_of; // a lookup copy-to field: the lookup field that fills it
 };
 
 struct ImportTable {
@@ -578,12 +579,14 @@ std::vector<ImportColumn> MakeColumns(const kintone::FormInfo &form) {
 	using kintone::FieldType;
 	std::vector<ImportColumn> columns;
 	std::set<std::string> used;
-	auto add = [&](const std::string &code, const char *type, FieldType field_type) {
+	auto add = [&](const std::string &code, const char *type, FieldType field_type,
+	               const std::string &copied_by = std::string()) {
 		ImportColumn col;
 		col.name = ColumnName(code, used);
 		col.type = type;
 		col.field_code = code;
 		col.field_type = kintone::FieldTypeName(field_type);
+		col.lookup_copy_of = copied_by;
 		columns.push_back(std::move(col));
 	};
 	add("$id", "bigint", FieldType::kId);
@@ -606,7 +609,7 @@ std::vector<ImportColumn> MakeColumns(const kintone::FormInfo &form) {
 		if (system || type == nullptr || !field.enabled || field.code.empty()) {
 			continue;
 		}
-		add(field.code, type, field.type);
+		add(field.code, type, field.type, field.copied_by);
 	}
 	return columns;
 }
@@ -786,9 +789,13 @@ List *kintoneImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
 		appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (\n", quote_identifier(table.name.c_str()));
 		for (size_t c = 0; c < table.columns.size(); ++c) {
 			const ImportColumn &col = table.columns[c];
-			appendStringInfo(&buf, "  %s %s OPTIONS (field_code %s, field_type %s)%s\n",
-			                 quote_identifier(col.name.c_str()), col.type, quote_literal_cstr(col.field_code.c_str()),
-			                 quote_literal_cstr(col.field_type.c_str()), c + 1 < table.columns.size() ? "," : "");
+			appendStringInfo(&buf, "  %s %s OPTIONS (field_code %s, field_type %s", quote_identifier(col.name.c_str()),
+			                 col.type, quote_literal_cstr(col.field_code.c_str()),
+			                 quote_literal_cstr(col.field_type.c_str()));
+			if (!col.lookup_copy_of.empty()) {
+				appendStringInfo(&buf, ", lookup_copy_of %s", quote_literal_cstr(col.lookup_copy_of.c_str()));
+			}
+			appendStringInfo(&buf, ")%s\n", c + 1 < table.columns.size() ? "," : "");
 		}
 		appendStringInfo(&buf, ") SERVER %s OPTIONS (app %s", server_name, quote_literal_cstr(table.app.c_str()));
 		if (!table.guest_space_id.empty()) {

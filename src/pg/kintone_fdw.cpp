@@ -17,6 +17,7 @@ extern "C" {
 #include "pg/batch_join.hpp"
 #include "pg/guard.hpp"
 #include "pg/import.hpp"
+#include "pg/modify.hpp"
 #include "pg/option.hpp"
 #include "pg/planner.hpp"
 #include "pg/scan.hpp"
@@ -52,6 +53,17 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->ExplainForeignScan = kintoneExplainForeignScan;
 	routine->AnalyzeForeignTable = kintoneAnalyzeForeignTable;
 	routine->ImportForeignSchema = kintoneImportForeignSchema;
+	routine->AddForeignUpdateTargets = kintoneAddForeignUpdateTargets;
+	routine->PlanForeignModify = kintonePlanForeignModify;
+	routine->BeginForeignModify = kintoneBeginForeignModify;
+	routine->ExecForeignInsert = kintoneExecForeignInsert;
+	routine->ExecForeignUpdate = kintoneExecForeignUpdate;
+	routine->ExecForeignDelete = kintoneExecForeignDelete;
+	routine->EndForeignModify = kintoneEndForeignModify;
+	routine->BeginForeignInsert = kintoneBeginForeignInsert;
+	routine->EndForeignInsert = kintoneEndForeignInsert;
+	routine->IsForeignRelUpdatable = kintoneIsForeignRelUpdatable;
+	routine->ExplainForeignModify = kintoneExplainForeignModify;
 	PG_RETURN_POINTER(routine);
 }
 

@@ -58,6 +58,8 @@ void DeletePlanCpp(void *arg) noexcept {
 using FormKey = std::tuple<unsigned, unsigned, long long, long long>;
 std::map<FormKey, kintone::FormInfo> *form_cache = nullptr;
 
+} // namespace
+
 const kintone::FormInfo &CachedForm(const TableDef &def) {
 	if (form_cache == nullptr) {
 		form_cache = new std::map<FormKey, kintone::FormInfo>();
@@ -70,6 +72,8 @@ const kintone::FormInfo &CachedForm(const TableDef &def) {
 	}
 	return it->second;
 }
+
+namespace {
 
 kintone::FieldType SystemFieldType(const std::string &code) {
 	if (code == "$id") {

@@ -6,6 +6,9 @@
 
 #include "pg/postgres.hpp"
 
+#include "kintone/schema.hpp"
+#include "pg/table.hpp"
+
 namespace kintone_fdw {
 
 enum PlanPrivate {
@@ -37,6 +40,8 @@ constexpr double kPageRows = 500.0;
 // *unique_key whether the field's values are unique ($id). nullptr otherwise.
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
                                 int *batch_size, bool *unique_key);
+// The app's form, read once per backend (server, user, app, guest space) and cached.
+const kintone::FormInfo &CachedForm(const TableDef &def);
 
 extern "C" {
 void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);

@@ -620,6 +620,88 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 	}
 }
 
+struct RowFetch {
+	KintoneScanState *st;
+	long requests;
+};
+
+RowFetch *BeginRowFetch(RawTable *raw, TupleDesc desc, List *attnums) {
+	RowFetch *fetch = static_cast<RowFetch *>(palloc0(sizeof(RowFetch)));
+	KintoneScanState *st = static_cast<KintoneScanState *>(palloc0(sizeof(KintoneScanState)));
+	fetch->st = st;
+	st->nconv = list_length(attnums);
+	st->conv = static_cast<ColumnConv *>(palloc0(sizeof(ColumnConv) * (st->nconv + 1)));
+	ListCell *cell;
+	int i = 0;
+	foreach (cell, attnums) {
+		int attnum = lfirst_int(cell);
+		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+		InitColumnConv(st->conv[i++], attnum, raw->columns[attnum - 1].name, att->atttypid, att->atttypmod);
+	}
+	st->callback.func = DeleteScanCpp;
+	st->cpp = Guard([&]() { return new ScanCpp(); });
+	st->callback.arg = st->cpp;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
+	Guard([&]() {
+		ScanCpp &cpp = *st->cpp;
+		TableDef def = MakeTableDef(*raw);
+		cpp.session = &GetSession(def.conn);
+		cpp.request.app = def.app;
+		cpp.request.guest_space_id = def.guest_space_id;
+		std::vector<std::string> codes;
+		for (int c = 0; c < st->nconv; ++c) {
+			codes.push_back(def.column(st->conv[c].attnum).field_code);
+		}
+		SetUpReader(st, cpp, codes, true);
+	});
+	return fetch;
+}
+
+void FetchRowValues(RowFetch *fetch, const char *id, Datum *values, bool *isnull) {
+	KintoneScanState *st = fetch->st;
+	size_t rows = Guard([&]() {
+		ScanCpp &cpp = *st->cpp;
+		kintone::Json params = {{"app", cpp.request.app}, {"query", std::string("$id = \"") + id + "\""}};
+		params["fields"] = cpp.request.fields;
+		params["fields"].push_back("$id");
+		const std::string &body = cpp.session->GetRaw("records.json", params, cpp.request.guest_space_id);
+		cpp.reader->Parse(body);
+		return cpp.reader->rows();
+	});
+	fetch->requests++;
+	CHECK_FOR_INTERRUPTS();
+	if (rows != 1) {
+		ereport(ERROR, (errcode(ERRCODE_FDW_ERROR), errmsg("Kintone record %s was not found after it was written", id),
+		                errhint("Another client may have deleted it meanwhile.")));
+	}
+	st->row = 0;
+	ErrorContextCallback errcallback;
+	errcallback.callback = ConversionErrorContext;
+	errcallback.arg = st;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+	const kintone::RecordReader &reader = *st->cpp->reader;
+	for (int i = 0; i < st->nconv; ++i) {
+		const ColumnConv &c = st->conv[i];
+		const kintone::Cell &cell = reader.cell(0, i);
+		isnull[c.attnum - 1] = cell.is_null;
+		values[c.attnum - 1] = (Datum)0;
+		if (cell.is_null) {
+			continue;
+		}
+		st->current_column = &c;
+		values[c.attnum - 1] = c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)
+		                           ? ConvertArray(c, reader, cell)
+		                           : ConvertScalar(c, cell.text);
+	}
+	st->current_column = nullptr;
+	error_context_stack = errcallback.previous;
+}
+
+long RowFetchRequests(const RowFetch *fetch) {
+	return fetch == nullptr ? 0 : fetch->requests;
+}
+
 // ANALYZE: reads every record once (seek paging, all columns) and keeps a reservoir sample
 // of targrows rows, as postgres_fdw does, so that the planner gets real statistics.
 extern "C" int kintoneAcquireSampleRows(Relation relation, int elevel, HeapTuple *rows, int targrows, double *totalrows,

@@ -13,6 +13,17 @@ namespace kintone_fdw {
 // (kPlanBatchKeys), that the next execution of this scan sends as "code in (…)". The array
 // must stay valid until the scan is rescanned.
 void SetScanBatchKeys(ForeignScanState *node, Datum keys);
+struct RawTable;
+struct RowFetch;
+
+// Reading written records back for RETURNING, with the scan's conversions: the columns
+// attnums (List of Integer) of a table whose tuple descriptor is desc.
+RowFetch *BeginRowFetch(RawTable *raw, TupleDesc desc, List *attnums);
+// One GET records.json for record id; replaces the fetched columns in values/isnull (natts
+// entries). Errors when the record is gone.
+void FetchRowValues(RowFetch *fetch, const char *id, Datum *values, bool *isnull);
+// Requests made by this fetcher.
+long RowFetchRequests(const RowFetch *fetch);
 
 extern "C" {
 void kintoneBeginForeignScan(ForeignScanState *node, int eflags);

@@ -113,6 +113,7 @@ TableDef MakeTableDef(const RawTable &raw) {
 		col.dropped = rc.dropped;
 		col.field_code = Option(rc.options, "field_code", col.name);
 		col.field_type = Option(rc.options, "field_type");
+		col.lookup_copy_of = Option(rc.options, "lookup_copy_of");
 	}
 	return def;
 }

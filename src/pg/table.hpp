@@ -42,7 +42,8 @@ struct ColumnDef {
 	int attnum = 0;
 	std::string name;
 	std::string field_code;
-	std::string field_type; // the column option field_type, "" when not given
+	std::string field_type;     // the column option field_type, "" when not given
+	std::string lookup_copy_of; // the column option lookup_copy_of: a lookup copy-to field
 	Oid type = InvalidOid;
 	int32 typmod = -1;
 	bool dropped = false;

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the seed the pg_regress suite runs against: sample-data.json plus app 100 (code BIG).
+"""Writes the seed the pg_regress suite runs against: sample-data.json plus app 100 (code BIG)
+and the empty apps 98 (WRITES) and 99 (WDIFF) that the write tests fill.
 
     python3 test/emulator/make-regress-seed.py OUT.json
 
@@ -104,6 +105,74 @@ OAUTH_CLIENT = {
     "redirect_uris": ["https://localhost/callback"],
 }
 
+def _options(values):
+    return {v: {"label": v, "index": str(i)} for i, v in enumerate(values)}
+
+
+# Apps written by sql/insert.sql, sql/update_delete.sql and sql/write_differential.sql. Only
+# the user suzuki may use them (he is their admin), so the apps every other test lists
+# (IMPORT FOREIGN SCHEMA as Administrator) stay as they were.
+WRITE_PERMISSIONS = {"users": ["suzuki"], "admins": ["suzuki"]}
+
+
+def writes_app():
+    """App 98: empty, every writable field type, a CALC and a required, unique text."""
+    return {
+        "id": 98,
+        "code": "WRITES",
+        "name": "書き込み",
+        "description": "pg_regress: INSERT / UPDATE / DELETE",
+        "properties": {
+            "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "title", "required": True},
+            "code": {"type": "SINGLE_LINE_TEXT", "code": "code", "label": "code", "unique": True},
+            "note": {"type": "MULTI_LINE_TEXT", "code": "note", "label": "note"},
+            "rich": {"type": "RICH_TEXT", "code": "rich", "label": "rich"},
+            "link": {"type": "LINK", "code": "link", "label": "link", "protocol": "WEB"},
+            "n": {"type": "NUMBER", "code": "n", "label": "n", "maxValue": "1000000"},
+            "twice": {"type": "CALC", "code": "twice", "label": "twice", "expression": "n * 2", "format": "NUMBER"},
+            "tags": {"type": "CHECK_BOX", "code": "tags", "label": "tags", "options": _options(["a", "b", "c"])},
+            "langs": {"type": "MULTI_SELECT", "code": "langs", "label": "langs",
+                      "options": _options(["ja", "en", "zh"])},
+            "rank": {"type": "RADIO_BUTTON", "code": "rank", "label": "rank", "options": _options(["A", "B", "C"]),
+                     "defaultValue": "B"},
+            "kind": {"type": "DROP_DOWN", "code": "kind", "label": "kind", "options": _options(["x", "y", "z"])},
+            "day": {"type": "DATE", "code": "day", "label": "day"},
+            "tm": {"type": "TIME", "code": "tm", "label": "tm"},
+            "at": {"type": "DATETIME", "code": "at", "label": "at"},
+            "users": {"type": "USER_SELECT", "code": "users", "label": "users"},
+            "orgs": {"type": "ORGANIZATION_SELECT", "code": "orgs", "label": "orgs"},
+            "grps": {"type": "GROUP_SELECT", "code": "grps", "label": "grps"},
+            "files": {"type": "FILE", "code": "files", "label": "files"},
+            "items": {"type": "SUBTABLE", "code": "items", "label": "items", "fields": {
+                "item": {"type": "SINGLE_LINE_TEXT", "code": "item", "label": "item"},
+                "qty": {"type": "NUMBER", "code": "qty", "label": "qty"},
+            }},
+        },
+        "records": [],
+        "api_tokens": [{"token": "app98token", "view": True, "add": True, "edit": True, "delete": True,
+                        "manage": False}],
+        "permissions": WRITE_PERMISSIONS,
+    }
+
+
+def diff_app():
+    """App 99: empty; the differential write test mirrors it in a local table."""
+    return {
+        "id": 99,
+        "code": "WDIFF",
+        "name": "書き込み差分",
+        "description": "pg_regress: differential INSERT / UPDATE / DELETE",
+        "properties": {
+            "k": {"type": "NUMBER", "code": "k", "label": "k"},
+            "t": {"type": "SINGLE_LINE_TEXT", "code": "t", "label": "t"},
+            "v": {"type": "NUMBER", "code": "v", "label": "v"},
+            "d": {"type": "DATE", "code": "d", "label": "d"},
+            "tags": {"type": "CHECK_BOX", "code": "tags", "label": "tags", "options": _options(["a", "b", "c"])},
+        },
+        "records": [],
+        "permissions": WRITE_PERMISSIONS,
+    }
+
 
 def main(argv):
     if len(argv) != 2:
@@ -112,7 +181,8 @@ def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "sample-data.json"), encoding="utf-8") as f:
         seed = json.load(f)
-    seed["apps"] = [a for a in seed["apps"] if a.get("id") != 100] + [big_app()]
+    seed["apps"] = [a for a in seed["apps"] if a.get("id") not in (98, 99, 100)] + [big_app(), writes_app(),
+                                                                                        diff_app()]
     seed["oauth_clients"] = [c for c in seed.get("oauth_clients", [])
                              if c["client_id"] != OAUTH_CLIENT["client_id"]] + [OAUTH_CLIENT]
     with open(argv[1], "w", encoding="utf-8") as f:

@@ -51,6 +51,9 @@ TEST(ValidateOptions, AcceptsValidLists) {
 	EXPECT_NO_THROW(ValidateOptions(OptionContext::kColumn, {{"field_code", "x"}, {"field_type", "DROP_DOWN"}}));
 	EXPECT_NO_THROW(ValidateOptions(OptionContext::kServer, {{"url", "https://a.cybozu.com"}, {"max_cursors", "10"}}));
 	EXPECT_NO_THROW(ValidateOptions(OptionContext::kWrapper, {}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kServer, {{"updatable", "false"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kForeignTable, {{"app", "1"}, {"updatable", "true"}}));
+	EXPECT_EQ(Invalid(OptionContext::kForeignTable, {{"updatable", "maybe"}}).kind(), ErrorKind::kInvalidOptionValue);
 }
 
 TEST(ValidateOptions, UnknownNameListsValidOnesAndSuggests) {
@@ -58,7 +61,7 @@ TEST(ValidateOptions, UnknownNameListsValidOnesAndSuggests) {
 	EXPECT_EQ(e.kind(), ErrorKind::kInvalidOption);
 	EXPECT_EQ(e.message(), "invalid option \"ulr\"");
 	EXPECT_EQ(e.hint(), "Perhaps you meant the option \"url\". Valid options in this context are: url, guest_space_id, "
-	                    "max_cursors, use_remote_estimate, ssl_verify, ssl_ca_file, proxy, connect_timeout, "
+	                    "max_cursors, use_remote_estimate, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, "
 	                    "request_timeout, user_agent, join_batch_size");
 }
 
@@ -66,10 +69,10 @@ TEST(ValidateOptions, OptionInTheWrongContext) {
 	auto e = Invalid(OptionContext::kServer, {{"app", "1"}});
 	EXPECT_EQ(e.message(), "invalid option \"app\"");
 	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate, "
-	                    "ssl_verify, ssl_ca_file, proxy, connect_timeout, request_timeout, user_agent, join_batch_size");
+	                    "updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, request_timeout, user_agent, join_batch_size");
 	auto t = Invalid(OptionContext::kForeignTable, {{"apps", "1"}});
 	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, "
-	                    "use_remote_estimate, app, join_batch_size");
+	                    "use_remote_estimate, updatable, app, join_batch_size");
 }
 
 TEST(ValidateOptions, FieldTypeAndMaxCursors) {

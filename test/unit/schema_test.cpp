@@ -176,9 +176,14 @@ TEST_F(SchemaTest, LookupFields) {
 	ASSERT_NE(key, nullptr);
 	EXPECT_TRUE(key->lookup);
 	EXPECT_EQ(key->type, FieldType::kSingleLineText);
-	// Copy-to fields are plain fields.
+	// Copy-to fields are plain fields, marked with the lookup that fills them.
 	ASSERT_NE(form.Find("会社名"), nullptr);
 	EXPECT_FALSE(form.Find("会社名")->lookup);
+	EXPECT_EQ(key->lookup_copies, (std::vector<std::string>{"会社名", "業種"}));
+	EXPECT_EQ(form.Find("会社名")->copied_by, "顧客ID");
+	EXPECT_EQ(form.Find("業種")->copied_by, "顧客ID");
+	EXPECT_EQ(form.Find("内容")->copied_by, "");
+	EXPECT_EQ(key->copied_by, "");
 }
 
 TEST_F(SchemaTest, GuestSpaceForm) {

@@ -1,0 +1,364 @@
+// Statement write buffer (see writer.hpp).
+#include "kintone/writer.hpp"
+
+#include "kintone/error.hpp"
+
+#include <algorithm>
+
+namespace kintone {
+
+namespace {
+
+std::string RowRange(long long first, long long last) {
+	return first == last ? "row " + std::to_string(first)
+	                     : "rows " + std::to_string(first) + " to " + std::to_string(last);
+}
+
+std::string Plural(long long n, const char *word) {
+	return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+} // namespace
+
+void AppendJsonString(std::string &out, std::string_view s) {
+	static const char kHex[] = "0123456789abcdef";
+	out += '"';
+	size_t start = 0;
+	for (size_t i = 0; i < s.size(); ++i) {
+		unsigned char c = static_cast<unsigned char>(s[i]);
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			continue;
+		}
+		out.append(s.data() + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"':
+			out += "\\\"";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\r':
+			out += "\\r";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		default:
+			out += "\\u00";
+			out += kHex[c >> 4];
+			out += kHex[c & 15];
+		}
+	}
+	out.append(s.data() + start, s.size() - start);
+	out += '"';
+}
+
+bool ParseRecordErrorKey(const std::string &key, size_t *index, std::string *field) {
+	const std::string prefix = "records[";
+	if (key.compare(0, prefix.size(), prefix) != 0) {
+		return false;
+	}
+	size_t close = key.find(']', prefix.size());
+	if (close == std::string::npos || close == prefix.size() || close + 1 >= key.size() || key[close + 1] != '.') {
+		return false;
+	}
+	size_t n = 0;
+	for (size_t i = prefix.size(); i < close; ++i) {
+		if (key[i] < '0' || key[i] > '9') {
+			return false;
+		}
+		n = n * 10 + static_cast<size_t>(key[i] - '0');
+	}
+	// Kintone field codes contain no '.', so the code runs to the next '.' (".value",
+	// ".values", ".value[2].value.inner.value" for subtable cells).
+	size_t start = close + 2;
+	size_t end = key.find('.', start);
+	*index = n;
+	*field = key.substr(start, end == std::string::npos ? std::string::npos : end - start);
+	if (*field == "record") { // PUT keys may nest under "record" ("records[0].record.code.value")
+		size_t next = end == std::string::npos ? std::string::npos : key.find('.', end + 1);
+		if (end != std::string::npos) {
+			*field = key.substr(end + 1, next == std::string::npos ? std::string::npos : next - end - 1);
+		}
+	}
+	return !field->empty();
+}
+
+Writer::Writer(Session &session, long long app, long long guest_space_id, WriteKind kind)
+    : session_(session), app_(app), guest_space_id_(guest_space_id), kind_(kind),
+      api_path_(session.Path("records.json", guest_space_id)) {}
+
+size_t Writer::chunk_size() const {
+	return session_.config().allow_bulk_request ? kRecordsPerCall * kCallsPerBulk : kRecordsPerCall;
+}
+
+void Writer::AddInsert(std::string record) {
+	if (queued_ == 0) {
+		records_.clear();
+		first_queued_row_ = rows_ + 1;
+	}
+	records_.push_back(std::move(record));
+	++queued_;
+	++rows_;
+}
+
+void Writer::AddUpdate(const std::string &id, long long revision, std::string record) {
+	if (queued_ == 0) {
+		records_.clear();
+		ids_.clear();
+		revisions_.clear();
+		first_queued_row_ = rows_ + 1;
+	}
+	records_.push_back(std::move(record));
+	ids_.push_back(id);
+	revisions_.push_back(revision);
+	++queued_;
+	++rows_;
+}
+
+void Writer::AddDelete(const std::string &id, long long revision) {
+	if (queued_ == 0) {
+		ids_.clear();
+		revisions_.clear();
+		first_queued_row_ = rows_ + 1;
+	}
+	ids_.push_back(id);
+	revisions_.push_back(revision);
+	++queued_;
+	++rows_;
+}
+
+const char *Writer::Method() const {
+	switch (kind_) {
+	case WriteKind::kInsert:
+		return "POST";
+	case WriteKind::kUpdate:
+		return "PUT";
+	case WriteKind::kDelete:
+		return "DELETE";
+	}
+	return "POST";
+}
+
+std::string Writer::Payload(size_t first, size_t count) const {
+	std::string out = "{\"app\":" + std::to_string(app_);
+	switch (kind_) {
+	case WriteKind::kInsert:
+		out += ",\"records\":[";
+		for (size_t i = first; i < first + count; ++i) {
+			if (i > first) {
+				out += ',';
+			}
+			out += records_[i];
+		}
+		out += ']';
+		break;
+	case WriteKind::kUpdate:
+		out += ",\"records\":[";
+		for (size_t i = first; i < first + count; ++i) {
+			out += i > first ? ",{\"id\":" : "{\"id\":";
+			AppendJsonString(out, ids_[i]);
+			if (revisions_[i] >= 0) {
+				out += ",\"revision\":" + std::to_string(revisions_[i]);
+			}
+			out += ",\"record\":";
+			out += records_[i];
+			out += '}';
+		}
+		out += ']';
+		break;
+	case WriteKind::kDelete: {
+		bool any_revision = false;
+		out += ",\"ids\":[";
+		for (size_t i = first; i < first + count; ++i) {
+			if (i > first) {
+				out += ',';
+			}
+			AppendJsonString(out, ids_[i]);
+			any_revision |= revisions_[i] >= 0;
+		}
+		out += ']';
+		if (any_revision) {
+			out += ",\"revisions\":[";
+			for (size_t i = first; i < first + count; ++i) {
+				out += (i > first ? "," : "") + std::to_string(revisions_[i] >= 0 ? revisions_[i] : -1);
+			}
+			out += ']';
+		}
+		break;
+	}
+	}
+	out += '}';
+	return out;
+}
+
+void Writer::ParseCall(const Json &result, size_t first, size_t count) {
+	auto bad = [&]() {
+		return Error(ErrorKind::kProtocol, "Kintone answered a write with an unexpected response",
+		             "The response to the write of " +
+		                 RowRange(first_queued_row_ + static_cast<long long>(first),
+		                          first_queued_row_ + static_cast<long long>(first + count) - 1) +
+		                 " does not list the written records.");
+	};
+	switch (kind_) {
+	case WriteKind::kInsert: {
+		auto ids = result.find("ids");
+		auto revisions = result.find("revisions");
+		if (ids == result.end() || !ids->is_array() || ids->size() != count) {
+			throw bad();
+		}
+		for (size_t i = 0; i < count; ++i) {
+			WriteResult r;
+			const Json &id = (*ids)[i];
+			r.id = id.is_string() ? id.get<std::string>() : id.dump();
+			if (revisions != result.end() && revisions->is_array() && i < revisions->size()) {
+				const Json &rev = (*revisions)[i];
+				r.revision = rev.is_string() ? rev.get<std::string>() : rev.dump();
+			}
+			results_.push_back(std::move(r));
+		}
+		break;
+	}
+	case WriteKind::kUpdate: {
+		auto records = result.find("records");
+		if (records == result.end() || !records->is_array() || records->size() != count) {
+			throw bad();
+		}
+		for (size_t i = 0; i < count; ++i) {
+			const Json &item = (*records)[i];
+			WriteResult r;
+			r.id = ids_[first + i];
+			if (item.is_object() && item.contains("revision")) {
+				const Json &rev = item["revision"];
+				r.revision = rev.is_string() ? rev.get<std::string>() : rev.dump();
+			}
+			results_.push_back(std::move(r));
+		}
+		break;
+	}
+	case WriteKind::kDelete:
+		for (size_t i = 0; i < count; ++i) {
+			results_.push_back(WriteResult{ids_[first + i], ""});
+		}
+		break;
+	}
+}
+
+// Rewrites Kintone's error so that it names the statement's rows and fields, then throws it.
+// call_index: the failing 100-record call within the chunk; chunk_atomic: nothing of the
+// chunk was written.
+void Writer::Rethrow(Error error, size_t call_index, size_t chunk_first, size_t chunk_count, bool chunk_atomic) {
+	long long call_first_row = first_queued_row_ + static_cast<long long>(chunk_first + call_index * kRecordsPerCall);
+	size_t call_count = std::min(kRecordsPerCall, chunk_count - call_index * kRecordsPerCall);
+	long long call_last_row = call_first_row + static_cast<long long>(call_count) - 1;
+
+	std::string detail = error.detail();
+	size_t newline = detail.find('\n');
+	std::string head = newline == std::string::npos ? detail : detail.substr(0, newline);
+	std::string lines;
+	for (const auto &[key, messages] : error.field_errors()) {
+		size_t index;
+		std::string field;
+		std::string line;
+		if (ParseRecordErrorKey(key, &index, &field) && index < call_count) {
+			line =
+			    "row " + std::to_string(call_first_row + static_cast<long long>(index)) + ", field \"" + field + "\":";
+		} else {
+			line = key + ":";
+		}
+		for (const auto &m : messages) {
+			line += " " + m;
+		}
+		lines += "\n" + line;
+	}
+	if (error.field_errors().empty() && error.kind() != ErrorKind::kConnection) {
+		lines += "\nThe refused request held " + RowRange(call_first_row, call_last_row) + " of the statement.";
+	}
+	if (error.kind() == ErrorKind::kConnection || error.kind() == ErrorKind::kCancelled) {
+		unknown_outcome_ = "The request with " +
+		                   RowRange(first_queued_row_ + static_cast<long long>(chunk_first),
+		                            first_queued_row_ + static_cast<long long>(chunk_first + chunk_count) - 1) +
+		                   " may or may not have been processed by Kintone; it was not repeated.";
+		lines += "\n" + unknown_outcome_;
+	} else if (chunk_atomic) {
+		lines += "\nNothing of " +
+		         RowRange(first_queued_row_ + static_cast<long long>(chunk_first),
+		                  first_queued_row_ + static_cast<long long>(chunk_first + chunk_count) - 1) +
+		         " was written.";
+	}
+	lines += "\n" + Plural(written_, "record") + " of this statement had already been written to Kintone" +
+	         (written_ > 0 ? " and stay written (Kintone has no rollback)." : ".");
+	error.set_detail(head + lines);
+	queued_ = 0;
+	throw error;
+}
+
+void Writer::SendChunk(size_t first, size_t count) {
+	size_t calls = (count + kRecordsPerCall - 1) / kRecordsPerCall;
+	bool bulk = session_.config().allow_bulk_request && calls > 1;
+	if (bulk) {
+		std::string body = "{\"requests\":[";
+		for (size_t c = 0; c < calls; ++c) {
+			size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
+			body += c > 0 ? ",{\"method\":\"" : "{\"method\":\"";
+			body += Method();
+			body += "\",\"api\":";
+			AppendJsonString(body, api_path_);
+			body += ",\"payload\":";
+			body += Payload(first + c * kRecordsPerCall, n);
+			body += '}';
+		}
+		body += "]}";
+		Json response;
+		try {
+			++requests_;
+			response = session_.SendText("POST", "bulkRequest.json", body, guest_space_id_);
+		} catch (Error &e) {
+			size_t failed = e.bulk_index() >= 0 ? static_cast<size_t>(e.bulk_index()) : 0;
+			Rethrow(std::move(e), failed, first, count, true);
+		}
+		auto results = response.find("results");
+		if (results == response.end() || !results->is_array() || results->size() != calls) {
+			throw Error(ErrorKind::kProtocol, "Kintone answered a bulkRequest with an unexpected response");
+		}
+		for (size_t c = 0; c < calls; ++c) {
+			size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
+			ParseCall((*results)[c], first + c * kRecordsPerCall, n);
+		}
+		written_ += static_cast<long long>(count);
+		return;
+	}
+	for (size_t c = 0; c < calls; ++c) {
+		size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
+		Json response;
+		try {
+			++requests_;
+			response =
+			    session_.SendText(Method(), "records.json", Payload(first + c * kRecordsPerCall, n), guest_space_id_);
+		} catch (Error &e) {
+			// Only this call failed; it was all-or-nothing by itself.
+			Rethrow(std::move(e), 0, first + c * kRecordsPerCall, n, true);
+		}
+		ParseCall(response, first + c * kRecordsPerCall, n);
+		written_ += static_cast<long long>(n);
+	}
+}
+
+void Writer::Flush() {
+	results_.clear();
+	if (queued_ == 0) {
+		return;
+	}
+	size_t total = queued_;
+	size_t chunk = chunk_size();
+	for (size_t first = 0; first < total; first += chunk) {
+		SendChunk(first, std::min(chunk, total - first));
+	}
+	queued_ = 0;
+}
+
+} // namespace kintone

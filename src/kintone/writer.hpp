@@ -1,0 +1,106 @@
+// A statement's write buffer: records to add, update or delete, sent in as few requests as
+// Kintone allows and mapped back to the statement's input rows when Kintone refuses them.
+//
+// Kintone takes at most 100 records per records.json call and 20 calls per bulkRequest, and
+// a bulkRequest is all-or-nothing (contract §4.5–§4.7, §4.12). So a flush of up to 2,000
+// records is one HTTP request that writes everything or nothing: ≤100 records go as one
+// records.json call (atomic by itself), more as one bulkRequest of 100-record calls. Without
+// bulkRequest (OAuth, SessionConfig::allow_bulk_request = false) the calls go one by one and
+// a failure leaves the earlier calls written; the error then says how many.
+//
+// Writes are never repeated when their outcome is unknown (Session::Send retries only 429
+// GAIA_TO04, which Kintone answers before doing anything).
+#pragma once
+
+#include "kintone/error.hpp"
+#include "kintone/session.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kintone {
+
+enum class WriteKind { kInsert, kUpdate, kDelete };
+
+struct WriteResult {
+	std::string id;       // record id ($id)
+	std::string revision; // new revision (empty for deletes)
+};
+
+class Writer {
+public:
+	static constexpr size_t kRecordsPerCall = 100;
+	static constexpr size_t kCallsPerBulk = 20;
+
+	Writer(Session &session, long long app, long long guest_space_id, WriteKind kind);
+
+	// Records per flush: 2,000 with bulkRequest, else 100 (one call, still atomic).
+	size_t chunk_size() const;
+
+	// Queue one input row. record: the JSON text of {"code": {"value": …}, …} (built by the
+	// caller without a DOM: a statement may queue 2,000 of them). revision < 0: no check.
+	void AddInsert(std::string record);
+	void AddUpdate(const std::string &id, long long revision, std::string record);
+	void AddDelete(const std::string &id, long long revision);
+	void AddInsert(const Json &record) { AddInsert(record.dump()); }
+	void AddUpdate(const std::string &id, long long revision, const Json &record) {
+		AddUpdate(id, revision, record.dump());
+	}
+
+	size_t queued() const { return queued_; }
+	bool full() const { return queued_ >= chunk_size(); }
+
+	// Sends every queued row. On success results() holds one entry per row of this flush, in
+	// input order. On failure throws kintone::Error whose detail names the input rows (1-based
+	// within the statement) and fields, and how many records were already written.
+	void Flush();
+
+	const std::vector<WriteResult> &results() const { return results_; }
+	// Rows of the statement so far (queued or sent).
+	long long rows() const { return rows_; }
+	// Records Kintone confirmed written (added, updated or deleted) by this writer.
+	long long written() const { return written_; }
+	// HTTP requests this writer sent.
+	long requests() const { return requests_; }
+	WriteKind kind() const { return kind_; }
+	// After a write aborted by a cancel or a lost connection: which rows may or may not be
+	// written (the glue adds it to PostgreSQL's own cancel error). Empty otherwise.
+	const std::string &unknown_outcome() const { return unknown_outcome_; }
+
+private:
+	// The payload (JSON text) of one records.json call for queued rows [first, first+count).
+	std::string Payload(size_t first, size_t count) const;
+	const char *Method() const;
+	void ParseCall(const Json &call_result, size_t first, size_t count);
+	[[noreturn]] void Rethrow(Error error, size_t call_index, size_t chunk_first, size_t chunk_count,
+	                          bool chunk_atomic);
+	void SendChunk(size_t first, size_t count);
+
+	Session &session_;
+	long long app_;
+	long long guest_space_id_;
+	WriteKind kind_;
+	std::string api_path_; // "/k/v1/records.json" (or the guest form)
+	// Queued rows: records to add / update, ids and revisions to update / delete.
+	std::vector<std::string> records_;
+	std::vector<std::string> ids_;
+	std::vector<long long> revisions_;
+	size_t queued_ = 0;
+	long long first_queued_row_ = 1; // statement row number of queued row 0
+	long long rows_ = 0;
+	long long written_ = 0;
+	long requests_ = 0;
+	std::vector<WriteResult> results_;
+	std::string unknown_outcome_;
+};
+
+// Appends s as a JSON string literal (quotes, backslashes and control characters escaped;
+// UTF-8 passes through).
+void AppendJsonString(std::string &out, std::string_view s);
+
+// The statement row (1-based) and field code named by a bulk validation key such as
+// "records[3].title.value" (row index 3 of that call). False when the key has another form.
+bool ParseRecordErrorKey(const std::string &key, size_t *index, std::string *field);
+
+} // namespace kintone
