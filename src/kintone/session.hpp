@@ -69,7 +69,7 @@ struct SessionConfig {
 	std::string credential_owner = "the user mapping";
 	// Every secret value of the configuration, redacted from error text (SecretValues()).
 	std::vector<std::string> secrets;
-	bool allow_bulk_request = true;     // false under OAuth: Kintone refuses bulkRequest.json there
+	bool allow_bulk_request = true; // false under OAuth: Kintone refuses bulkRequest.json there
 };
 
 // The secret strings of a configuration (tokens, passwords, key password), for redaction.
