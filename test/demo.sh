@@ -68,6 +68,11 @@ SELECT count(*) FROM kintone.orders WHERE "受注日" >= '2026-03-01';
 SELECT o."顧客ID", s.score, count(*) AS orders, sum(o."金額") AS amount
   FROM kintone.orders o JOIN customer_scores s ON s.customer_id = o."顧客ID"
  GROUP BY 1, 2 ORDER BY amount DESC;
+\echo '== Writing back: INSERT, UPDATE and DELETE go to Kintone (RETURNING shows server-filled values)'
+INSERT INTO kintone.orders ("受注番号", "顧客ID", "数量", "単価", "受注日")
+VALUES ('DEMO-1', 'C001', 3, 1200, '2026-11-22') RETURNING "$id", "受注番号", "金額";
+UPDATE kintone.orders SET "数量" = 4 WHERE "受注番号" = 'DEMO-1' RETURNING "$revision", "数量", "金額";
+DELETE FROM kintone.orders WHERE "受注番号" = 'DEMO-1';
 SQL
 
 	cat <<EOF
