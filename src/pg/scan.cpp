@@ -225,29 +225,32 @@ Datum ConvertArray(const ColumnConv &c, const kintone::RecordReader &reader, con
 
 // Fills the slot from reader row st->row. PostgreSQL phase: may ereport (bad values), so no
 // C++ object with a destructor lives here; the reader is reached through a raw pointer.
-void FillValues(KintoneScanState *st, int natts, Datum *values, bool *isnull) {
+// Converts the retrieved columns of reader row st->row into values/isnull; other entries are
+// left alone.
+void FillColumns(KintoneScanState *st, Datum *values, bool *isnull) {
 	const kintone::RecordReader &reader = *st->cpp->reader;
-	for (int i = 0; i < natts; ++i) {
-		values[i] = (Datum)0;
-		isnull[i] = true;
-	}
 	for (int i = 0; i < st->nconv; ++i) {
 		const ColumnConv &c = st->conv[i];
 		const kintone::Cell &cell = reader.cell(st->row, i);
+		values[c.attnum - 1] = (Datum)0;
+		isnull[c.attnum - 1] = cell.is_null;
 		if (cell.is_null) {
 			continue;
 		}
 		st->current_column = &c;
-		Datum value;
-		if (c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)) {
-			value = ConvertArray(c, reader, cell);
-		} else {
-			value = ConvertScalar(c, cell.text);
-		}
-		values[c.attnum - 1] = value;
-		isnull[c.attnum - 1] = false;
+		values[c.attnum - 1] = c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)
+		                           ? ConvertArray(c, reader, cell)
+		                           : ConvertScalar(c, cell.text);
 	}
 	st->current_column = nullptr;
+}
+
+void FillValues(KintoneScanState *st, int natts, Datum *values, bool *isnull) {
+	for (int i = 0; i < natts; ++i) {
+		values[i] = (Datum)0;
+		isnull[i] = true;
+	}
+	FillColumns(st, values, isnull);
 }
 
 void StoreRow(KintoneScanState *st, TupleTableSlot *slot) {
@@ -275,6 +278,24 @@ void InitColumnConv(ColumnConv &c, int attnum, const char *name, Oid type, int32
 		getTypeInputInfo(c.elem_type, &elem_in, &c.elem_ioparam);
 		fmgr_info(elem_in, &c.elem_input);
 	}
+}
+
+// The scan's C++ state, owned by the current memory context: its reset callback deletes it on
+// normal end, error and cancel alike (PostgreSQL phase).
+void AttachScanCpp(KintoneScanState *st) {
+	st->callback.func = DeleteScanCpp;
+	st->cpp = Guard([&]() { return new ScanCpp(); });
+	st->callback.arg = st->cpp;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
+}
+
+// Points the request at the table's app and the session of its user mapping (C++ phase).
+TableDef BindTable(ScanCpp &cpp, const RawTable &raw) {
+	TableDef def = MakeTableDef(raw);
+	cpp.session = &GetSession(def.conn);
+	cpp.request.app = def.app;
+	cpp.request.guest_space_id = def.guest_space_id;
+	return def;
 }
 
 // Requests the fields of the converted columns (codes[i] feeds conversion i) and makes the
@@ -418,19 +439,13 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 		++i;
 	}
 
-	st->callback.func = DeleteScanCpp;
-	st->cpp = Guard([&]() { return new ScanCpp(); });
-	st->callback.arg = st->cpp;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
+	AttachScanCpp(st);
 
 	List *fields = static_cast<List *>(list_nth(st->priv, kPlanFields));
 	Guard([&]() {
 		ScanCpp &cpp = *st->cpp;
-		TableDef def = MakeTableDef(*raw);
-		cpp.session = &GetSession(def.conn);
+		TableDef def = BindTable(cpp, *raw);
 		cpp.budget = &GetCursorBudget(def.conn.max_cursors);
-		cpp.request.app = def.app;
-		cpp.request.guest_space_id = def.guest_space_id;
 		cpp.request.order_by = strVal(list_nth(st->priv, kPlanOrderBy));
 		cpp.request.strategy = static_cast<kintone::PagingStrategy>(intVal(list_nth(st->priv, kPlanStrategy)));
 		long long limit = PrivInt64(st->priv, kPlanLimit);
@@ -638,16 +653,10 @@ RowFetch *BeginRowFetch(RawTable *raw, TupleDesc desc, List *attnums) {
 		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
 		InitColumnConv(st->conv[i++], attnum, raw->columns[attnum - 1].name, att->atttypid, att->atttypmod);
 	}
-	st->callback.func = DeleteScanCpp;
-	st->cpp = Guard([&]() { return new ScanCpp(); });
-	st->callback.arg = st->cpp;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
+	AttachScanCpp(st);
 	Guard([&]() {
 		ScanCpp &cpp = *st->cpp;
-		TableDef def = MakeTableDef(*raw);
-		cpp.session = &GetSession(def.conn);
-		cpp.request.app = def.app;
-		cpp.request.guest_space_id = def.guest_space_id;
+		TableDef def = BindTable(cpp, *raw);
 		std::vector<std::string> codes;
 		for (int c = 0; c < st->nconv; ++c) {
 			codes.push_back(def.column(st->conv[c].attnum).field_code);
@@ -680,21 +689,7 @@ void FetchRowValues(RowFetch *fetch, const char *id, Datum *values, bool *isnull
 	errcallback.arg = st;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
-	const kintone::RecordReader &reader = *st->cpp->reader;
-	for (int i = 0; i < st->nconv; ++i) {
-		const ColumnConv &c = st->conv[i];
-		const kintone::Cell &cell = reader.cell(0, i);
-		isnull[c.attnum - 1] = cell.is_null;
-		values[c.attnum - 1] = (Datum)0;
-		if (cell.is_null) {
-			continue;
-		}
-		st->current_column = &c;
-		values[c.attnum - 1] = c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)
-		                           ? ConvertArray(c, reader, cell)
-		                           : ConvertScalar(c, cell.text);
-	}
-	st->current_column = nullptr;
+	FillColumns(st, values, isnull);
 	error_context_stack = errcallback.previous;
 }
 
@@ -719,17 +714,11 @@ extern "C" int kintoneAcquireSampleRows(Relation relation, int elevel, HeapTuple
 		}
 		InitColumnConv(st->conv[st->nconv++], i + 1, raw->columns[i].name, att->atttypid, att->atttypmod);
 	}
-	st->callback.func = DeleteScanCpp;
-	st->cpp = Guard([&]() { return new ScanCpp(); });
-	st->callback.arg = st->cpp;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
+	AttachScanCpp(st);
 
 	Guard([&]() {
 		ScanCpp &cpp = *st->cpp;
-		TableDef def = MakeTableDef(*raw);
-		cpp.session = &GetSession(def.conn);
-		cpp.request.app = def.app;
-		cpp.request.guest_space_id = def.guest_space_id;
+		TableDef def = BindTable(cpp, *raw);
 		cpp.request.strategy = kintone::PagingStrategy::kSeek;
 		std::vector<std::string> codes;
 		for (int i = 0; i < st->nconv; ++i) {
