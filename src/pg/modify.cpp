@@ -7,9 +7,10 @@
 // without waiting (Writer::StartFlush): the next rows are converted into a second buffer while
 // Kintone works on it, and its answer is checked before the next chunk goes out and at the
 // end. A statement aborted meanwhile finishes that write (never abandons it) and says what it
-// wrote: in the error's context for a conversion error, else in a WARNING. With RETURNING PostgreSQL needs
-// each row's result before it hands over the next one, so rows go one by one (not batched,
-// not atomic) and are read back when RETURNING needs more than $id and $revision.
+// wrote: in the error's context for a conversion error, else in a WARNING. With RETURNING
+// PostgreSQL needs each row's result before it hands over the next one, so rows go one by one
+// (not batched, not atomic) and are read back when RETURNING needs more than $id and
+// $revision.
 //
 // Row identity for UPDATE/DELETE is the column whose field code is "$id" (a junk column
 // "kintone_id"); when the table has a "$revision" column its value read by the scan goes
