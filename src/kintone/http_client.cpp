@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include <cctype>
+#include <chrono>
 #include <mutex>
 
 namespace kintone {
@@ -258,13 +259,27 @@ void HttpClient::Cancel() noexcept {
 }
 
 HttpResponse &HttpClient::Finish() {
+	return FinishImpl(current_.abortable, 0);
+}
+
+HttpResponse &HttpClient::FinishWithin(long max_wait_ms) {
+	return FinishImpl(false, max_wait_ms);
+}
+
+HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 	if (!in_flight_) {
 		throw Error(ErrorKind::kInternal, "HttpClient::Finish without a request in flight");
 	}
 	bool aborted = false;
+	bool timed_out = false;
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait_ms);
 	while (!Pump()) {
-		if (current_.abortable && options_.should_abort != nullptr && options_.should_abort(options_.abort_arg)) {
+		if (abortable && options_.should_abort != nullptr && options_.should_abort(options_.abort_arg)) {
 			aborted = true;
+			break;
+		}
+		if (max_wait_ms > 0 && std::chrono::steady_clock::now() >= deadline) {
+			timed_out = true;
 			break;
 		}
 		curl_multi_poll(impl_->multi, nullptr, 0, kPollMs, nullptr);
@@ -275,6 +290,11 @@ HttpResponse &HttpClient::Finish() {
 
 	if (aborted) {
 		throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+	}
+	if (timed_out) {
+		throw Error(ErrorKind::kConnection,
+		            "the request to Kintone did not complete within " + std::to_string(max_wait_ms) + " ms",
+		            current_.method + " " + current_.url);
 	}
 	if (code != CURLE_OK) {
 		std::string message = "could not complete the request to Kintone: ";

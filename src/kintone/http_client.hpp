@@ -86,6 +86,9 @@ public:
 	void Start(const HttpRequest &request);
 	bool Pump() noexcept;
 	HttpResponse &Finish();
+	// Finish for cleanups: not aborted by should_abort (the cancel it cleans up after); gives
+	// up after max_wait_ms (kConnection), dropping the request.
+	HttpResponse &FinishWithin(long max_wait_ms);
 	void Cancel() noexcept;
 	bool in_flight() const { return in_flight_; }
 
@@ -96,6 +99,7 @@ private:
 	std::unique_ptr<Impl> impl_;
 	HttpOptions options_;
 	void Detach() noexcept;
+	HttpResponse &FinishImpl(bool abortable, long max_wait_ms);
 
 	HttpStats stats_;
 	HttpResponse response_;

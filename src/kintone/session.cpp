@@ -311,6 +311,7 @@ bool Session::ShouldRetry(const HttpResponse &response, const std::string &label
 
 const HttpResponse &Session::Execute(HttpRequest request, const std::string &label, bool idempotent, bool cleanup,
                                      int first_attempt, bool may_refresh) {
+	SettleWrite(cleanup); // a write in flight is finished (and its outcome kept), never dropped
 	long delay = config_.retry_base_delay_ms << first_attempt;
 	try {
 		bool refreshed = false;
@@ -358,6 +359,7 @@ HttpRequest Session::BuildGet(std::string_view endpoint, const Json &params, lon
 }
 
 void Session::StartGetRaw(const void *owner, std::string_view endpoint, const Json &params, long long guest_space_id) {
+	SettleWrite(false); // the session carries one request at a time; a write is not dropped
 	pending_ = BuildGet(endpoint, params, guest_space_id, &pending_label_);
 	pending_owner_ = nullptr;
 	http_.Start(pending_);
@@ -385,7 +387,7 @@ const std::string *Session::FinishGetRaw(const void *owner) {
 }
 
 void Session::CancelPending(const void *owner) noexcept {
-	if (owner != nullptr && pending_owner_ == owner) {
+	if (owner != nullptr && pending_owner_ == owner && write_owner_ == nullptr) { // writes are never dropped
 		pending_owner_ = nullptr;
 		http_.Cancel();
 	}
@@ -414,6 +416,101 @@ void Session::SendCleanup(const std::string &method, std::string_view endpoint, 
 
 Json Session::Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id) {
 	return SendText(method, endpoint, body.dump(), guest_space_id);
+}
+
+Json Session::ParseWriteResponse(const HttpResponse &response) const {
+	Json doc = Json::parse(response.body, nullptr, false);
+	if (doc.is_discarded()) {
+		throw Error(ErrorKind::kProtocol, "Kintone returned a response that is not JSON", write_label_);
+	}
+	return doc;
+}
+
+void Session::StartSendText(const void *owner, const std::string &method, std::string_view endpoint,
+                            const std::string &body, long long guest_space_id) {
+	SettleWrite(false); // another statement's write in flight: finished first, never dropped
+	if (http_.in_flight()) {
+		// A prefetched read: its owner finds it gone (FinishGetRaw returns nullptr) and asks again.
+		pending_owner_ = nullptr;
+		http_.Cancel();
+	}
+	std::string path = Path(endpoint, guest_space_id);
+	write_request_ = BuildRequest(method, path, "", body, false, false);
+	write_label_ = method + " " + path;
+	pending_owner_ = nullptr;
+	http_.Start(write_request_);
+	pending_owner_ = owner;
+	write_owner_ = owner;
+}
+
+Json Session::CompleteWrite(bool cleanup) {
+	write_owner_ = nullptr;
+	pending_owner_ = nullptr;
+	try {
+		long bound = config_.http.timeout_ms > 0 ? config_.http.timeout_ms : kWriteSettleTimeoutMs;
+		HttpResponse &response = cleanup ? http_.FinishWithin(bound) : http_.Finish();
+		// Kintone answers 401 and 429 GAIA_TO04 before doing anything: those may be sent again
+		// (not while cleaning up, where an error is as good as an answer).
+		if (!cleanup && RefreshAfter401(write_request_, response)) {
+			return ParseWriteResponse(Execute(write_request_, write_label_, false, false, 0, false));
+		}
+		if (!ShouldRetry(response, write_label_, false, cleanup, 0)) {
+			return ParseWriteResponse(response);
+		}
+	} catch (Error &e) {
+		Explain(e);
+		throw;
+	}
+	return ParseWriteResponse(Execute(write_request_, write_label_, false, false, 1));
+}
+
+void Session::SettleWrite(bool cleanup) noexcept {
+	if (write_owner_ == nullptr) {
+		return;
+	}
+	const void *owner = write_owner_;
+	try {
+		SettledWrite settled{owner, Json(), nullptr};
+		try {
+			settled.result = CompleteWrite(cleanup);
+		} catch (...) {
+			settled.error = std::current_exception();
+		}
+		settled_.push_back(std::move(settled));
+	} catch (...) {
+		// Out of memory keeping the outcome: FinishSendText reports an unknown outcome.
+		write_owner_ = nullptr;
+	}
+}
+
+Json Session::FinishSendText(const void *owner, bool cleanup) {
+	if (owner != nullptr && write_owner_ == owner) {
+		return CompleteWrite(cleanup);
+	}
+	for (auto it = settled_.begin(); it != settled_.end(); ++it) {
+		if (it->owner == owner) {
+			SettledWrite settled = std::move(*it);
+			settled_.erase(it);
+			if (settled.error) {
+				std::rethrow_exception(settled.error);
+			}
+			return std::move(settled.result);
+		}
+	}
+	throw Error(ErrorKind::kConnection, "the outcome of a write to Kintone was lost",
+	            "kintone_fdw could not keep the answer to " + write_label_ + ".");
+}
+
+void Session::ForgetWrite(const void *owner) noexcept {
+	if (owner == nullptr) {
+		return;
+	}
+	if (write_owner_ == owner) {
+		SettleWrite(true);
+	}
+	settled_.erase(
+	    std::remove_if(settled_.begin(), settled_.end(), [owner](const SettledWrite &s) { return s.owner == owner; }),
+	    settled_.end());
 }
 
 Json Session::SendText(const std::string &method, std::string_view endpoint, const std::string &body,

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -108,6 +109,22 @@ public:
 	Json SendText(const std::string &method, std::string_view endpoint, const std::string &body,
 	              long long guest_space_id = -1);
 
+	// SendText in two steps, so that the next rows are converted while a write travels:
+	// StartSendText sends the request (a pending read is cancelled first; its owner sends it
+	// again), Pump(owner) moves it on, FinishSendText waits for it and returns like SendText
+	// (429 GAIA_TO04 retried, nothing else). A write in flight is never dropped: any other
+	// request on this session first waits for it (abortable like that request) and keeps its
+	// outcome for FinishSendText. cleanup = true (abort cleanup): the wait is not aborted by a
+	// pending cancel, is bounded by request_timeout (kWriteSettleTimeoutMs without one), and
+	// nothing is retried.
+	static constexpr long kWriteSettleTimeoutMs = 30000;
+	void StartSendText(const void *owner, const std::string &method, std::string_view endpoint, const std::string &body,
+	                   long long guest_space_id = -1);
+	Json FinishSendText(const void *owner, bool cleanup = false);
+	// Drops what the session keeps for owner's write (FinishSendText was not called); a write
+	// still in flight is finished as by a cleanup first. For destructors.
+	void ForgetWrite(const void *owner) noexcept;
+
 	// A best-effort cleanup request (e.g. deleting a cursor): not aborted by a pending cancel,
 	// bounded by a short timeout, never retried. Throws like Send.
 	void SendCleanup(const std::string &method, std::string_view endpoint, const Json &body,
@@ -138,11 +155,26 @@ private:
 	const HttpResponse &Execute(HttpRequest request, const std::string &label, bool idempotent, bool cleanup,
 	                            int first_attempt, bool may_refresh = true);
 
+	// The write in flight (StartSendText), finished now; its outcome is kept for its owner.
+	void SettleWrite(bool cleanup) noexcept;
+	Json CompleteWrite(bool cleanup);
+	Json ParseWriteResponse(const HttpResponse &response) const;
+
+	struct SettledWrite {
+		const void *owner;
+		Json result;
+		std::exception_ptr error;
+	};
+
 	SessionConfig config_;
 	HttpClient http_;
 	HttpRequest pending_; // the request StartGetRaw sent, kept for retries
 	std::string pending_label_;
-	const void *pending_owner_ = nullptr; // who started the request in flight, if StartGetRaw did
+	const void *pending_owner_ = nullptr; // who started the request in flight (StartGetRaw, StartSendText)
+	const void *write_owner_ = nullptr;   // set while a write of StartSendText is in flight
+	HttpRequest write_request_;           // that write, kept for a 429 retry or a token refresh
+	std::string write_label_;
+	std::vector<SettledWrite> settled_; // writes finished by another request, not yet collected
 };
 
 std::string Base64Encode(std::string_view data);

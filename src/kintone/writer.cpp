@@ -92,43 +92,53 @@ Writer::Writer(Session &session, long long app, long long guest_space_id, WriteK
     : session_(session), app_(app), guest_space_id_(guest_space_id), kind_(kind),
       api_path_(session.Path("records.json", guest_space_id)) {}
 
+Writer::~Writer() {
+	Settle();
+	session_.ForgetWrite(this);
+}
+
 size_t Writer::chunk_size() const {
 	return session_.config().allow_bulk_request ? kRecordsPerCall * kCallsPerBulk : kRecordsPerCall;
 }
 
+void Writer::Reset(Batch &b) {
+	b.records.clear();
+	b.ids.clear();
+	b.revisions.clear();
+	b.count = 0;
+	b.first_row = rows_ + 1;
+}
+
 void Writer::AddInsert(std::string record) {
-	if (queued_ == 0) {
-		records_.clear();
-		first_queued_row_ = rows_ + 1;
+	Batch &b = queued_batch_;
+	if (b.count == 0) {
+		Reset(b);
 	}
-	records_.push_back(std::move(record));
-	++queued_;
+	b.records.push_back(std::move(record));
+	++b.count;
 	++rows_;
 }
 
 void Writer::AddUpdate(const std::string &id, long long revision, std::string record) {
-	if (queued_ == 0) {
-		records_.clear();
-		ids_.clear();
-		revisions_.clear();
-		first_queued_row_ = rows_ + 1;
+	Batch &b = queued_batch_;
+	if (b.count == 0) {
+		Reset(b);
 	}
-	records_.push_back(std::move(record));
-	ids_.push_back(id);
-	revisions_.push_back(revision);
-	++queued_;
+	b.records.push_back(std::move(record));
+	b.ids.push_back(id);
+	b.revisions.push_back(revision);
+	++b.count;
 	++rows_;
 }
 
 void Writer::AddDelete(const std::string &id, long long revision) {
-	if (queued_ == 0) {
-		ids_.clear();
-		revisions_.clear();
-		first_queued_row_ = rows_ + 1;
+	Batch &b = queued_batch_;
+	if (b.count == 0) {
+		Reset(b);
 	}
-	ids_.push_back(id);
-	revisions_.push_back(revision);
-	++queued_;
+	b.ids.push_back(id);
+	b.revisions.push_back(revision);
+	++b.count;
 	++rows_;
 }
 
@@ -144,7 +154,7 @@ const char *Writer::Method() const {
 	return "POST";
 }
 
-std::string Writer::Payload(size_t first, size_t count) const {
+std::string Writer::Payload(const Batch &b, size_t first, size_t count) const {
 	std::string out = "{\"app\":" + std::to_string(app_);
 	switch (kind_) {
 	case WriteKind::kInsert:
@@ -153,7 +163,7 @@ std::string Writer::Payload(size_t first, size_t count) const {
 			if (i > first) {
 				out += ',';
 			}
-			out += records_[i];
+			out += b.records[i];
 		}
 		out += ']';
 		break;
@@ -161,12 +171,12 @@ std::string Writer::Payload(size_t first, size_t count) const {
 		out += ",\"records\":[";
 		for (size_t i = first; i < first + count; ++i) {
 			out += i > first ? ",{\"id\":" : "{\"id\":";
-			AppendJsonString(out, ids_[i]);
-			if (revisions_[i] >= 0) {
-				out += ",\"revision\":" + std::to_string(revisions_[i]);
+			AppendJsonString(out, b.ids[i]);
+			if (b.revisions[i] >= 0) {
+				out += ",\"revision\":" + std::to_string(b.revisions[i]);
 			}
 			out += ",\"record\":";
-			out += records_[i];
+			out += b.records[i];
 			out += '}';
 		}
 		out += ']';
@@ -178,14 +188,14 @@ std::string Writer::Payload(size_t first, size_t count) const {
 			if (i > first) {
 				out += ',';
 			}
-			AppendJsonString(out, ids_[i]);
-			any_revision |= revisions_[i] >= 0;
+			AppendJsonString(out, b.ids[i]);
+			any_revision |= b.revisions[i] >= 0;
 		}
 		out += ']';
 		if (any_revision) {
 			out += ",\"revisions\":[";
 			for (size_t i = first; i < first + count; ++i) {
-				out += (i > first ? "," : "") + std::to_string(revisions_[i] >= 0 ? revisions_[i] : -1);
+				out += (i > first ? "," : "") + std::to_string(b.revisions[i] >= 0 ? b.revisions[i] : -1);
 			}
 			out += ']';
 		}
@@ -196,12 +206,12 @@ std::string Writer::Payload(size_t first, size_t count) const {
 	return out;
 }
 
-void Writer::ParseCall(const Json &result, size_t first, size_t count) {
+void Writer::ParseCall(const Batch &b, const Json &result, size_t first, size_t count) {
 	auto bad = [&]() {
 		return Error(ErrorKind::kProtocol, "Kintone answered a write with an unexpected response",
 		             "The response to the write of " +
-		                 RowRange(first_queued_row_ + static_cast<long long>(first),
-		                          first_queued_row_ + static_cast<long long>(first + count) - 1) +
+		                 RowRange(b.first_row + static_cast<long long>(first),
+		                          b.first_row + static_cast<long long>(first + count) - 1) +
 		                 " does not list the written records.");
 	};
 	switch (kind_) {
@@ -231,7 +241,7 @@ void Writer::ParseCall(const Json &result, size_t first, size_t count) {
 		for (size_t i = 0; i < count; ++i) {
 			const Json &item = (*records)[i];
 			WriteResult r;
-			r.id = ids_[first + i];
+			r.id = b.ids[first + i];
 			if (item.is_object() && item.contains("revision")) {
 				const Json &rev = item["revision"];
 				r.revision = rev.is_string() ? rev.get<std::string>() : rev.dump();
@@ -242,7 +252,7 @@ void Writer::ParseCall(const Json &result, size_t first, size_t count) {
 	}
 	case WriteKind::kDelete:
 		for (size_t i = 0; i < count; ++i) {
-			results_.push_back(WriteResult{ids_[first + i], ""});
+			results_.push_back(WriteResult{b.ids[first + i], ""});
 		}
 		break;
 	}
@@ -250,9 +260,10 @@ void Writer::ParseCall(const Json &result, size_t first, size_t count) {
 
 // Rewrites Kintone's error so that it names the statement's rows and fields, then throws it.
 // call_index: the failing 100-record call within the chunk; chunk_atomic: nothing of the
-// chunk was written.
-void Writer::Rethrow(Error error, size_t call_index, size_t chunk_first, size_t chunk_count, bool chunk_atomic) {
-	long long call_first_row = first_queued_row_ + static_cast<long long>(chunk_first + call_index * kRecordsPerCall);
+// chunk was written. The rows still queued are dropped: nothing more is sent.
+void Writer::Rethrow(const Batch &b, Error error, size_t call_index, size_t chunk_first, size_t chunk_count,
+                     bool chunk_atomic) {
+	long long call_first_row = b.first_row + static_cast<long long>(chunk_first + call_index * kRecordsPerCall);
 	size_t call_count = std::min(kRecordsPerCall, chunk_count - call_index * kRecordsPerCall);
 	long long call_last_row = call_first_row + static_cast<long long>(call_count) - 1;
 
@@ -280,55 +291,66 @@ void Writer::Rethrow(Error error, size_t call_index, size_t chunk_first, size_t 
 	}
 	if (error.kind() == ErrorKind::kConnection || error.kind() == ErrorKind::kCancelled) {
 		unknown_outcome_ = "The request with " +
-		                   RowRange(first_queued_row_ + static_cast<long long>(chunk_first),
-		                            first_queued_row_ + static_cast<long long>(chunk_first + chunk_count) - 1) +
+		                   RowRange(b.first_row + static_cast<long long>(chunk_first),
+		                            b.first_row + static_cast<long long>(chunk_first + chunk_count) - 1) +
 		                   " may or may not have been processed by Kintone; it was not repeated.";
 		lines += "\n" + unknown_outcome_;
 	} else if (chunk_atomic) {
 		lines += "\nNothing of " +
-		         RowRange(first_queued_row_ + static_cast<long long>(chunk_first),
-		                  first_queued_row_ + static_cast<long long>(chunk_first + chunk_count) - 1) +
+		         RowRange(b.first_row + static_cast<long long>(chunk_first),
+		                  b.first_row + static_cast<long long>(chunk_first + chunk_count) - 1) +
 		         " was written.";
 	}
 	lines += "\n" + Plural(written_, "record") + " of this statement had already been written to Kintone" +
 	         (written_ > 0 ? " and stay written (Kintone has no rollback)." : ".");
 	error.set_detail(head + lines);
-	queued_ = 0;
+	queued_batch_.count = 0;
 	throw error;
 }
 
+std::string Writer::BulkBody(const Batch &b, size_t first, size_t count) const {
+	size_t calls = (count + kRecordsPerCall - 1) / kRecordsPerCall;
+	std::string body = "{\"requests\":[";
+	for (size_t c = 0; c < calls; ++c) {
+		size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
+		body += c > 0 ? ",{\"method\":\"" : "{\"method\":\"";
+		body += Method();
+		body += "\",\"api\":";
+		AppendJsonString(body, api_path_);
+		body += ",\"payload\":";
+		body += Payload(b, first + c * kRecordsPerCall, n);
+		body += '}';
+	}
+	body += "]}";
+	return body;
+}
+
+void Writer::ParseBulk(const Batch &b, const Json &response, size_t first, size_t count) {
+	size_t calls = (count + kRecordsPerCall - 1) / kRecordsPerCall;
+	auto results = response.find("results");
+	if (results == response.end() || !results->is_array() || results->size() != calls) {
+		throw Error(ErrorKind::kProtocol, "Kintone answered a bulkRequest with an unexpected response");
+	}
+	for (size_t c = 0; c < calls; ++c) {
+		size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
+		ParseCall(b, (*results)[c], first + c * kRecordsPerCall, n);
+	}
+}
+
 void Writer::SendChunk(size_t first, size_t count) {
+	const Batch &b = queued_batch_;
 	size_t calls = (count + kRecordsPerCall - 1) / kRecordsPerCall;
 	bool bulk = session_.config().allow_bulk_request && calls > 1;
 	if (bulk) {
-		std::string body = "{\"requests\":[";
-		for (size_t c = 0; c < calls; ++c) {
-			size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
-			body += c > 0 ? ",{\"method\":\"" : "{\"method\":\"";
-			body += Method();
-			body += "\",\"api\":";
-			AppendJsonString(body, api_path_);
-			body += ",\"payload\":";
-			body += Payload(first + c * kRecordsPerCall, n);
-			body += '}';
-		}
-		body += "]}";
 		Json response;
 		try {
 			++requests_;
-			response = session_.SendText("POST", "bulkRequest.json", body, guest_space_id_);
+			response = session_.SendText("POST", "bulkRequest.json", BulkBody(b, first, count), guest_space_id_);
 		} catch (Error &e) {
 			size_t failed = e.bulk_index() >= 0 ? static_cast<size_t>(e.bulk_index()) : 0;
-			Rethrow(std::move(e), failed, first, count, true);
+			Rethrow(b, std::move(e), failed, first, count, true);
 		}
-		auto results = response.find("results");
-		if (results == response.end() || !results->is_array() || results->size() != calls) {
-			throw Error(ErrorKind::kProtocol, "Kintone answered a bulkRequest with an unexpected response");
-		}
-		for (size_t c = 0; c < calls; ++c) {
-			size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
-			ParseCall((*results)[c], first + c * kRecordsPerCall, n);
-		}
+		ParseBulk(b, response, first, count);
 		written_ += static_cast<long long>(count);
 		return;
 	}
@@ -337,28 +359,141 @@ void Writer::SendChunk(size_t first, size_t count) {
 		Json response;
 		try {
 			++requests_;
-			response =
-			    session_.SendText(Method(), "records.json", Payload(first + c * kRecordsPerCall, n), guest_space_id_);
+			response = session_.SendText(Method(), "records.json", Payload(b, first + c * kRecordsPerCall, n),
+			                             guest_space_id_);
 		} catch (Error &e) {
 			// Only this call failed; it was all-or-nothing by itself.
-			Rethrow(std::move(e), 0, first + c * kRecordsPerCall, n, true);
+			Rethrow(b, std::move(e), 0, first + c * kRecordsPerCall, n, true);
 		}
-		ParseCall(response, first + c * kRecordsPerCall, n);
+		ParseCall(b, response, first + c * kRecordsPerCall, n);
 		written_ += static_cast<long long>(n);
 	}
 }
 
 void Writer::Flush() {
+	FinishFlush();
 	results_.clear();
-	if (queued_ == 0) {
+	if (queued_batch_.count == 0) {
 		return;
 	}
-	size_t total = queued_;
+	size_t total = queued_batch_.count;
 	size_t chunk = chunk_size();
 	for (size_t first = 0; first < total; first += chunk) {
 		SendChunk(first, std::min(chunk, total - first));
 	}
-	queued_ = 0;
+	queued_batch_.count = 0;
+}
+
+void Writer::StartFlush() {
+	FinishFlush();
+	results_.clear();
+	size_t count = queued_batch_.count;
+	if (count == 0) {
+		return;
+	}
+	if (count > chunk_size()) {
+		// One request per flush keeps each write atomic; more rows go the synchronous way.
+		Flush();
+		return;
+	}
+	std::swap(sent_batch_, queued_batch_);
+	queued_batch_.count = 0;
+	const Batch &b = sent_batch_;
+	bool bulk = session_.config().allow_bulk_request && count > kRecordsPerCall;
+	++requests_;
+	try {
+		if (bulk) {
+			session_.StartSendText(this, "POST", "bulkRequest.json", BulkBody(b, 0, count), guest_space_id_);
+		} else {
+			session_.StartSendText(this, Method(), "records.json", Payload(b, 0, count), guest_space_id_);
+		}
+	} catch (Error &e) {
+		// Not sent (the request could not be built or started): nothing of it was written.
+		Rethrow(b, std::move(e), 0, 0, count, true);
+	}
+	in_flight_ = true;
+}
+
+void Writer::Pump() noexcept {
+	if (in_flight_) {
+		session_.Pump(this);
+	}
+}
+
+void Writer::FinishFlush() {
+	if (!in_flight_) {
+		return;
+	}
+	in_flight_ = false;
+	results_.clear();
+	const Batch &b = sent_batch_;
+	size_t count = b.count;
+	bool bulk = session_.config().allow_bulk_request && count > kRecordsPerCall;
+	Json response;
+	try {
+		response = session_.FinishSendText(this);
+	} catch (Error &e) {
+		size_t failed = bulk && e.bulk_index() >= 0 ? static_cast<size_t>(e.bulk_index()) : 0;
+		Rethrow(b, std::move(e), failed, 0, count, true);
+	}
+	try {
+		if (bulk) {
+			ParseBulk(b, response, 0, count);
+		} else {
+			ParseCall(b, response, 0, count);
+		}
+	} catch (...) {
+		queued_batch_.count = 0; // nothing more is sent after a failed write
+		throw;
+	}
+	written_ += static_cast<long long>(count);
+}
+
+void Writer::Settle() noexcept {
+	if (!in_flight_) {
+		return;
+	}
+	in_flight_ = false;
+	queued_batch_.count = 0; // the statement is over: rows queued meanwhile are never sent
+	const Batch &b = sent_batch_;
+	size_t count = b.count;
+	bool bulk = session_.config().allow_bulk_request && count > kRecordsPerCall;
+	try {
+		Json response = session_.FinishSendText(this, true);
+		results_.clear();
+		try {
+			if (bulk) {
+				ParseBulk(b, response, 0, count);
+			} else {
+				ParseCall(b, response, 0, count);
+			}
+		} catch (...) {
+			// Kintone answered 2xx: the records were written, whatever the answer lacked.
+		}
+		written_ += static_cast<long long>(count);
+		settled_written_ = static_cast<long long>(count);
+		try {
+			settled_note_ = "The request with " +
+			                RowRange(b.first_row, b.first_row + static_cast<long long>(count) - 1) +
+			                " was in flight when the statement ended; it was finished, not cancelled.";
+		} catch (...) {
+		}
+	} catch (const Error &e) {
+		if (e.kind() == ErrorKind::kConnection || e.kind() == ErrorKind::kCancelled) {
+			try {
+				unknown_outcome_ = "The request with " +
+				                   RowRange(b.first_row, b.first_row + static_cast<long long>(count) - 1) +
+				                   " may or may not have been processed by Kintone; it was not repeated.";
+			} catch (...) {
+			}
+		}
+		// Otherwise Kintone refused it: nothing of it was written.
+	} catch (...) {
+		try {
+			unknown_outcome_ = "A request to Kintone may or may not have been processed; it was not repeated.";
+		} catch (...) {
+		}
+	}
 }
 
 } // namespace kintone

@@ -8,6 +8,10 @@
 // bulkRequest (OAuth, SessionConfig::allow_bulk_request = false) the calls go one by one and
 // a failure leaves the earlier calls written; the error then says how many.
 //
+// A full chunk may travel while the next rows are queued (StartFlush/FinishFlush): at most one
+// write is in flight, its answer is checked before the next one is sent, and after a failure
+// the rows queued meanwhile are dropped.
+//
 // Writes are never repeated when their outcome is unknown (Session::Send retries only 429
 // GAIA_TO04, which Kintone answers before doing anything).
 #pragma once
@@ -48,13 +52,37 @@ public:
 		AddUpdate(id, revision, record.dump());
 	}
 
-	size_t queued() const { return queued_; }
-	bool full() const { return queued_ >= chunk_size(); }
+	size_t queued() const { return queued_batch_.count; }
+	bool full() const { return queued_batch_.count >= chunk_size(); }
 
 	// Sends every queued row. On success results() holds one entry per row of this flush, in
 	// input order. On failure throws kintone::Error whose detail names the input rows (1-based
-	// within the statement) and fields, and how many records were already written.
+	// within the statement) and fields, and how many records were already written. A write in
+	// flight (StartFlush) is finished first.
 	void Flush();
+
+	// The overlapped flush, for a full buffer mid-statement: finishes the write in flight, if
+	// any (throwing like Flush), then sends the queued rows (at most chunk_size(), so one
+	// atomic request) without waiting for the answer. Rows queued meanwhile go into a second
+	// buffer; Pump moves the upload on; FinishFlush (or Flush, or the next StartFlush) waits
+	// for the answer and checks it. After a failed write the rows queued meanwhile are
+	// dropped, never sent. At most one write is in flight.
+	void StartFlush();
+	void Pump() noexcept;
+	void FinishFlush();
+	bool in_flight() const { return in_flight_; }
+
+	// Abort cleanup: finishes the write in flight, if any, without letting a pending cancel
+	// abort it (bounded by the request timeout) and never throws. Afterwards settled_written()
+	// says how many records that write added to written() and unknown_outcome() is set when
+	// its outcome could not be learnt. The destructor does the same.
+	void Settle() noexcept;
+	long long settled_written() const { return settled_written_; }
+	// After Settle wrote records: which request that was, for the glue's warning.
+	const std::string &settled_note() const { return settled_note_; }
+	~Writer();
+	Writer(const Writer &) = delete;
+	Writer &operator=(const Writer &) = delete;
 
 	const std::vector<WriteResult> &results() const { return results_; }
 	// Rows of the statement so far (queued or sent).
@@ -69,30 +97,41 @@ public:
 	const std::string &unknown_outcome() const { return unknown_outcome_; }
 
 private:
-	// The payload (JSON text) of one records.json call for queued rows [first, first+count).
-	std::string Payload(size_t first, size_t count) const;
+	// Rows queued for one flush (or sent by the write in flight).
+	struct Batch {
+		std::vector<std::string> records; // records to add / update
+		std::vector<std::string> ids;     // ids to update / delete
+		std::vector<long long> revisions;
+		size_t count = 0;
+		long long first_row = 1; // statement row number of row 0
+	};
+
+	// The payload (JSON text) of one records.json call for rows [first, first+count) of b.
+	std::string Payload(const Batch &b, size_t first, size_t count) const;
+	std::string BulkBody(const Batch &b, size_t first, size_t count) const;
 	const char *Method() const;
-	void ParseCall(const Json &call_result, size_t first, size_t count);
-	[[noreturn]] void Rethrow(Error error, size_t call_index, size_t chunk_first, size_t chunk_count,
+	void ParseCall(const Batch &b, const Json &call_result, size_t first, size_t count);
+	void ParseBulk(const Batch &b, const Json &response, size_t first, size_t count);
+	[[noreturn]] void Rethrow(const Batch &b, Error error, size_t call_index, size_t chunk_first, size_t chunk_count,
 	                          bool chunk_atomic);
 	void SendChunk(size_t first, size_t count);
+	void Reset(Batch &b);
 
 	Session &session_;
 	long long app_;
 	long long guest_space_id_;
 	WriteKind kind_;
 	std::string api_path_; // "/k/v1/records.json" (or the guest form)
-	// Queued rows: records to add / update, ids and revisions to update / delete.
-	std::vector<std::string> records_;
-	std::vector<std::string> ids_;
-	std::vector<long long> revisions_;
-	size_t queued_ = 0;
-	long long first_queued_row_ = 1; // statement row number of queued row 0
+	Batch queued_batch_;   // rows being queued
+	Batch sent_batch_;     // rows of the write in flight (StartFlush)
+	bool in_flight_ = false;
 	long long rows_ = 0;
 	long long written_ = 0;
+	long long settled_written_ = 0;
 	long requests_ = 0;
 	std::vector<WriteResult> results_;
 	std::string unknown_outcome_;
+	std::string settled_note_;
 };
 
 // Appends s as a JSON string literal (quotes, backslashes and control characters escaped;

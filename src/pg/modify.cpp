@@ -3,9 +3,14 @@
 // PostgreSQL hands the FDW one row at a time. Without RETURNING each row is converted at once
 // (slots are transient) into the statement's kintone::Writer, which sends 2,000 records per
 // HTTP request (one bulkRequest: all or nothing) when 2,000 are queued and at the end of the
-// statement; so a statement of up to 2,000 rows is atomic. With RETURNING PostgreSQL needs
-// each row's result before it hands over the next one, so rows go one by one (not batched,
-// not atomic) and are read back when RETURNING needs more than $id and $revision.
+// statement; so a statement of up to 2,000 rows is atomic. A full chunk mid-statement is sent
+// without waiting (Writer::StartFlush): the next rows are converted into a second buffer while
+// Kintone works on it, and its answer is checked before the next chunk goes out and at the
+// end. A statement aborted meanwhile finishes that write (never abandons it) and says what it
+// wrote: in the error's context for a conversion error, else in a WARNING. With RETURNING
+// PostgreSQL needs each row's result before it hands over the next one, so rows go one by one
+// (not batched, not atomic) and are read back when RETURNING needs more than $id and
+// $revision.
 //
 // Row identity for UPDATE/DELETE is the column whose field code is "$id" (a junk column
 // "kintone_id"); when the table has a "$revision" column its value read by the scan goes
@@ -91,10 +96,46 @@ struct ModifyCpp {
 	std::vector<FieldType> types;   // per send column
 	std::string last_id;            // of the last row sent one by one
 	std::string last_revision;
+	std::string relname; // for the warning of DeleteModifyCpp
 };
 
+// Runs when the statement is aborted (a normal end deletes the state in EndModify first). A
+// write still in flight is finished, not abandoned (Writer::Settle: not abortable, bounded by
+// the request timeout), so that its outcome is known; then a WARNING says what it wrote. The
+// C++ work ends before any PostgreSQL call; no ERROR is raised from here.
 void DeleteModifyCpp(void *arg) noexcept {
-	delete static_cast<ModifyCpp *>(arg);
+	ModifyCpp *cpp = static_cast<ModifyCpp *>(arg);
+	bool settled = false;
+	long long written = 0;
+	bool unknown = false;
+	char relname[2 * NAMEDATALEN] = {0};
+	char note[512] = {0};
+	if (cpp != nullptr && cpp->writer && cpp->writer->in_flight()) {
+		kintone::Writer &writer = *cpp->writer;
+		writer.Settle();
+		settled = writer.settled_written() > 0 || !writer.unknown_outcome().empty();
+		written = writer.written();
+		unknown = !writer.unknown_outcome().empty();
+		snprintf(relname, sizeof(relname), "%s", cpp->relname.c_str());
+		snprintf(note, sizeof(note), "%s", unknown ? writer.unknown_outcome().c_str() : writer.settled_note().c_str());
+	}
+	delete cpp; // noexcept: the writer has nothing in flight any more
+	if (!settled) {
+		return;
+	}
+	if (unknown) {
+		ereport(WARNING,
+		        (errcode(ERRCODE_FDW_ERROR),
+		         errmsg("the aborted statement on foreign table \"%s\" may have written records to Kintone", relname),
+		         errdetail("%s %lld records of this statement had already been written to Kintone and stay "
+		                   "written (Kintone has no rollback).",
+		                   note, written)));
+	} else {
+		ereport(WARNING, (errcode(ERRCODE_FDW_ERROR),
+		                  errmsg("the aborted statement on foreign table \"%s\" wrote %lld records to Kintone", relname,
+		                         written),
+		                  errdetail("%s The written records stay written (Kintone has no rollback).", note)));
+	}
 }
 
 struct KintoneModifyState {
@@ -390,19 +431,24 @@ std::string BuildRecord(const KintoneModifyState *st) {
 	return record;
 }
 
+// The context line of a conversion error in row st->row, saying how many records of the
+// statement stay written.
+char *RowContextText(const KintoneModifyState *st, long long written) {
+	if (written > 0) {
+		// Earlier chunks of this statement stay written: say so, as Kintone's errors do.
+		return psprintf("column \"%s\" of row %lld of the statement writing to \"%s\" (%lld records of this "
+		                "statement had already been written to Kintone and stay written)",
+		                st->current->name, st->row, RelationGetRelationName(st->rel), written);
+	}
+	return psprintf("column \"%s\" of row %lld of the statement writing to \"%s\"", st->current->name, st->row,
+	                RelationGetRelationName(st->rel));
+}
+
 void RowErrorContext(void *arg) {
 	KintoneModifyState *st = static_cast<KintoneModifyState *>(arg);
 	if (st->current != nullptr) {
 		long long written = st->cpp != nullptr && st->cpp->writer ? st->cpp->writer->written() : 0;
-		if (written > 0) {
-			// Earlier chunks of this statement stay written: say so, as Kintone's errors do.
-			errcontext("column \"%s\" of row %lld of the statement writing to \"%s\" (%lld records of this "
-			           "statement had already been written to Kintone and stay written)",
-			           st->current->name, st->row, RelationGetRelationName(st->rel), written);
-		} else {
-			errcontext("column \"%s\" of row %lld of the statement writing to \"%s\"", st->current->name, st->row,
-			           RelationGetRelationName(st->rel));
-		}
+		errcontext("%s", RowContextText(st, written));
 	}
 }
 
@@ -691,6 +737,7 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 		                          : st->op == CMD_UPDATE ? kintone::WriteKind::kUpdate
 		                                                 : kintone::WriteKind::kDelete;
 		cpp.writer = std::make_unique<kintone::Writer>(*cpp.session, def.app, def.guest_space_id, kind);
+		cpp.relname = def.relname;
 		st->chunk = static_cast<long>(cpp.writer->chunk_size());
 		app_text = MallocCopy(std::to_string(def.app));
 		fields_text = MallocCopy(fields);
@@ -793,6 +840,61 @@ void SendErrorContext(void *arg) {
 	}
 }
 
+// ReadCells while a chunk is in flight. A conversion error finishes that write first (not
+// abortable, bounded by the request timeout) and then says what stays written, as it does
+// when no write is in flight; the error itself is PostgreSQL's, raised again unchanged
+// otherwise.
+void ReadCellsSettling(KintoneModifyState *st, TupleTableSlot *slot) {
+	kintone::Writer *writer = st->cpp != nullptr ? st->cpp->writer.get() : nullptr;
+	if (writer == nullptr || !writer->in_flight()) {
+		ReadCells(st, slot);
+		return;
+	}
+	MemoryContext cxt = CurrentMemoryContext;
+	long long before = writer->written();
+	PG_TRY();
+	{ ReadCells(st, slot); }
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		ErrorData *edata = CopyErrorData();
+		FlushErrorState();
+		writer->Settle(); // noexcept, no PostgreSQL call
+		long long after = writer->written();
+		if (after != before && st->current != nullptr && edata->context != nullptr) {
+			char *old_text = RowContextText(st, before);
+			char *found = strstr(edata->context, old_text);
+			if (found != nullptr) {
+				int at = static_cast<int>(found - edata->context);
+				edata->context =
+				    psprintf("%.*s%s%s", at, edata->context, RowContextText(st, after), found + strlen(old_text));
+			}
+		}
+		if (!writer->unknown_outcome().empty()) {
+			const char *note = writer->unknown_outcome().c_str();
+			edata->detail = edata->detail != nullptr ? psprintf("%s\n%s", edata->detail, note) : pstrdup(note);
+		}
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+}
+
+// A conversion error of the C++ phase while a chunk is in flight: that write is finished
+// first (as in ReadCellsSettling) and the error says what stays written.
+void SettleAfterRowError(ModifyCpp &cpp, kintone::Error &e) {
+	if (!cpp.writer || !cpp.writer->in_flight()) {
+		return;
+	}
+	cpp.writer->Settle();
+	long long written = cpp.writer->written();
+	if (written > 0) {
+		e.set_detail(e.detail() + "\n" + std::to_string(written) +
+		             " records of this statement had already been written to Kintone and stay written (Kintone "
+		             "has no rollback).");
+	}
+	// An unknown outcome is added by SendErrorContext.
+}
+
 // Queues (or, row by row, sends) the current row. C++ phase.
 void QueueRow(KintoneModifyState *st, const char *id, const char *revision) {
 	ErrorContextCallback errcallback;
@@ -803,23 +905,38 @@ void QueueRow(KintoneModifyState *st, const char *id, const char *revision) {
 	Guard([&]() {
 		ModifyCpp &cpp = *st->cpp;
 		long long rev = revision != nullptr ? std::stoll(revision) : -1;
+		std::string record;
+		if (st->op != CMD_DELETE) {
+			try {
+				record = BuildRecord(st);
+			} catch (kintone::Error &e) {
+				SettleAfterRowError(cpp, e);
+				throw;
+			}
+		}
 		switch (st->op) {
 		case CMD_INSERT:
-			cpp.writer->AddInsert(BuildRecord(st));
+			cpp.writer->AddInsert(std::move(record));
 			break;
 		case CMD_UPDATE:
-			cpp.writer->AddUpdate(id, rev, BuildRecord(st));
+			cpp.writer->AddUpdate(id, rev, std::move(record));
 			break;
 		default:
 			cpp.writer->AddDelete(id, rev);
 			break;
 		}
-		if (st->per_row || (cpp.writer->full() && !st->reads_target)) {
+		if (st->per_row) {
 			cpp.writer->Flush();
-			if (st->per_row && !cpp.writer->results().empty()) {
+			if (!cpp.writer->results().empty()) {
 				cpp.last_id = cpp.writer->results().back().id;
 				cpp.last_revision = cpp.writer->results().back().revision;
 			}
+		} else if (cpp.writer->full() && !st->reads_target) {
+			// Overlapped: the chunk travels (and Kintone works on it) while the next rows are
+			// converted; the previous chunk's answer is checked first.
+			cpp.writer->StartFlush();
+		} else if ((st->row & 15) == 0) {
+			cpp.writer->Pump(); // keep the upload of the chunk in flight moving
 		}
 	});
 	error_context_stack = errcallback.previous;
@@ -865,7 +982,7 @@ TupleTableSlot *ExecRow(KintoneModifyState *st, TupleTableSlot *slot, TupleTable
 		revision = JunkText(planSlot, st->rev_junk, &st->rev_out);
 	}
 	if (st->op != CMD_DELETE) {
-		ReadCells(st, slot);
+		ReadCellsSettling(st, slot);
 	}
 	QueueRow(st, id, revision);
 	if (st->per_row) {

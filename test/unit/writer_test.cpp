@@ -300,4 +300,158 @@ TEST_F(WriterTest, ConcurrencyLimitIsRetried) {
 	EXPECT_EQ(Count(session), 155);
 }
 
+// Overlapped flushes: each full chunk starts without waiting; rows keep being queued meanwhile.
+TEST_F(WriterTest, OverlappedFlushesWriteEveryChunkInOrder) {
+	Session session(Config());
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	for (int i = 1; i <= 5000; ++i) {
+		writer.AddInsert(Record("o" + std::to_string(i), i));
+		if (writer.full()) {
+			writer.StartFlush();
+			EXPECT_TRUE(writer.in_flight());
+		} else if (i % 16 == 0) {
+			writer.Pump();
+		}
+	}
+	writer.Flush();
+	EXPECT_FALSE(writer.in_flight());
+	EXPECT_EQ(writer.written(), 5000);
+	EXPECT_EQ(writer.requests(), 3);
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 3);
+	EXPECT_EQ(Count(session), 5005);
+	Json r = session.Get("records.json", {{"app", kApp}, {"query", "$id = 5005 or $id = 2006 order by $id asc"}});
+	EXPECT_EQ(r["records"][0]["title"]["value"], "o2001");
+	EXPECT_EQ(r["records"][1]["title"]["value"], "o5000");
+}
+
+// The first chunk fails while the second buffer fills: nothing of the second is sent, and
+// the error counts what was written (nothing).
+TEST_F(WriterTest, OverlappedFailureDropsTheNextBuffer) {
+	Session session(Config());
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	kintone::Error e = ErrorOf([&] {
+		for (int i = 1; i <= 3500; ++i) {
+			writer.AddInsert(Record(i == 1500 ? "" : "ok", i));
+			if (writer.full()) {
+				writer.StartFlush();
+			} else if (i % 16 == 0) {
+				writer.Pump();
+			}
+		}
+		writer.Flush();
+	});
+	EXPECT_EQ(e.code(), "CB_VA01");
+	EXPECT_NE(e.detail().find("row 1500, field \"title\""), std::string::npos) << e.detail();
+	EXPECT_NE(e.detail().find("Nothing of rows 1 to 2000 was written."), std::string::npos) << e.detail();
+	EXPECT_NE(e.detail().find("0 records of this statement had already been written"), std::string::npos) << e.detail();
+	EXPECT_EQ(writer.written(), 0);
+	EXPECT_EQ(writer.queued(), 0u);
+	writer.Flush(); // the rows queued meanwhile were dropped: nothing more goes out
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 1);
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/records.json"), 0);
+	EXPECT_EQ(Count(session), 5);
+}
+
+// The second chunk fails while the third buffer fills: the first stays written and is counted.
+TEST_F(WriterTest, OverlappedFailureOfLaterChunkCountsWrittenRecords) {
+	Session session(Config());
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	kintone::Error e = ErrorOf([&] {
+		for (int i = 1; i <= 4500; ++i) {
+			writer.AddInsert(Record(i == 3001 ? "" : "ok", i));
+			if (writer.full()) {
+				writer.StartFlush();
+			}
+		}
+		writer.Flush();
+	});
+	EXPECT_NE(e.detail().find("row 3001, field \"title\""), std::string::npos) << e.detail();
+	EXPECT_NE(e.detail().find("Nothing of rows 2001 to 4000 was written."), std::string::npos) << e.detail();
+	EXPECT_NE(e.detail().find("2000 records of this statement had already been written"), std::string::npos)
+	    << e.detail();
+	EXPECT_EQ(writer.written(), 2000);
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 2);
+	EXPECT_EQ(Count(session), 2005);
+}
+
+// A read on the same session while a write is in flight waits for the write instead of
+// dropping it; the write's answer is kept for the writer.
+TEST_F(WriterTest, ReadOnTheSessionWaitsForTheWriteInFlight) {
+	Session session(Config());
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	for (int i = 1; i <= 2000; ++i) {
+		writer.AddInsert(Record("r", i));
+	}
+	writer.StartFlush();
+	ASSERT_TRUE(writer.in_flight());
+	EXPECT_EQ(Count(session), 2005); // the read went out after the write had been answered
+	writer.AddInsert(Record("r", 2001));
+	writer.Flush();
+	EXPECT_EQ(writer.written(), 2001);
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 1);
+	EXPECT_EQ(Count(session), 2006);
+}
+
+// Abort cleanup: the write in flight is finished, not dropped, and what it wrote is known;
+// rows queued meanwhile are never sent. The destructor does the same.
+TEST_F(WriterTest, SettleFinishesTheWriteInFlight) {
+	Session session(Config());
+	{
+		Writer writer(session, kApp, -1, WriteKind::kInsert);
+		for (int i = 1; i <= 2100; ++i) {
+			writer.AddInsert(Record("s", i));
+			if (writer.full()) {
+				writer.StartFlush();
+			}
+		}
+		writer.Settle();
+		EXPECT_FALSE(writer.in_flight());
+		EXPECT_EQ(writer.settled_written(), 2000);
+		EXPECT_EQ(writer.written(), 2000);
+		EXPECT_TRUE(writer.unknown_outcome().empty());
+		EXPECT_NE(writer.settled_note().find("rows 1 to 2000"), std::string::npos) << writer.settled_note();
+	}
+	{
+		Writer writer(session, kApp, -1, WriteKind::kInsert);
+		for (int i = 1; i <= 2000; ++i) {
+			writer.AddInsert(Record("d", i));
+		}
+		writer.StartFlush();
+	} // destroyed with the write in flight
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 2);
+	EXPECT_EQ(Count(session), 4005);
+}
+
+// A write in flight whose connection drops during the cleanup: unknown outcome, not repeated.
+TEST_F(WriterTest, SettleReportsAnUnknownOutcome) {
+	kintone_test::Control(*emulator, "POST", "/_emulator/faults",
+	                      R"({"match": "bulkRequest.json", "count": 1, "drop_connection": true})");
+	Session session(Config());
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	for (int i = 1; i <= 2000; ++i) {
+		writer.AddInsert(Record("u", i));
+	}
+	writer.StartFlush();
+	writer.Settle();
+	EXPECT_EQ(writer.settled_written(), 0);
+	EXPECT_NE(writer.unknown_outcome().find("rows 1 to 2000 may or may not have been processed"), std::string::npos)
+	    << writer.unknown_outcome();
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 1);
+}
+
+// A refused write in flight during the cleanup: nothing written, nothing unknown.
+TEST_F(WriterTest, SettleOfARefusedWriteWritesNothing) {
+	Session session(Config());
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	for (int i = 1; i <= 2000; ++i) {
+		writer.AddInsert(Record(i == 7 ? "" : "v", i));
+	}
+	writer.StartFlush();
+	writer.Settle();
+	EXPECT_EQ(writer.settled_written(), 0);
+	EXPECT_EQ(writer.written(), 0);
+	EXPECT_TRUE(writer.unknown_outcome().empty());
+	EXPECT_EQ(Count(session), 5);
+}
+
 } // namespace
