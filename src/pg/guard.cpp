@@ -5,6 +5,7 @@
 #include "pg/guard.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace kintone_fdw {
@@ -109,6 +110,21 @@ void RaiseCaughtError(const CaughtError *err) {
 	        (errcode(err->sqlstate), errmsg("%s", err->message), err->detail[0] ? errdetail("%s", err->detail) : 0,
 	         err->hint[0] ? errhint("%s", err->hint) : 0, err->context[0] ? errcontext("%s", err->context) : 0));
 	pg_unreachable();
+}
+
+char *MallocCopy(const std::string &text) {
+	char *out = static_cast<char *>(malloc(text.size() + 1));
+	if (out == nullptr) {
+		throw std::bad_alloc();
+	}
+	memcpy(out, text.c_str(), text.size() + 1);
+	return out;
+}
+
+char *TakeMalloced(char *text) {
+	char *out = pstrdup(text);
+	free(text);
+	return out;
 }
 
 } // namespace kintone_fdw

@@ -15,6 +15,7 @@
 
 #include <exception>
 #include <new>
+#include <string>
 #include <utility>
 
 namespace kintone_fdw {
@@ -33,6 +34,12 @@ void CaptureStdException(CaughtError *out, const std::exception &e) noexcept;
 void CaptureOutOfMemory(CaughtError *out) noexcept;
 void CaptureUnknown(CaughtError *out) noexcept;
 [[noreturn]] void RaiseCaughtError(const CaughtError *err);
+
+// Text made in the C++ phase for the PostgreSQL phase: MallocCopy inside the guarded body
+// (throws std::bad_alloc), TakeMalloced after it (copies into the current memory context and
+// frees the malloc'd text).
+char *MallocCopy(const std::string &text);
+char *TakeMalloced(char *text);
 
 template <typename Fn>
 auto Guard(Fn &&fn) -> decltype(fn()) {

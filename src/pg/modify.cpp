@@ -593,21 +593,6 @@ Oid CheckAsUser(EState *estate, ResultRelInfo *rinfo) {
 	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 }
 
-char *MallocCopy(const std::string &text) {
-	char *out = static_cast<char *>(malloc(text.size() + 1));
-	if (out == nullptr) {
-		throw std::bad_alloc();
-	}
-	memcpy(out, text.c_str(), text.size() + 1);
-	return out;
-}
-
-char *TakeMalloced(char *text) {
-	char *out = pstrdup(text);
-	free(text);
-	return out;
-}
-
 KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op, List *send_attrs, List *return_attrs,
                                bool has_returning, bool reads_target, Plan *subplan, int eflags) {
 	Relation rel = rinfo->ri_RelationDesc;

@@ -382,15 +382,6 @@ char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 	return pstrdup(filled);
 }
 
-char *MallocCopy(const std::string &text) {
-	char *out = static_cast<char *>(malloc(text.size() + 1));
-	if (out == nullptr) {
-		throw std::bad_alloc();
-	}
-	memcpy(out, text.c_str(), text.size() + 1);
-	return out;
-}
-
 long long PrivInt64(List *priv, int index) {
 	return strtoll(strVal(list_nth(priv, index)), nullptr, 10);
 }
@@ -617,8 +608,7 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 				request.strategy = strategy;
 				return MallocCopy(kintone::Pager::FirstQuery(request));
 			});
-			char *query_text = pstrdup(first);
-			free(first);
+			char *query_text = TakeMalloced(first);
 			ExplainPropertyText("Kintone query", query_text, es);
 			ExplainPropertyText("Kintone fields", fields_text, es);
 			ExplainPropertyText("Kintone paging", kintone::PagingStrategyName(strategy), es);
