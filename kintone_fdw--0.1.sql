@@ -22,11 +22,13 @@ COMMENT ON FOREIGN DATA WRAPPER kintone_fdw IS 'Kintone apps as PostgreSQL table
 -- Kintone's word search, used explicitly (SQL LIKE stays local: Kintone's "like" is a word
 -- search, not a pattern match). kintone_like(column, 'words') in WHERE on a Kintone foreign
 -- table becomes `field like "words"` (NOT kintone_like(…): `not like`); it has no local
--- implementation, so anywhere Kintone cannot evaluate it, it raises an error.
+-- implementation, so anywhere Kintone cannot evaluate it, it raises an error. Not STRICT: an
+-- empty field is Kintone's to judge (`not like` matches it), so the planner must not treat the
+-- function as NULL on a NULL field (it would turn a LEFT JOIN into an inner join).
 CREATE FUNCTION kintone_like(field anyelement, words text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'kintone_fdw_like'
-LANGUAGE C STRICT STABLE;
+LANGUAGE C CALLED ON NULL INPUT STABLE;
 
 COMMENT ON FUNCTION kintone_like(anyelement, text) IS 'Kintone''s word search ("like") on a Kintone foreign table column; evaluated by Kintone only';
 -- OAuth (README, "Connecting and authentication"). Each function works on the caller's user

@@ -66,8 +66,20 @@ SELECT id, kintone_like(note, 'メモ') FROM cust;
 CREATE TEMP TABLE l_cust AS SELECT * FROM cust;
 SELECT id FROM l_cust WHERE kintone_like(note, 'メモ');
 SELECT kintone_like('abc'::text, 'b');
--- A NULL of either argument is NULL, as for any strict function: no rows, no request needed.
+-- NULL words are NULL: no rows, negated or not.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM cust WHERE kintone_like(note, NULL);
 SELECT id FROM cust WHERE kintone_like(note, NULL);
+SELECT id FROM cust WHERE NOT kintone_like(note, NULL);
+-- An empty field is Kintone's to judge ("not like" matches it), so the function is not strict:
+-- a LEFT JOIN is not turned into an inner join by a WHERE kintone_like(…) on its nullable side
+-- (null-extended rows and records with an empty label were treated differently). Such a
+-- condition cannot reach Kintone: an error. In the join condition, it goes to Kintone.
+CREATE TEMP TABLE ids AS SELECT g * 41 AS k FROM generate_series(1, 300) g UNION ALL SELECT -1;
+SELECT count(*) FROM ids LEFT JOIN big b ON b.id = ids.k WHERE NOT kintone_like(b.label, 'zzz');
+SELECT count(*) FROM ids LEFT JOIN big b ON b.id = ids.k WHERE kintone_like(b.label, 'item');
+SELECT count(*), count(b.id), count(b.id) FILTER (WHERE b.label IS NULL)
+  FROM ids LEFT JOIN big b ON b.id = ids.k AND NOT kintone_like(b.label, 'zzz');
+SELECT count(*), count(b.id) FROM ids JOIN big b ON b.id = ids.k WHERE NOT kintone_like(b.label, 'zzz');
 
 SET client_min_messages = warning;
 DROP SERVER emu CASCADE;

@@ -729,8 +729,13 @@ DeparseResult LikeLeaf(Walker &w, FuncExpr *expr, bool negate) {
 	Expr *words = static_cast<Expr *>(lsecond(expr->args));
 	if (IsA(words, Const)) {
 		Const *c = reinterpret_cast<Const *>(words);
+		if (c->constisnull) {
+			// NULL words: NULL, so no row, negated or not (as a parameter's NULL at execution).
+			appendStringInfoString(w.buf, kAlwaysFalse);
+			return {true, true};
+		}
 		const char *text;
-		if (c->constisnull || !TextValue(c->constvalue, c->consttype, &text) || !kintone::CanQuote(text)) {
+		if (!TextValue(c->constvalue, c->consttype, &text) || !kintone::CanQuote(text)) {
 			return Fail();
 		}
 		appendStringInfo(w.buf, "%s %s ", col->field_code, op);
