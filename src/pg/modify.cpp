@@ -52,6 +52,7 @@ extern "C" {
 
 #include <cstring>
 #include <memory>
+#include <unordered_set>
 
 namespace kintone_fdw {
 
@@ -97,6 +98,11 @@ struct ModifyCpp {
 	std::string last_id;            // of the last row sent one by one
 	std::string last_revision;
 	std::string relname; // for the warning of DeleteModifyCpp
+	// UPDATE/DELETE: the records this statement already changed. A join (UPDATE ... FROM,
+	// DELETE ... USING) can hand PostgreSQL the same target record several times; as for a
+	// local table (and postgres_fdw, whose later ctid no longer matches) only the first one
+	// is written and counted.
+	std::unordered_set<std::string> done_ids;
 };
 
 // Runs when the statement is aborted (a normal end deletes the state in EndModify first). A
@@ -965,6 +971,12 @@ TupleTableSlot *ExecRow(KintoneModifyState *st, TupleTableSlot *slot, TupleTable
 			ereport(ERROR, (errcode(ERRCODE_FDW_ERROR), errmsg("the Kintone record id of the row is NULL")));
 		}
 		revision = JunkText(planSlot, st->rev_junk, &st->rev_out);
+		bool first_time = Guard([&]() { return st->cpp->done_ids.insert(id).second; });
+		if (!first_time) {
+			st->row--; // rows are numbered as the writer counts them
+			MemoryContextSwitchTo(old);
+			return nullptr; // already updated or deleted by this statement: not again
+		}
 	}
 	if (st->op != CMD_DELETE) {
 		ReadCellsSettling(st, slot);
