@@ -135,6 +135,26 @@ UPDATE ud.writes w SET n = w.n + j.v FROM dup_join j WHERE w.code = j.code RETUR
 DELETE FROM ud.writes w USING dup_join j WHERE w.code = j.code RETURNING w.code;
 SELECT code, n FROM ud.writes WHERE code LIKE 'DUP%' ORDER BY code;
 
+-- A BEFORE ROW trigger's changes to columns the statement does not name are written, as
+-- postgres_fdw sends them (INSERT: columns it set; UPDATE: columns it changed), also by COPY.
+CREATE FUNCTION trg_note() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.note := 'set by trigger ' || TG_OP; NEW.title := coalesce(NEW.title, 'untitled'); RETURN NEW; END $$;
+CREATE TRIGGER trg_note BEFORE INSERT OR UPDATE ON ud.writes FOR EACH ROW EXECUTE FUNCTION trg_note();
+INSERT INTO ud.writes (code, n) VALUES ('TRG1', 1);
+COPY ud.writes (code, n) FROM STDIN;
+TRG2	2
+\.
+SELECT code, title, note, n FROM ud.writes WHERE code LIKE 'TRG%' ORDER BY code;
+UPDATE ud.writes SET note = 'by hand', title = 'kept' WHERE code = 'TRG1';
+SELECT code, title, note, n FROM ud.writes WHERE code LIKE 'TRG%' ORDER BY code;
+DROP TRIGGER trg_note ON ud.writes;
+UPDATE ud.writes SET note = 'by hand' WHERE code = 'TRG1';
+CREATE TRIGGER trg_note BEFORE UPDATE ON ud.writes FOR EACH ROW EXECUTE FUNCTION trg_note();
+UPDATE ud.writes SET n = 3 WHERE code LIKE 'TRG%';
+SELECT code, title, note, n FROM ud.writes WHERE code LIKE 'TRG%' ORDER BY code;
+DROP TRIGGER trg_note ON ud.writes;
+DROP FUNCTION trg_note();
+
 -- Restore app 98 for the next test file.
 \! curl -s -X POST $KINTONE_EMULATOR_URL/_emulator/reset >/dev/null
 DROP SCHEMA ud CASCADE;
