@@ -155,6 +155,11 @@ SELECT code, title, note, n FROM ud.writes WHERE code LIKE 'TRG%' ORDER BY code;
 DROP TRIGGER trg_note ON ud.writes;
 DROP FUNCTION trg_note();
 
+-- A statement that fails after rows were sent one by one (RETURNING) says what stays written.
+INSERT INTO ud.writes (title, code, n) SELECT 'ret ' || i, 'RETW' || i, 10 / (3 - i) FROM generate_series(1, 5) i
+  RETURNING code;
+SELECT code, n FROM ud.writes WHERE code LIKE 'RETW%' ORDER BY code;
+
 -- Restore app 98 for the next test file.
 \! curl -s -X POST $KINTONE_EMULATOR_URL/_emulator/reset >/dev/null
 DROP SCHEMA ud CASCADE;

@@ -104,6 +104,7 @@ struct ModifyCpp {
 	std::string last_id;            // of the last row sent one by one
 	std::string last_revision;
 	std::string relname; // for the warning of DeleteModifyCpp
+	bool told = false;   // an error of the statement said how many records stay written
 	// UPDATE/DELETE: the records this statement already changed. A join (UPDATE ... FROM,
 	// DELETE ... USING) can hand PostgreSQL the same target record several times; as for a
 	// local table (and postgres_fdw, whose later ctid no longer matches) only the first one
@@ -122,14 +123,21 @@ void DeleteModifyCpp(void *arg) noexcept {
 	bool unknown = false;
 	char relname[2 * NAMEDATALEN] = {0};
 	char note[512] = {0};
-	if (cpp != nullptr && cpp->writer && cpp->writer->in_flight()) {
+	if (cpp != nullptr && cpp->writer) {
 		kintone::Writer &writer = *cpp->writer;
+		bool was_in_flight = writer.in_flight();
 		writer.Settle();
-		settled = writer.settled_written() > 0 || !writer.unknown_outcome().empty();
 		written = writer.written();
-		unknown = !writer.unknown_outcome().empty();
+		unknown = was_in_flight && !writer.unknown_outcome().empty();
+		// Also when nothing was in flight: records written earlier (rows sent one by one for
+		// RETURNING, chunks already answered) are reported unless the error said so already.
+		settled = (was_in_flight && (writer.settled_written() > 0 || unknown)) ||
+		          (written > 0 && !cpp->told && !writer.told());
 		snprintf(relname, sizeof(relname), "%s", cpp->relname.c_str());
-		snprintf(note, sizeof(note), "%s", unknown ? writer.unknown_outcome().c_str() : writer.settled_note().c_str());
+		snprintf(note, sizeof(note), "%s",
+		         unknown                        ? writer.unknown_outcome().c_str()
+		         : writer.settled_written() > 0 ? writer.settled_note().c_str()
+		                                        : "");
 	}
 	delete cpp; // noexcept: the writer has nothing in flight any more
 	if (!settled) {
@@ -146,7 +154,8 @@ void DeleteModifyCpp(void *arg) noexcept {
 		ereport(WARNING, (errcode(ERRCODE_FDW_ERROR),
 		                  errmsg("the aborted statement on foreign table \"%s\" wrote %lld records to Kintone", relname,
 		                         written),
-		                  errdetail("%s The written records stay written (Kintone has no rollback).", note)));
+		                  errdetail("%s%sThe written records stay written (Kintone has no rollback).", note,
+		                            note[0] != '\0' ? " " : "")));
 	}
 }
 
@@ -465,6 +474,9 @@ void RowErrorContext(void *arg) {
 	if (st->current != nullptr) {
 		long long written = st->cpp != nullptr && st->cpp->writer ? st->cpp->writer->written() : 0;
 		errcontext("%s", RowContextText(st, written));
+		if (written > 0) {
+			st->cpp->told = true;
+		}
 	}
 }
 
@@ -916,6 +928,7 @@ void ReadCellsSettling(KintoneModifyState *st, TupleTableSlot *slot) {
 				int at = static_cast<int>(found - edata->context);
 				edata->context =
 				    psprintf("%.*s%s%s", at, edata->context, RowContextText(st, after), found + strlen(old_text));
+				st->cpp->told = after > 0;
 			}
 		}
 		if (!writer->unknown_outcome().empty()) {
@@ -939,6 +952,7 @@ void SettleAfterRowError(ModifyCpp &cpp, kintone::Error &e) {
 		e.set_detail(e.detail() + "\n" + std::to_string(written) +
 		             " records of this statement had already been written to Kintone and stay written (Kintone "
 		             "has no rollback).");
+		cpp.told = true;
 	}
 	// An unknown outcome is added by SendErrorContext.
 }
