@@ -121,6 +121,45 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) DELETE FROM ud.writes WHER
 :stats
 SELECT count(*) FROM ud.writes;
 
+-- A join that matches the same target record several times (UPDATE ... FROM, DELETE ... USING)
+-- writes it once and counts it once, as on a local table: no revision conflict with itself, no
+-- second value written over the first.
+INSERT INTO ud.writes (title, code, n) SELECT 'dup ' || i, 'DUP' || i, i FROM generate_series(1, 3) i;
+CREATE TEMP TABLE dup_join (code text, v int);
+INSERT INTO dup_join VALUES ('DUP1', 10), ('DUP1', 20), ('DUP2', 30);
+CREATE TEMP TABLE dup_local AS SELECT code, n FROM ud.writes WHERE code LIKE 'DUP%';
+UPDATE dup_local l SET n = l.n + j.v FROM dup_join j WHERE l.code = j.code;
+UPDATE ud.writes w SET n = w.n + j.v FROM dup_join j WHERE w.code = j.code;
+SELECT w.code, w.n, l.n AS local_n, w."$revision" FROM ud.writes w JOIN dup_local l USING (code) ORDER BY code;
+UPDATE ud.writes w SET n = w.n + j.v FROM dup_join j WHERE w.code = j.code RETURNING w.code, w.n;
+DELETE FROM ud.writes w USING dup_join j WHERE w.code = j.code RETURNING w.code;
+SELECT code, n FROM ud.writes WHERE code LIKE 'DUP%' ORDER BY code;
+
+-- A BEFORE ROW trigger's changes to columns the statement does not name are written, as
+-- postgres_fdw sends them (INSERT: columns it set; UPDATE: columns it changed), also by COPY.
+CREATE FUNCTION trg_note() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.note := 'set by trigger ' || TG_OP; NEW.title := coalesce(NEW.title, 'untitled'); RETURN NEW; END $$;
+CREATE TRIGGER trg_note BEFORE INSERT OR UPDATE ON ud.writes FOR EACH ROW EXECUTE FUNCTION trg_note();
+INSERT INTO ud.writes (code, n) VALUES ('TRG1', 1);
+COPY ud.writes (code, n) FROM STDIN;
+TRG2	2
+\.
+SELECT code, title, note, n FROM ud.writes WHERE code LIKE 'TRG%' ORDER BY code;
+UPDATE ud.writes SET note = 'by hand', title = 'kept' WHERE code = 'TRG1';
+SELECT code, title, note, n FROM ud.writes WHERE code LIKE 'TRG%' ORDER BY code;
+DROP TRIGGER trg_note ON ud.writes;
+UPDATE ud.writes SET note = 'by hand' WHERE code = 'TRG1';
+CREATE TRIGGER trg_note BEFORE UPDATE ON ud.writes FOR EACH ROW EXECUTE FUNCTION trg_note();
+UPDATE ud.writes SET n = 3 WHERE code LIKE 'TRG%';
+SELECT code, title, note, n FROM ud.writes WHERE code LIKE 'TRG%' ORDER BY code;
+DROP TRIGGER trg_note ON ud.writes;
+DROP FUNCTION trg_note();
+
+-- A statement that fails after rows were sent one by one (RETURNING) says what stays written.
+INSERT INTO ud.writes (title, code, n) SELECT 'ret ' || i, 'RETW' || i, 10 / (3 - i) FROM generate_series(1, 5) i
+  RETURNING code;
+SELECT code, n FROM ud.writes WHERE code LIKE 'RETW%' ORDER BY code;
+
 -- Restore app 98 for the next test file.
 \! curl -s -X POST $KINTONE_EMULATOR_URL/_emulator/reset >/dev/null
 DROP SCHEMA ud CASCADE;

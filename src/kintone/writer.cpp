@@ -305,6 +305,7 @@ void Writer::Rethrow(const Batch &b, Error error, size_t call_index, size_t chun
 	         (written_ > 0 ? " and stay written (Kintone has no rollback)." : ".");
 	error.set_detail(head + lines);
 	queued_batch_.count = 0;
+	told_ = true;
 	throw error;
 }
 

@@ -95,6 +95,8 @@ public:
 	// After a write aborted by a cancel or a lost connection: which rows may or may not be
 	// written (the glue adds it to PostgreSQL's own cancel error). Empty otherwise.
 	const std::string &unknown_outcome() const { return unknown_outcome_; }
+	// True once an error of this writer has said how many records stay written.
+	bool told() const { return told_; }
 
 private:
 	// Rows queued for one flush (or sent by the write in flight).
@@ -132,6 +134,7 @@ private:
 	std::vector<WriteResult> results_;
 	std::string unknown_outcome_;
 	std::string settled_note_;
+	bool told_ = false;
 };
 
 // Appends s as a JSON string literal (quotes, backslashes and control characters escaped;

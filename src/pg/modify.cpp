@@ -44,6 +44,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -52,6 +53,7 @@ extern "C" {
 
 #include <cstring>
 #include <memory>
+#include <unordered_set>
 
 namespace kintone_fdw {
 
@@ -76,6 +78,10 @@ struct SendCol {
 	bool elem_byval;
 	char elem_align;
 	FmgrInfo elem_out;
+	// Not named by the statement; a BEFORE ROW trigger may have set it (as postgres_fdw, the
+	// value is sent then: INSERT when not NULL, UPDATE when it differs from the row read).
+	bool by_trigger;
+	bool never; // by_trigger, but Kintone does not take it (read-only, lookup copy): not sent
 };
 
 // One column of the current row as plain C data (per-row memory).
@@ -84,6 +90,7 @@ struct CellValue {
 	char *text;
 	int nelems;
 	char **elems;
+	bool omit; // left out of the record (a by_trigger column the trigger did not set)
 };
 
 // C++ part of a modification, owned by a memory-context callback.
@@ -97,6 +104,12 @@ struct ModifyCpp {
 	std::string last_id;            // of the last row sent one by one
 	std::string last_revision;
 	std::string relname; // for the warning of DeleteModifyCpp
+	bool told = false;   // an error of the statement said how many records stay written
+	// UPDATE/DELETE: the records this statement already changed. A join (UPDATE ... FROM,
+	// DELETE ... USING) can hand PostgreSQL the same target record several times; as for a
+	// local table (and postgres_fdw, whose later ctid no longer matches) only the first one
+	// is written and counted.
+	std::unordered_set<std::string> done_ids;
 };
 
 // Runs when the statement is aborted (a normal end deletes the state in EndModify first). A
@@ -110,14 +123,21 @@ void DeleteModifyCpp(void *arg) noexcept {
 	bool unknown = false;
 	char relname[2 * NAMEDATALEN] = {0};
 	char note[512] = {0};
-	if (cpp != nullptr && cpp->writer && cpp->writer->in_flight()) {
+	if (cpp != nullptr && cpp->writer) {
 		kintone::Writer &writer = *cpp->writer;
+		bool was_in_flight = writer.in_flight();
 		writer.Settle();
-		settled = writer.settled_written() > 0 || !writer.unknown_outcome().empty();
 		written = writer.written();
-		unknown = !writer.unknown_outcome().empty();
+		unknown = was_in_flight && !writer.unknown_outcome().empty();
+		// Also when nothing was in flight: records written earlier (rows sent one by one for
+		// RETURNING, chunks already answered) are reported unless the error said so already.
+		settled = (was_in_flight && (writer.settled_written() > 0 || unknown)) ||
+		          (written > 0 && !cpp->told && !writer.told());
 		snprintf(relname, sizeof(relname), "%s", cpp->relname.c_str());
-		snprintf(note, sizeof(note), "%s", unknown ? writer.unknown_outcome().c_str() : writer.settled_note().c_str());
+		snprintf(note, sizeof(note), "%s",
+		         unknown                        ? writer.unknown_outcome().c_str()
+		         : writer.settled_written() > 0 ? writer.settled_note().c_str()
+		                                        : "");
 	}
 	delete cpp; // noexcept: the writer has nothing in flight any more
 	if (!settled) {
@@ -134,7 +154,8 @@ void DeleteModifyCpp(void *arg) noexcept {
 		ereport(WARNING, (errcode(ERRCODE_FDW_ERROR),
 		                  errmsg("the aborted statement on foreign table \"%s\" wrote %lld records to Kintone", relname,
 		                         written),
-		                  errdetail("%s The written records stay written (Kintone has no rollback).", note)));
+		                  errdetail("%s%sThe written records stay written (Kintone has no rollback).", note,
+		                            note[0] != '\0' ? " " : "")));
 	}
 }
 
@@ -153,7 +174,8 @@ struct KintoneModifyState {
 	int rev_attnum; // the table's "$revision" column, 0 if none
 	FmgrInfo id_out, rev_out;
 	AttrNumber id_junk, rev_junk, wholerow_junk;
-	RowFetch *fetch; // RETURNING needs values read back
+	RowFetch *fetch;         // RETURNING needs values read back
+	TupleTableSlot *old_row; // UPDATE with trigger columns: the row as read, for this row
 	MemoryContext row_cxt;
 	long long row;          // statement row being converted (1-based)
 	const SendCol *current; // for the error context
@@ -415,6 +437,9 @@ std::string BuildRecord(const KintoneModifyState *st) {
 	const ModifyCpp &cpp = *st->cpp;
 	std::string record = "{";
 	for (int i = 0; i < st->nsend; ++i) {
+		if (st->cells[i].omit) {
+			continue;
+		}
 		size_t mark = record.size();
 		if (record.size() > 1) {
 			record += ',';
@@ -449,7 +474,25 @@ void RowErrorContext(void *arg) {
 	if (st->current != nullptr) {
 		long long written = st->cpp != nullptr && st->cpp->writer ? st->cpp->writer->written() : 0;
 		errcontext("%s", RowContextText(st, written));
+		if (written > 0) {
+			st->cpp->told = true;
+		}
 	}
+}
+
+// UPDATE: is a column the statement does not set still as the scan read it (the old row is
+// the "wholerow" junk column PostgreSQL adds for foreign tables)?
+bool TriggerLeftAlone(KintoneModifyState *st, const SendCol &col, Datum d, bool isnull) {
+	if (st->old_row == nullptr) {
+		return true;
+	}
+	bool old_null;
+	Datum old = slot_getattr(st->old_row, col.attnum, &old_null);
+	if (old_null || isnull) {
+		return old_null && isnull;
+	}
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(st->rel), col.attnum - 1);
+	return datumIsEqual(old, d, att->attbyval, att->attlen);
 }
 
 // PostgreSQL phase: the send columns of slot as plain C strings, in the per-row context.
@@ -469,6 +512,13 @@ void ReadCells(KintoneModifyState *st, TupleTableSlot *slot) {
 		cell.text = nullptr;
 		cell.nelems = 0;
 		cell.elems = nullptr;
+		cell.omit = false;
+		if (col.by_trigger) {
+			cell.omit = col.never || (st->op == CMD_INSERT ? isnull : TriggerLeftAlone(st, col, d, isnull));
+			if (cell.omit) {
+				continue;
+			}
+		}
 		if (isnull) {
 			continue;
 		}
@@ -593,8 +643,8 @@ Oid CheckAsUser(EState *estate, ResultRelInfo *rinfo) {
 	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 }
 
-KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op, List *send_attrs, List *return_attrs,
-                               bool has_returning, bool reads_target, Plan *subplan, int eflags) {
+KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op, List *send_attrs, List *trigger_attrs,
+                               List *return_attrs, bool has_returning, bool reads_target, Plan *subplan, int eflags) {
 	Relation rel = rinfo->ri_RelationDesc;
 	TupleDesc desc = RelationGetDescr(rel);
 	KintoneModifyState *st = static_cast<KintoneModifyState *>(palloc0(sizeof(KintoneModifyState)));
@@ -612,12 +662,16 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 	}
 	RawTable *raw = ReadRawTable(RelationGetRelid(rel), CheckAsUser(estate, rinfo));
 
-	st->nsend = list_length(send_attrs);
+	st->nsend = list_length(send_attrs) + list_length(trigger_attrs);
 	st->send = static_cast<SendCol *>(palloc0(sizeof(SendCol) * (st->nsend + 1)));
 	st->cells = static_cast<CellValue *>(palloc0(sizeof(CellValue) * (st->nsend + 1)));
 	ListCell *cell;
 	int i = 0;
 	foreach (cell, send_attrs) {
+		InitSendCol(st->send[i++], TupleDescAttr(desc, lfirst_int(cell) - 1));
+	}
+	foreach (cell, trigger_attrs) {
+		st->send[i].by_trigger = true;
 		InitSendCol(st->send[i++], TupleDescAttr(desc, lfirst_int(cell) - 1));
 	}
 	int *send_attnums = static_cast<int *>(palloc0(sizeof(int) * (st->nsend + 1)));
@@ -687,8 +741,16 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 		bool need_form = false;
 		for (int c = 0; c < st->nsend; ++c) {
 			const ColumnDef &col = def.column(send_attnums[c]);
-			FieldType type;
-			check(col, &type);
+			FieldType type = FieldType::kUnknown;
+			if (st->send[c].by_trigger) {
+				try {
+					check(col, &type);
+				} catch (const kintone::Error &) {
+					st->send[c].never = true; // read-only: a trigger's value for it is not sent
+				}
+			} else {
+				check(col, &type);
+			}
 			need_form |= type == FieldType::kUnknown && col.lookup_copy_of.empty();
 		}
 		if (need_form && !st->explain_only) {
@@ -697,11 +759,21 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 		std::string fields;
 		for (int c = 0; c < st->nsend; ++c) {
 			const ColumnDef &col = def.column(send_attnums[c]);
-			FieldType type;
-			check(col, &type);
+			FieldType type = FieldType::kUnknown;
+			if (st->send[c].by_trigger) {
+				try {
+					check(col, &type);
+				} catch (const kintone::Error &) {
+					st->send[c].never = true;
+				}
+			} else {
+				check(col, &type);
+			}
 			cpp.codes.push_back(col.field_code);
 			cpp.types.push_back(type);
-			fields += (fields.empty() ? "" : ", ") + col.field_code;
+			if (!st->send[c].by_trigger) {
+				fields += (fields.empty() ? "" : ", ") + col.field_code;
+			}
 		}
 		for (size_t c = 0; c < def.columns.size(); ++c) {
 			const ColumnDef &col = def.columns[c];
@@ -749,6 +821,9 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 		}
 		st->rev_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, kRevisionJunk);
 		st->wholerow_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "wholerow");
+		if (op == CMD_UPDATE && list_length(trigger_attrs) > 0 && AttributeNumberIsValid(st->wholerow_junk)) {
+			st->old_row = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
+		}
 	}
 	if (has_returning && op != CMD_DELETE && !st->explain_only) {
 		List *fetch_attrs = NIL;
@@ -853,6 +928,7 @@ void ReadCellsSettling(KintoneModifyState *st, TupleTableSlot *slot) {
 				int at = static_cast<int>(found - edata->context);
 				edata->context =
 				    psprintf("%.*s%s%s", at, edata->context, RowContextText(st, after), found + strlen(old_text));
+				st->cpp->told = after > 0;
 			}
 		}
 		if (!writer->unknown_outcome().empty()) {
@@ -876,6 +952,7 @@ void SettleAfterRowError(ModifyCpp &cpp, kintone::Error &e) {
 		e.set_detail(e.detail() + "\n" + std::to_string(written) +
 		             " records of this statement had already been written to Kintone and stay written (Kintone "
 		             "has no rollback).");
+		cpp.told = true;
 	}
 	// An unknown outcome is added by SendErrorContext.
 }
@@ -965,6 +1042,26 @@ TupleTableSlot *ExecRow(KintoneModifyState *st, TupleTableSlot *slot, TupleTable
 			ereport(ERROR, (errcode(ERRCODE_FDW_ERROR), errmsg("the Kintone record id of the row is NULL")));
 		}
 		revision = JunkText(planSlot, st->rev_junk, &st->rev_out);
+		bool first_time = Guard([&]() { return st->cpp->done_ids.insert(id).second; });
+		if (!first_time) {
+			st->row--; // rows are numbered as the writer counts them
+			MemoryContextSwitchTo(old);
+			return nullptr; // already updated or deleted by this statement: not again
+		}
+	}
+	if (st->old_row != nullptr) {
+		bool isnull;
+		Datum d = ExecGetJunkAttribute(planSlot, st->wholerow_junk, &isnull);
+		ExecClearTuple(st->old_row);
+		if (!isnull) {
+			HeapTupleHeader td = DatumGetHeapTupleHeader(d);
+			HeapTupleData *tuple = static_cast<HeapTupleData *>(palloc0(sizeof(HeapTupleData)));
+			tuple->t_len = HeapTupleHeaderGetDatumLength(td);
+			ItemPointerSetInvalid(&tuple->t_self);
+			tuple->t_tableOid = RelationGetRelid(st->rel);
+			tuple->t_data = td;
+			ExecStoreHeapTuple(tuple, st->old_row, false);
+		}
 	}
 	if (st->op != CMD_DELETE) {
 		ReadCellsSettling(st, slot);
@@ -1047,6 +1144,25 @@ bool ReadsApp(Query *query, Oid target) {
 	return false;
 }
 
+// The columns not in send that a BEFORE ROW INSERT/UPDATE trigger of rel may set (postgres_fdw
+// sends every column then); NIL without such a trigger.
+List *TriggerAttrs(Relation rel, CmdType op, List *send) {
+	TriggerDesc *trig = rel->trigdesc;
+	if (trig == nullptr ||
+	    !(op == CMD_INSERT ? trig->trig_insert_before_row : op == CMD_UPDATE && trig->trig_update_before_row)) {
+		return NIL;
+	}
+	List *all = AttnumList(rel, bms_make_singleton(0 - FirstLowInvalidHeapAttributeNumber), false);
+	List *out = NIL;
+	ListCell *cell;
+	foreach (cell, all) {
+		if (!list_member_int(send, lfirst_int(cell))) {
+			out = lappend_int(out, lfirst_int(cell));
+		}
+	}
+	return out;
+}
+
 } // namespace
 
 extern "C" void kintoneAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
@@ -1105,8 +1221,9 @@ extern "C" List *kintonePlanForeignModify(PlannerInfo *root, ModifyTable *plan, 
 		ret = AttnumList(rel, attrs, false);
 	}
 	bool reads_target = op == CMD_INSERT && ReadsApp(root->parse, rte->relid);
+	List *by_trigger = TriggerAttrs(rel, op, send);
 	table_close(rel, NoLock);
-	return list_make4(send, ret, makeInteger(has_returning ? 1 : 0), makeInteger(reads_target ? 1 : 0));
+	return list_make5(send, ret, makeInteger(has_returning ? 1 : 0), makeInteger(reads_target ? 1 : 0), by_trigger);
 }
 
 extern "C" void kintoneBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
@@ -1115,6 +1232,7 @@ extern "C" void kintoneBeginForeignModify(ModifyTableState *mtstate, ResultRelIn
 	Plan *subplan = outerPlanState(mtstate)->plan;
 	rinfo->ri_FdwState = InitModify(mtstate->ps.state, rinfo, mtstate->operation,
 	                                static_cast<List *>(list_nth(fdw_private, kModSendAttrs)),
+	                                static_cast<List *>(list_nth(fdw_private, kModTriggerAttrs)),
 	                                static_cast<List *>(list_nth(fdw_private, kModReturnAttrs)),
 	                                intVal(list_nth(fdw_private, kModHasReturning)) != 0,
 	                                intVal(list_nth(fdw_private, kModReadsTarget)) != 0, subplan, eflags);
@@ -1127,7 +1245,8 @@ extern "C" void kintoneBeginForeignInsert(ModifyTableState *mtstate, ResultRelIn
 	bool has_returning = rinfo->ri_returningList != NIL;
 	List *ret =
 	    has_returning ? AttnumList(rel, bms_make_singleton(0 - FirstLowInvalidHeapAttributeNumber), false) : NIL;
-	rinfo->ri_FdwState = InitModify(estate, rinfo, CMD_INSERT, send, ret, has_returning, false, nullptr, 0);
+	rinfo->ri_FdwState = InitModify(estate, rinfo, CMD_INSERT, send, TriggerAttrs(rel, CMD_INSERT, send), ret,
+	                                has_returning, false, nullptr, 0);
 }
 
 extern "C" TupleTableSlot *kintoneExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,

@@ -18,6 +18,7 @@ enum ModifyPrivate {
 	kModReturnAttrs,   // List of Integer: attnums RETURNING needs from Kintone
 	kModHasReturning,  // Integer: 1 when the statement has RETURNING (rows are then sent one by one)
 	kModReadsTarget,   // Integer: 1 when an INSERT also reads the app it writes (see modify.cpp)
+	kModTriggerAttrs,  // List of Integer: other columns a BEFORE ROW trigger may set (sent when it did)
 	kModPrivateLength,
 };
 
