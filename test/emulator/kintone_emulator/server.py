@@ -326,17 +326,21 @@ class Handler(BaseHTTPRequestHandler):
         running = emu.stats.enter()
         try:
             reply = self._kintone_reply(emu, method, path, qs, body, running)
+            # Counted before writing, so a client that got its response sees it in the stats,
+            # and before leaving, so that "nothing in flight" means "everything counted" (tests
+            # wait for a delayed request to end before they reset the counters).
+            if reply is None:  # drop_connection fault
+                emu.stats.count(key, 0, 0)
+            else:
+                emu.stats.count(key, len(reply[1]) // 2 if reply[4] else len(reply[1]), reply[5])
         finally:
             # Leave before writing: once a client holds the response, the request is no
             # longer counted in flight (keeps stats exact for back-to-back requests).
             emu.stats.leave()
-        if reply is None:  # drop_connection fault
-            emu.stats.count(key, 0, 0)
+        if reply is None:
             self._hard_close()
             return
         status, payload, ctype, headers, truncate, nrecords = reply
-        # Counted before writing, so a client that got its response sees it in the stats.
-        emu.stats.count(key, len(payload) // 2 if truncate else len(payload), nrecords)
         self._send(status, payload, ctype, headers, truncate=truncate)
 
     def _kintone_reply(self, emu, method, path, qs, body, running):
