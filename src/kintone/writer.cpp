@@ -400,7 +400,7 @@ void Writer::StartFlush() {
 	std::swap(sent_batch_, queued_batch_);
 	queued_batch_.count = 0;
 	const Batch &b = sent_batch_;
-	bool bulk = session_.config().allow_bulk_request && count > kRecordsPerCall;
+	bool bulk = SentAsBulk(count);
 	++requests_;
 	try {
 		if (bulk) {
@@ -413,6 +413,20 @@ void Writer::StartFlush() {
 		Rethrow(b, std::move(e), 0, 0, count, true);
 	}
 	in_flight_ = true;
+}
+
+bool Writer::SentAsBulk(size_t count) const {
+	return session_.config().allow_bulk_request && count > kRecordsPerCall;
+}
+
+// The answer to a whole batch sent in one request (an overlapped flush): a bulkRequest's
+// results or one records.json call's.
+void Writer::ParseWhole(const Batch &b, const Json &response) {
+	if (SentAsBulk(b.count)) {
+		ParseBulk(b, response, 0, b.count);
+	} else {
+		ParseCall(b, response, 0, b.count);
+	}
 }
 
 void Writer::Pump() noexcept {
@@ -429,7 +443,7 @@ void Writer::FinishFlush() {
 	results_.clear();
 	const Batch &b = sent_batch_;
 	size_t count = b.count;
-	bool bulk = session_.config().allow_bulk_request && count > kRecordsPerCall;
+	bool bulk = SentAsBulk(count);
 	Json response;
 	try {
 		response = session_.FinishSendText(this);
@@ -438,11 +452,7 @@ void Writer::FinishFlush() {
 		Rethrow(b, std::move(e), failed, 0, count, true);
 	}
 	try {
-		if (bulk) {
-			ParseBulk(b, response, 0, count);
-		} else {
-			ParseCall(b, response, 0, count);
-		}
+		ParseWhole(b, response);
 	} catch (...) {
 		queued_batch_.count = 0; // nothing more is sent after a failed write
 		throw;
@@ -458,16 +468,11 @@ void Writer::Settle() noexcept {
 	queued_batch_.count = 0; // the statement is over: rows queued meanwhile are never sent
 	const Batch &b = sent_batch_;
 	size_t count = b.count;
-	bool bulk = session_.config().allow_bulk_request && count > kRecordsPerCall;
 	try {
 		Json response = session_.FinishSendText(this, true);
 		results_.clear();
 		try {
-			if (bulk) {
-				ParseBulk(b, response, 0, count);
-			} else {
-				ParseCall(b, response, 0, count);
-			}
+			ParseWhole(b, response);
 		} catch (...) {
 			// Kintone answered 2xx: the records were written, whatever the answer lacked.
 		}

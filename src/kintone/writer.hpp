@@ -114,6 +114,8 @@ private:
 	const char *Method() const;
 	void ParseCall(const Batch &b, const Json &call_result, size_t first, size_t count);
 	void ParseBulk(const Batch &b, const Json &response, size_t first, size_t count);
+	bool SentAsBulk(size_t count) const;
+	void ParseWhole(const Batch &b, const Json &response);
 	[[noreturn]] void Rethrow(const Batch &b, Error error, size_t call_index, size_t chunk_first, size_t chunk_count,
 	                          bool chunk_atomic);
 	void SendChunk(size_t first, size_t count);

@@ -738,26 +738,9 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 			}
 			*type_out = type;
 		};
-		bool need_form = false;
-		for (int c = 0; c < st->nsend; ++c) {
-			const ColumnDef &col = def.column(send_attnums[c]);
-			FieldType type = FieldType::kUnknown;
-			if (st->send[c].by_trigger) {
-				try {
-					check(col, &type);
-				} catch (const kintone::Error &) {
-					st->send[c].never = true; // read-only: a trigger's value for it is not sent
-				}
-			} else {
-				check(col, &type);
-			}
-			need_form |= type == FieldType::kUnknown && col.lookup_copy_of.empty();
-		}
-		if (need_form && !st->explain_only) {
-			form = &CachedForm(def);
-		}
-		std::string fields;
-		for (int c = 0; c < st->nsend; ++c) {
+		// A column the statement names must be writable; one only a trigger may set is simply
+		// never sent when it is read-only.
+		auto resolve = [&](int c) {
 			const ColumnDef &col = def.column(send_attnums[c]);
 			FieldType type = FieldType::kUnknown;
 			if (st->send[c].by_trigger) {
@@ -769,6 +752,19 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 			} else {
 				check(col, &type);
 			}
+			return type;
+		};
+		bool need_form = false;
+		for (int c = 0; c < st->nsend; ++c) {
+			need_form |= resolve(c) == FieldType::kUnknown && def.column(send_attnums[c]).lookup_copy_of.empty();
+		}
+		if (need_form && !st->explain_only) {
+			form = &CachedForm(def);
+		}
+		std::string fields;
+		for (int c = 0; c < st->nsend; ++c) {
+			const ColumnDef &col = def.column(send_attnums[c]);
+			FieldType type = resolve(c);
 			cpp.codes.push_back(col.field_code);
 			cpp.types.push_back(type);
 			if (!st->send[c].by_trigger) {
