@@ -4,6 +4,8 @@
 #include "kintone/option_spec.hpp"
 #include "kintone/settings.hpp"
 
+#include "option_test_util.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,18 +14,9 @@ using kintone::ErrorKind;
 using kintone::OptionContext;
 using kintone::OptionList;
 using kintone::ValidateOptions;
+using kintone_test::Invalid;
 
 namespace {
-
-kintone::Error Invalid(OptionContext context, const OptionList &options) {
-	try {
-		ValidateOptions(context, options);
-	} catch (const kintone::Error &e) {
-		return e;
-	}
-	ADD_FAILURE() << "expected an error";
-	return kintone::Error(ErrorKind::kInternal, "none");
-}
 
 kintone::Error SettingsError(const OptionList &server, const OptionList &user) {
 	try {

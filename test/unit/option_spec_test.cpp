@@ -3,25 +3,14 @@
 #include "kintone/option_spec.hpp"
 #include "kintone/text.hpp"
 
+#include "option_test_util.hpp"
+
 #include <gtest/gtest.h>
 
 using kintone::ErrorKind;
 using kintone::OptionContext;
 using kintone::ValidateOptions;
-
-namespace {
-
-kintone::Error Invalid(OptionContext context, const kintone::OptionList &options) {
-	try {
-		ValidateOptions(context, options);
-	} catch (const kintone::Error &e) {
-		return e;
-	}
-	ADD_FAILURE() << "expected an error";
-	return kintone::Error(ErrorKind::kInternal, "none");
-}
-
-} // namespace
+using kintone_test::Invalid;
 
 TEST(EditDistance, Basics) {
 	EXPECT_EQ(kintone::EditDistance("", ""), 0u);
