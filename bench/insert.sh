@@ -46,7 +46,7 @@ timing_ms() { sed -nE 's/^Time: ([0-9.]+) ms.*/\1/p' | tail -n 1; }
 proc_cpu_ms() { python3 -c "import os,sys; f=open('/proc/%s/stat'%sys.argv[1]).read().rsplit(') ',1)[1].split(); print((int(f[11])+int(f[12]))*1000//os.sysconf('SC_CLK_TCK'))" "$1"; }
 
 ensure_dependencies
-build_and_install || die "build failed"
+build_extension && install_private "$WORK" || die "build failed"
 if [ ! -d "$REPO_ROOT/test/clients/node_modules/@kintone/rest-api-client" ]; then
 	log "installing the official client (npm ci in test/clients)"
 	(cd "$REPO_ROOT/test/clients" && npm ci --no-audit --no-fund >&2) || die "npm ci failed"

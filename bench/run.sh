@@ -73,7 +73,7 @@ proc_cpu() { python3 -c "import os,sys; f=open('/proc/%s/stat'%sys.argv[1]).read
 
 # ---------------------------------------------------------------------------------------------
 ensure_dependencies
-build_and_install || die "build failed"
+build_extension && install_private "$WORK" || die "build failed"
 if [ ! -d "$REPO_ROOT/test/clients/node_modules/@kintone/rest-api-client" ]; then
 	log "installing the official client (npm ci in test/clients)"
 	(cd "$REPO_ROOT/test/clients" && npm ci --no-audit --no-fund >&2) || die "npm ci failed"

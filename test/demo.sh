@@ -24,9 +24,10 @@ demo_stop() {
 
 demo_start() {
 	ensure_dependencies
-	build_and_install || die "build failed"
+	build_extension || die "build failed"
 	demo_stop
 	mkdir -p "$DEMO_DIR"
+	install_private "$DEMO_DIR" || die "install failed"
 	# The emulator runs in the background after this script ends: detach it from our stdio.
 	start_emulator "$DEMO_DIR" "$SEED" || die "the emulator did not start"
 	echo "$EMULATOR_PID" >"$DEMO_DIR/emulator.pid"

@@ -6,6 +6,10 @@
 # Suites: unit (ctest), emulator (python unittest), official clients (node --test),
 # pg_regress (sql/ + expected/), a check that no backend was killed by a signal, and a check
 # that no secret the tests used appears in the server log.
+#
+# One part only (see README, Tests): SUITE="unit emulator clients pg_regress" (any of them),
+# UNIT_FILTER=REGEX (ctest -R), REGRESS_TESTS="scan join" (pg_regress files; implies
+# SUITE=pg_regress), e.g. `make test REGRESS_TESTS=join`.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -92,23 +96,50 @@ parse_regress() {
 }
 
 run_pg_regress() {
-	KINTONE_EMULATOR_URL=$EMULATOR_URL make -C "$REPO_ROOT" -s installcheck PG_CONFIG="$PG_CONFIG"
-	local status=$?
+	local status
+	if [ -n "${REGRESS_TESTS:-}" ]; then
+		KINTONE_EMULATOR_URL=$EMULATOR_URL make -C "$REPO_ROOT" -s installcheck PG_CONFIG="$PG_CONFIG" REGRESS="$REGRESS_TESTS"
+	else
+		KINTONE_EMULATOR_URL=$EMULATOR_URL make -C "$REPO_ROOT" -s installcheck PG_CONFIG="$PG_CONFIG"
+	fi
+	status=$?
 	if [ $status -ne 0 ] && [ -f "$REPO_ROOT/regression.diffs" ]; then
 		cat "$REPO_ROOT/regression.diffs"
 	fi
 	return $status
 }
 
+# wanted NAME: whether the suite NAME was asked for (SUITE, a space- or comma-separated list;
+# empty = every suite). REGRESS_TESTS alone implies SUITE=pg_regress.
+SUITE=${SUITE:-}
+if [ -z "$SUITE" ] && [ -n "${REGRESS_TESTS:-}" ]; then
+	SUITE=pg_regress
+fi
+wanted() {
+	[ -z "$SUITE" ] && return 0
+	case " ${SUITE//,/ } " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
 ensure_dependencies
-if ! build_and_install; then
+if wanted unit && ! build_unit_tests; then
+	record build 0 1
+elif ! build_extension || ! install_private "$WORK"; then
 	record build 0 1
 else
 	record build 1 0
-	run_suite unit parse_ctest ctest --test-dir "$REPO_ROOT/build" --output-on-failure
-	run_suite emulator parse_unittest bash -c "cd '$REPO_ROOT/test/emulator' && python3 -m unittest discover -s tests -t . -v"
-	run_suite official-clients parse_tap bash "$REPO_ROOT/test/clients/run.sh"
-	if python3 "$REPO_ROOT/test/emulator/make-regress-seed.py" "$WORK/regress-seed.json" &&
+	if wanted unit; then
+		run_suite unit parse_ctest ctest --test-dir "$REPO_ROOT/build" --output-on-failure ${UNIT_FILTER:+-R "$UNIT_FILTER"}
+	fi
+	if wanted emulator; then
+		run_suite emulator parse_unittest bash -c "cd '$REPO_ROOT/test/emulator' && python3 -m unittest discover -s tests -t . -v"
+	fi
+	if wanted clients; then
+		run_suite official-clients parse_tap bash "$REPO_ROOT/test/clients/run.sh"
+	fi
+	if ! wanted pg_regress; then
+		:
+	elif python3 "$REPO_ROOT/test/emulator/make-regress-seed.py" "$WORK/regress-seed.json" &&
 		start_emulator "$WORK" "$WORK/regress-seed.json" && start_postgres "$WORK" &&
 		start_auth_servers "$WORK" "$WORK/regress-seed.json"; then
 		log "emulator at $EMULATOR_URL, PostgreSQL on socket $PGHOST port $PGPORT"
