@@ -388,7 +388,7 @@ bool IsListField(FieldType type, ValueShape shape) {
 	return IsListType(type) || (type == FieldType::kUnknown && shape != ValueShape::kText);
 }
 
-void AppendRecord(std::string &out, const std::vector<WriteField> &fields, const FieldValue *values) {
+void AppendRecord(std::string &out, const std::vector<WriteField> &fields, const FieldValue *values, long long row) {
 	out += '{';
 	bool first = true;
 	for (size_t i = 0; i < fields.size(); ++i) {
@@ -401,7 +401,14 @@ void AppendRecord(std::string &out, const std::vector<WriteField> &fields, const
 		}
 		AppendJsonString(out, fields[i].code);
 		out += ":{\"value\":";
-		if (AppendValue(out, fields[i], values[i])) {
+		bool appended;
+		try {
+			appended = AppendValue(out, fields[i], values[i]);
+		} catch (Error &e) {
+			e.set_detail("Row " + std::to_string(row) + " of the statement, column \"" + fields[i].column + "\".");
+			throw;
+		}
+		if (appended) {
 			out += '}';
 			first = false;
 		} else {
@@ -411,9 +418,9 @@ void AppendRecord(std::string &out, const std::vector<WriteField> &fields, const
 	out += '}';
 }
 
-std::string BuildRecord(const std::vector<WriteField> &fields, const FieldValue *values) {
+std::string BuildRecord(const std::vector<WriteField> &fields, const FieldValue *values, long long row) {
 	std::string out;
-	AppendRecord(out, fields, values);
+	AppendRecord(out, fields, values, row);
 	return out;
 }
 

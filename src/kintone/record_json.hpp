@@ -69,10 +69,11 @@ bool NullLeftOut(FieldType type);
 bool IsListField(FieldType type, ValueShape shape);
 
 // Appends the record object {"code":{"value":…},…} of one row: values[i] belongs to
-// fields[i]. Throws Error(kInvalidRequest) naming the column when a JSON value is not valid
-// JSON or not of the shape the field needs (a subtable).
-void AppendRecord(std::string &out, const std::vector<WriteField> &fields, const FieldValue *values);
-std::string BuildRecord(const std::vector<WriteField> &fields, const FieldValue *values);
+// fields[i]; row is the statement's row number (1-based, for messages). Throws
+// Error(kInvalidRequest) naming the column and the row when a JSON value is not valid JSON or
+// not of the shape the field needs (a subtable).
+void AppendRecord(std::string &out, const std::vector<WriteField> &fields, const FieldValue *values, long long row = 1);
+std::string BuildRecord(const std::vector<WriteField> &fields, const FieldValue *values, long long row = 1);
 
 // Rows of one records.json call, as the writer queues them: records (inserts, updates), ids
 // (updates, deletes) and revisions (< 0: no check), each indexed from first.

@@ -2,7 +2,8 @@
 //
 // Every function PostgreSQL calls is extern "C" and runs through Guard (pg/guard.hpp).
 // Nothing runs at load time but hook registration: _PG_init installs the batched join's
-// join-path hook (pg/batch_join.hpp); there is no static object with a constructor, and
+// join-path hook (pg/batch_join.hpp) and the executor hook that finishes a statement's writes
+// inside the statement (pg/modify.hpp); there is no static object with a constructor, and
 // libcurl and the client are initialised lazily on first use. The library is loaded by the
 // FDW handler while a query is planned, before join paths are built, so the hook is in
 // place for the first join.
@@ -36,6 +37,7 @@ Datum kintone_fdw_validator(PG_FUNCTION_ARGS);
 
 void _PG_init(void) {
 	kintone_fdw::RegisterBatchJoin();
+	kintone_fdw::RegisterWriteHooks();
 }
 
 Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {

@@ -231,6 +231,12 @@ TEST(RecordJsonJson, BadValuesNameTheColumn) {
 	kintone::Error e = ErrorOf([] { One(Field("s", FieldType::kSubtable), Text("not json")); });
 	EXPECT_EQ(e.kind(), ErrorKind::kInvalidRequest);
 	EXPECT_EQ(e.message(), "invalid JSON in column \"col_s\"");
+	EXPECT_EQ(e.detail(), "Row 1 of the statement, column \"col_s\".");
+	e = ErrorOf([] {
+		FieldValue v = Text("x");
+		BuildRecord({Field("s", FieldType::kSubtable)}, &v, 2010);
+	});
+	EXPECT_EQ(e.detail(), "Row 2010 of the statement, column \"col_s\".");
 	e = ErrorOf([] { One(Field("s", FieldType::kSubtable, ValueShape::kJson), Text(R"({"a":1})")); });
 	EXPECT_EQ(e.message(), "column \"col_s\" must hold a JSON array of subtable rows");
 	e = ErrorOf([] { One(Field("s", FieldType::kSubtable, ValueShape::kJson), Text("[1]")); });
