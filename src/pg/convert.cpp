@@ -307,4 +307,15 @@ void DatumToKintone(const ValueConv &c, kintone::FieldType field, Datum d, kinto
 	}
 }
 
+void InitIdentityConv(FmgrInfo *out, Oid type) {
+	Oid func;
+	bool varlena;
+	getTypeOutputInfo(type, &func, &varlena);
+	fmgr_info(func, out);
+}
+
+char *IdentityText(FmgrInfo *out, Datum d) {
+	return OutputFunctionCall(out, d);
+}
+
 } // namespace kintone_fdw

@@ -86,4 +86,9 @@ kintone::ValueShape ValueShapeOf(const ValueConv &c);
 void DatumToKintone(const ValueConv &c, kintone::FieldType field, Datum d, kintone::FieldValue *out,
                     bool *seconds_dropped);
 
+// The record id or revision of a row (UPDATE/DELETE junk columns) as Kintone's text: the
+// column type's output function ("$id" and "$revision" are bigint, or any type printing digits).
+void InitIdentityConv(FmgrInfo *out, Oid type);
+char *IdentityText(FmgrInfo *out, Datum d);
+
 } // namespace kintone_fdw

@@ -24,7 +24,6 @@
 extern "C" {
 #include "executor/executor.h"
 #include "parser/parsetree.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 }
@@ -130,21 +129,14 @@ void StartStatement(KintoneModifyState *st, const RawTable &raw, const int *retu
 	*fields_text = MallocCopy(fields);
 }
 
-void OutputFunctionOf(Relation rel, int attnum, FmgrInfo *out) {
-	Oid func;
-	bool varlena;
-	getTypeOutputInfo(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid, &func, &varlena);
-	fmgr_info(func, out);
-}
-
 // Step 3 (PostgreSQL phase): UPDATE/DELETE read the record id (and revision, and for
 // triggers or RETURNING the whole old row) from junk columns of the subplan.
 void InitRowIdentity(KintoneModifyState *st, EState *estate, const ModifyRequest &req) {
 	if (st->id_attnum > 0) {
-		OutputFunctionOf(st->rel, st->id_attnum, &st->id_out);
+		InitIdentityConv(&st->id_out, TupleDescAttr(RelationGetDescr(st->rel), st->id_attnum - 1)->atttypid);
 	}
 	if (st->rev_attnum > 0) {
-		OutputFunctionOf(st->rel, st->rev_attnum, &st->rev_out);
+		InitIdentityConv(&st->rev_out, TupleDescAttr(RelationGetDescr(st->rel), st->rev_attnum - 1)->atttypid);
 	}
 	if (req.subplan == nullptr || req.op == CMD_INSERT) {
 		return;
@@ -172,6 +164,7 @@ KintoneModifyState *BeginModify(EState *estate, ResultRelInfo *rinfo, const Modi
 	foreach (cell, req.return_attrs) {
 		return_attnums[r++] = lfirst_int(cell);
 	}
+	EnsureWriteCallbacks();
 	AttachModifyCpp(st);
 	char *app_text = nullptr;
 	char *fields_text = nullptr;
@@ -199,7 +192,7 @@ char *JunkText(TupleTableSlot *planSlot, AttrNumber attno, FmgrInfo *out) {
 	}
 	bool isnull;
 	Datum d = ExecGetJunkAttribute(planSlot, attno, &isnull);
-	return isnull ? nullptr : OutputFunctionCall(out, d);
+	return isnull ? nullptr : IdentityText(out, d);
 }
 
 TupleTableSlot *ExecRow(KintoneModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot) {
@@ -322,7 +315,9 @@ extern "C" void kintoneExplainForeignModify(ModifyTableState *mtstate, ResultRel
 	}
 	if (es->analyze && st->cpp != nullptr && st->cpp->writer) {
 		// The statement's writes were finished in ExecutorFinish, inside the timed window
-		// (xact_writes.cpp), so these figures are final: they count the last chunk.
+		// (xact_writes.cpp), so these figures are final: they count the last chunk. (Should
+		// another module's executor hook not call ours, what is left is sent now.)
+		FinishWrites(st);
 		long requests = st->cpp->writer->requests() + RowFetchRequests(st->fetch);
 		long long written = st->cpp->writer->written();
 		ExplainPropertyInteger("Kintone requests", nullptr, requests, es);

@@ -73,7 +73,6 @@ struct ModifyCpp {
 	// a local table (and postgres_fdw, whose later ctid no longer matches) only the first one
 	// is written and counted.
 	std::unordered_set<std::string> written_ids;
-	int xact_entry = -1; // this statement's entry in the transaction's writes (xact_writes.cpp)
 };
 
 struct KintoneModifyState {
@@ -146,7 +145,9 @@ RowFetch *BeginReturning(KintoneModifyState *st, RawTable *raw, List *fetch_attr
 TupleTableSlot *StoreReturning(KintoneModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot);
 
 // --- xact_writes.cpp ---
-// A statement begins writing (its writer exists) / has finished or was aborted.
+// Registers the transaction callbacks (once per backend; PostgreSQL phase).
+void EnsureWriteCallbacks();
+// A statement begins writing (its writer exists; C++ phase) / has finished or was aborted.
 void StatementWritesBegin(KintoneModifyState *st, const TableDef &def);
 void StatementWritesEnd(ModifyCpp *cpp, bool aborted) noexcept;
 

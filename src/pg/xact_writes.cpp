@@ -38,64 +38,87 @@ namespace kintone_fdw {
 
 namespace {
 
+// What a statement writes to: the key of the transaction's tally.
+struct Target {
+	std::string server;
+	long long app = 0;
+	std::string relname; // the first foreign table seen for this app (messages)
+	kintone::WriteKind kind = kintone::WriteKind::kInsert;
+	SubTransactionId subid = InvalidSubTransactionId;
+};
+
 // A statement writing now: from its begin to its end or abort.
 struct LiveStatement {
 	KintoneModifyState *st;
 	ModifyCpp *cpp;
 	EState *estate;
+	Target target;
 };
 
-// One statement's writes in the current transaction.
-struct StatementEntry {
-	std::string server;
-	long long app = 0;
-	std::string relname;
-	kintone::WriteKind kind = kintone::WriteKind::kInsert;
+// Records written by the finished statements of the transaction, summed per target and per
+// whether an error or warning has already said they stay written. Kept small (a loop of a
+// million one-row INSERTs adds to one entry), so a transaction's bookkeeping does not grow.
+struct Tally {
+	Target target;
+	bool reported = false;
 	long long written = 0;
-	bool reported = false; // an error or warning has said how many stay written
-	SubTransactionId subid = InvalidSubTransactionId;
-	ModifyCpp *live = nullptr; // while the statement runs
 };
 
 struct WriteTracking {
 	std::vector<LiveStatement> live;
-	std::vector<StatementEntry> entries;
-	bool callbacks_registered = false;
+	std::vector<Tally> done;
 };
 
 WriteTracking *tracking = nullptr;
 ExecutorFinish_hook_type prev_executor_finish = nullptr;
 
-long long WrittenNow(const StatementEntry &e) {
-	return e.live != nullptr && e.live->writer ? e.live->writer->written() : e.written;
+bool SameTarget(const Target &a, const Target &b) {
+	return a.app == b.app && a.kind == b.kind && a.subid == b.subid && a.server == b.server;
 }
 
-// The WARNING of a rollback over entries [with subid, or all when sub is false], as malloc'd
-// text (message, detail), or false when there is nothing the user has not been told. noexcept.
+void AddToTally(const Target &target, bool reported, long long written) {
+	if (written <= 0) {
+		return;
+	}
+	for (Tally &t : tracking->done) {
+		if (t.reported == reported && SameTarget(t.target, target)) {
+			t.written += written;
+			return;
+		}
+	}
+	tracking->done.push_back(Tally{target, reported, written});
+}
+
+// The DETAIL of a rollback's WARNING over the writes of subtransaction subid (every write of
+// the transaction when sub is false), as malloc'd text; false when the user has been told
+// about all of them already (or on out of memory). Live statements (still being freed) say
+// what they wrote themselves. noexcept: runs in transaction callbacks.
 bool RollbackReport(bool sub, SubTransactionId subid, long long *total, char **detail) noexcept {
 	*total = 0;
 	*detail = nullptr;
 	try {
 		bool untold = false;
-		// (server, app) -> written per kind, and the first foreign table named
+		// (server, app) -> written per kind, and the foreign table named
 		std::map<std::pair<std::string, long long>, std::tuple<long long, long long, long long, std::string>> apps;
-		for (const StatementEntry &e : tracking->entries) {
-			if (sub && e.subid != subid) {
-				continue;
+		auto add = [&](const Target &target, long long n) {
+			if (n <= 0 || (sub && target.subid != subid)) {
+				return;
 			}
-			long long n = WrittenNow(e);
-			if (n <= 0) {
-				continue;
-			}
-			untold |= e.live == nullptr && !e.reported; // a live statement reports itself when freed
 			*total += n;
-			auto &app = apps[{e.server, e.app}];
-			(e.kind == kintone::WriteKind::kInsert   ? std::get<0>(app)
-			 : e.kind == kintone::WriteKind::kUpdate ? std::get<1>(app)
-			                                         : std::get<2>(app)) += n;
+			auto &app = apps[{target.server, target.app}];
+			(target.kind == kintone::WriteKind::kInsert   ? std::get<0>(app)
+			 : target.kind == kintone::WriteKind::kUpdate ? std::get<1>(app)
+			                                              : std::get<2>(app)) += n;
 			if (std::get<3>(app).empty()) {
-				std::get<3>(app) = e.relname;
+				std::get<3>(app) = target.relname;
 			}
+		};
+		for (const Tally &t : tracking->done) {
+			add(t.target, t.written);
+			untold |= !t.reported && t.written > 0 && (!sub || t.target.subid == subid);
+		}
+		for (const LiveStatement &l : tracking->live) {
+			add(l.target, l.cpp->writer ? l.cpp->writer->written() : 0);
 		}
 		if (!untold) {
 			return false;
@@ -168,12 +191,12 @@ void XactCallback(XactEvent event, void *arg) {
 	switch (event) {
 	case XACT_EVENT_ABORT:
 		WarnRollback(false, InvalidSubTransactionId);
-		tracking->entries.clear();
+		tracking->done.clear();
 		tracking->live.clear();
 		break;
 	case XACT_EVENT_COMMIT:
 	case XACT_EVENT_PREPARE:
-		tracking->entries.clear();
+		tracking->done.clear();
 		tracking->live.clear();
 		break;
 	default:
@@ -181,25 +204,38 @@ void XactCallback(XactEvent event, void *arg) {
 	}
 }
 
+// The writes of a subtransaction that ends become its parent's; after a rollback they have
+// been reported (by the warning, or by their statements as they are freed).
 void SubXactCallback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid, void *arg) {
 	(void)arg;
-	if (tracking == nullptr) {
+	if (tracking == nullptr || (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)) {
 		return;
 	}
-	if (event == SUBXACT_EVENT_ABORT_SUB) {
+	bool aborted = event == SUBXACT_EVENT_ABORT_SUB;
+	if (aborted) {
 		WarnRollback(true, mySubid);
-		for (StatementEntry &e : tracking->entries) {
-			if (e.subid == mySubid) {
-				e.reported = e.reported || e.live == nullptr; // said now (live ones say it when freed)
-				e.subid = parentSubid;
+	}
+	for (LiveStatement &l : tracking->live) {
+		if (l.target.subid == mySubid) {
+			l.target.subid = parentSubid;
+		}
+	}
+	try {
+		std::vector<Tally> moved;
+		for (size_t i = 0; i < tracking->done.size();) {
+			if (tracking->done[i].target.subid == mySubid) {
+				moved.push_back(tracking->done[i]);
+				tracking->done.erase(tracking->done.begin() + static_cast<long>(i));
+			} else {
+				++i;
 			}
 		}
-	} else if (event == SUBXACT_EVENT_COMMIT_SUB) {
-		for (StatementEntry &e : tracking->entries) {
-			if (e.subid == mySubid) {
-				e.subid = parentSubid;
-			}
+		for (Tally &t : moved) {
+			t.target.subid = parentSubid;
+			AddToTally(t.target, t.reported || aborted, t.written);
 		}
+	} catch (...) {
+		// Out of memory: the parent's warning may then miss these records.
 	}
 }
 
@@ -257,25 +293,26 @@ void RegisterWriteHooks() {
 	ExecutorFinish_hook = KintoneExecutorFinish;
 }
 
+void EnsureWriteCallbacks() {
+	static bool registered = false;
+	if (!registered) {
+		RegisterXactCallback(XactCallback, nullptr);
+		RegisterSubXactCallback(SubXactCallback, nullptr);
+		registered = true;
+	}
+}
+
 void StatementWritesBegin(KintoneModifyState *st, const TableDef &def) {
 	if (tracking == nullptr) {
 		tracking = new WriteTracking();
 	}
-	if (!tracking->callbacks_registered) {
-		RegisterXactCallback(XactCallback, nullptr);
-		RegisterSubXactCallback(SubXactCallback, nullptr);
-		tracking->callbacks_registered = true;
-	}
-	StatementEntry entry;
-	entry.server = def.conn.server_name;
-	entry.app = def.app;
-	entry.relname = def.relname;
-	entry.kind = st->cpp->writer->kind();
-	entry.subid = GetCurrentSubTransactionId();
-	entry.live = st->cpp;
-	tracking->entries.push_back(std::move(entry));
-	st->cpp->xact_entry = static_cast<int>(tracking->entries.size()) - 1;
-	tracking->live.push_back(LiveStatement{st, st->cpp, st->estate});
+	LiveStatement live{st, st->cpp, st->estate, Target()};
+	live.target.server = def.conn.server_name;
+	live.target.app = def.app;
+	live.target.relname = def.relname;
+	live.target.kind = st->cpp->writer->kind();
+	live.target.subid = GetCurrentSubTransactionId();
+	tracking->live.push_back(std::move(live));
 }
 
 void StatementWritesEnd(ModifyCpp *cpp, bool aborted) noexcept {
@@ -283,21 +320,19 @@ void StatementWritesEnd(ModifyCpp *cpp, bool aborted) noexcept {
 		return;
 	}
 	for (size_t i = 0; i < tracking->live.size(); ++i) {
-		if (tracking->live[i].cpp == cpp) {
-			tracking->live.erase(tracking->live.begin() + static_cast<long>(i));
-			break;
+		if (tracking->live[i].cpp != cpp) {
+			continue;
 		}
-	}
-	if (cpp->xact_entry < 0 || static_cast<size_t>(cpp->xact_entry) >= tracking->entries.size()) {
+		long long written = cpp->writer ? cpp->writer->written() : 0;
+		bool reported = aborted && (cpp->written_reported || (cpp->writer && cpp->writer->told()));
+		try {
+			AddToTally(tracking->live[i].target, reported, written);
+		} catch (...) {
+			// Out of memory: a rollback's warning may then miss these records.
+		}
+		tracking->live.erase(tracking->live.begin() + static_cast<long>(i));
 		return;
 	}
-	StatementEntry &e = tracking->entries[static_cast<size_t>(cpp->xact_entry)];
-	if (e.live != cpp) {
-		return;
-	}
-	e.written = cpp->writer ? cpp->writer->written() : 0;
-	e.reported = aborted && (cpp->written_reported || (cpp->writer && cpp->writer->told()));
-	e.live = nullptr;
 }
 
 } // namespace kintone_fdw
