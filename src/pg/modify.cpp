@@ -79,14 +79,14 @@ KintoneModifyState *NewModifyState(EState *estate, Relation rel, const ModifyReq
 	st->cells = static_cast<kintone::FieldValue *>(palloc0(sizeof(kintone::FieldValue) * (st->nsend + 1)));
 	st->seconds_dropped = static_cast<long long *>(palloc0(sizeof(long long) * (st->nsend + 1)));
 	int i = 0;
-	for (List *attrs : {req.send_attrs, req.trigger_attrs}) {
+	for (int by_trigger = 0; by_trigger <= 1; ++by_trigger) {
 		ListCell *cell;
-		foreach (cell, attrs) {
+		foreach (cell, by_trigger ? req.trigger_attrs : req.send_attrs) {
 			Form_pg_attribute att = TupleDescAttr(desc, lfirst_int(cell) - 1);
 			SendCol &col = st->send[i++];
 			col.attnum = att->attnum;
 			col.name = pstrdup(NameStr(att->attname));
-			col.by_trigger = attrs == req.trigger_attrs;
+			col.by_trigger = by_trigger != 0;
 			InitValueConv(col.conv, att->atttypid);
 		}
 	}
@@ -116,10 +116,7 @@ void StartStatement(KintoneModifyState *st, const RawTable &raw, const int *retu
 		const std::string &code = def.column(return_attnums[r]).field_code;
 		fetch[r] = code != "$id" && code != "$revision";
 	}
-	kintone::WriteKind kind = st->op == CMD_INSERT   ? kintone::WriteKind::kInsert
-	                          : st->op == CMD_UPDATE ? kintone::WriteKind::kUpdate
-	                                                 : kintone::WriteKind::kDelete;
-	cpp.writer = std::make_unique<kintone::Writer>(*cpp.session, def.app, def.guest_space_id, kind);
+	cpp.writer = std::make_unique<kintone::Writer>(*cpp.session, def.app, def.guest_space_id, WriteKindOf(st->op));
 	cpp.relname = def.relname;
 	st->chunk = static_cast<long>(cpp.writer->chunk_size());
 	if (!st->explain_only) {

@@ -28,12 +28,6 @@ FieldType SystemFieldType(const std::string &code) {
 	return FieldType::kUnknown;
 }
 
-kintone::WriteKind KindOf(CmdType op) {
-	return op == CMD_INSERT   ? kintone::WriteKind::kInsert
-	       : op == CMD_UPDATE ? kintone::WriteKind::kUpdate
-	                          : kintone::WriteKind::kDelete;
-}
-
 // The column's Kintone field type (kUnknown when neither its options nor the form tell);
 // throws kNotSupported when the statement may not write it.
 FieldType CheckedType(const KintoneModifyState *st, const TableDef &def, const ColumnDef &col,
@@ -62,7 +56,7 @@ FieldType CheckedType(const KintoneModifyState *st, const TableDef &def, const C
 		                         "\" and ignores values sent for it.",
 		                     "Set the lookup field instead.");
 	}
-	const char *reason = kintone::ReadOnlyReason(type, KindOf(st->op));
+	const char *reason = kintone::ReadOnlyReason(type, WriteKindOf(st->op));
 	if (reason != nullptr) {
 		throw kintone::Error(kintone::ErrorKind::kNotSupported,
 		                     "column \"" + col.name + "\" of foreign table \"" + def.relname + "\" cannot be " + verb,

@@ -48,6 +48,12 @@ struct TableDef;
 constexpr const char *kIdJunk = "kintone_id";
 constexpr const char *kRevisionJunk = "kintone_revision";
 
+inline kintone::WriteKind WriteKindOf(CmdType op) {
+	return op == CMD_INSERT   ? kintone::WriteKind::kInsert
+	       : op == CMD_UPDATE ? kintone::WriteKind::kUpdate
+	                          : kintone::WriteKind::kDelete;
+}
+
 // A column whose value the statement sends.
 struct SendCol {
 	int attnum;
