@@ -27,6 +27,18 @@ def main():
     conn.rollback()
     print("notices after a read-only rollback:", len(conn.notices))
 
+    cur.execute("INSERT INTO t.writes (title) VALUES (%s)", ("python 3",))
+    try:
+        cur.execute("SELECT 1 / 0")
+    except psycopg2.Error as e:
+        print("error:", e.pgcode, e.diag.message_primary)
+    print("notices after the error:")
+    for notice in conn.notices:
+        print("  " + notice.rstrip().replace("\n", "\n  "))
+    del conn.notices[:]
+    conn.rollback()
+    print("notices after rollback of the aborted transaction:", len(conn.notices))
+
     conn.autocommit = True
     cur.execute("DELETE FROM t.writes WHERE title LIKE 'python %'")
     print("deleted in autocommit:", cur.rowcount, "notices:", len(conn.notices))
