@@ -43,7 +43,7 @@ def _zone(name):
 class Call:
     """One API call: the state, the caller and the parameters. Inner bulk calls get their own."""
 
-    def __init__(self, emu, state, principal, guest, params, method, lang, journal=None):
+    def __init__(self, emu, state, principal, guest, params, method, lang, journal=None, accept=None):
         self.emu = emu
         self.state = state
         self.principal = principal
@@ -51,8 +51,10 @@ class Call:
         self.params = params
         self.method = method
         self.lang = lang
+        self.accept = accept  # the raw Accept-Language header (None when absent)
         self.journal = journal if journal is not None else Journal()
         self.records_out = 0
+        self.fields_out = 0  # fields per record returned (the latency model's input)
         self.headers = []  # extra response headers, e.g. X-Cybozu-Warning
 
     def tz(self):
@@ -226,6 +228,7 @@ def app_param(call, perm, key="app"):
 
 def _records_body(call, app, records, fields, tail):
     call.records_out += len(records)
+    _count_fields(call, app, fields)
     return b'{"records":[' + b",".join(F.records_json_bytes(app, records, fields)) + tail.encode("utf-8")
 
 
@@ -255,7 +258,18 @@ def get_record(call):
     if record is None:
         raise KintoneError("GAIA_RE01", args={"id": rid})
     call.records_out += 1
+    _count_fields(call, app, None)
     return b'{"record":' + F.records_json_bytes(app, (record,))[0] + b"}"
+
+
+def _count_fields(call, app, fields):
+    """Fields per returned record, for the latency model (only computed when it is on)."""
+    if call.emu is not None and call.emu.settings.active:
+        schema = F.schema_of(app)
+        if fields is None:
+            call.fields_out = len(schema.top) + 2  # + $id, $revision
+        else:
+            call.fields_out = sum(1 for c in set(fields) if c in schema.by_code or c in ("$id", "$revision"))
 
 
 # ---------------------------------------------------------------- records: write
@@ -593,7 +607,8 @@ def _bulk_one(call, req, i):
         raise KintoneError("CB_NO02")
     if not isinstance(payload, dict):
         raise validation_error("requests[%d].payload" % i, "required_field")
-    inner = Call(call.emu, call.state, call.principal, guest, payload, method, call.lang, call.journal)
+    inner = Call(call.emu, call.state, call.principal, guest, payload, method, call.lang, call.journal,
+                 accept=call.accept)
     return ROUTES[(endpoint, method)](inner)
 
 
@@ -938,8 +953,8 @@ def delete_comment(call):
 class Raw:
     """A non-JSON success body (file download)."""
 
-    def __init__(self, body, content_type):
-        self.body, self.content_type = body, content_type
+    def __init__(self, body, content_type, headers=()):
+        self.body, self.content_type, self.headers = body, content_type, list(headers)
 
 
 def upload_file(call):
