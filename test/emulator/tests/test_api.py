@@ -726,8 +726,9 @@ class AppTests(EmulatorTestCase):
         resp = self.call("GET", "app/form/fields", params={"app": 2, "lang": "en"})
         body = resp.json
         self.assertEqual(body["revision"], "1")
+        # the shape observed on real Kintone (contract 4.10): no noLabel
         self.assertEqual(body["properties"]["ステータス"], {"type": "STATUS", "code": "ステータス", "label": "ステータス",
-                                                        "enabled": False, "noLabel": False})
+                                                        "enabled": False})
         self.assertEqual(body["properties"]["受注番号"]["unique"], True)
         resp = self.call("GET", "app/form/layout", params={"app": 2})
         self.assertEqual(resp.json["revision"], "1")
