@@ -199,14 +199,16 @@ def _load_settings(state, app, a):
     if a.get("process_management") is not None:
         if not isinstance(a["process_management"], dict):
             raise SeedError("app %d: process_management must be an object" % app.id)
+        # The STATUS fields are switched first: compiled forms and queries are cached per form.
+        on = api.bool_param(a["process_management"].get("enable"))
+        process.set_enabled_fields(app.properties, on)
+        process.set_enabled_fields(app.preview_properties, on)
         errs = FieldErrors()
         proc, _ = process.normalize(a["process_management"], app, state, None, errors=errs)
         if errs:
             _settings_error(app, "process_management", errs)
         app.process = proc
         app.preview_process = copy.deepcopy(proc)
-        process.set_enabled_fields(app.properties, process.enabled(proc))
-        process.set_enabled_fields(app.preview_properties, process.enabled(proc))
     if a.get("views") is not None:
         errs = FieldErrors()
         views = app_meta.normalize_views(a["views"], app, state, {}, app.properties, errors=errs)
