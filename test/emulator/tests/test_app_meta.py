@@ -32,7 +32,7 @@ class ViewTests(EmulatorTestCase):
         self.assertEqual(len(set(ids)), len(ids))  # unique in the domain
         self.assertEqual(self.call("GET", "app/views", params={"app": 1}).json, {"views": {}, "revision": "1"})
         # a view token may read them (like the form); preview needs app administration
-        resp = self.call("GET", "app/views", params={"app": 6}, auth=None, headers={"X-Cybozu-API-Token": "app6viewtoken"})
+        resp = self.call("GET", "app/views", params={"app": 6}, auth=None, headers={"X-Cybozu-API-Token": "orderlinesviewtoken"})
         self.assertEqual(resp.status, 200)
         self.assertError(self.call("GET", "preview/app/views", params={"app": 6}), 403, "CB_NO02")
         self.assertError(self.call("GET", "app/views", params={"app": 3}), 400, "GAIA_IL23")
@@ -157,7 +157,7 @@ class SpaceTests(EmulatorTestCase):
         self.assertError(self.call("GET", "space", params={"id": 99}), 403, "CB_NO02")
         self.assertError(self.call("GET", "space"), 400, "CB_VA01")
         self.assertError(self.call("GET", "space", params={"id": 3}, auth=None,
-                                   headers={"X-Cybozu-API-Token": "app6fulltoken"}), 403, "GAIA_NO01")
+                                   headers={"X-Cybozu-API-Token": "orderlinesfulltoken"}), 403, "GAIA_NO01")
         # a private space: members only (domain admins too)
         seed = {"users": [{"code": "a", "password": "a"}, {"code": "b", "password": "b"},
                           {"code": "root", "password": "r", "admin": True}],

@@ -34,7 +34,7 @@ class ProcessTests(EmulatorTestCase):
         return self.call("PUT", "record/status", body=body, auth=(user,) if auth else None, lang=lang,
                          headers=headers)
 
-    def token(self, token="app7fulltoken"):
+    def token(self, token="expensefulltoken"):
         return {"X-Cybozu-API-Token": token}
 
     # -- settings
@@ -68,7 +68,7 @@ class ProcessTests(EmulatorTestCase):
                          {"enable": False, "states": None, "actions": None, "revision": "1"})
         # API tokens with view read it; preview needs app administration
         self.assertEqual(self.call("GET", "app/status", params={"app": APP}, auth=None,
-                                   headers=self.token("app7viewtoken")).status, 200)
+                                   headers=self.token("expenseviewtoken")).status, 200)
         self.assertError(self.call("GET", "preview/app/status", params={"app": APP}), 403, "CB_NO02")
         self.assertEqual(self.call("GET", "preview/app/status", params={"app": APP}, auth=ADMIN).json, body)
 
@@ -143,7 +143,7 @@ class ProcessTests(EmulatorTestCase):
         self.assertError(self.act(9, "再開", auth=False, headers=self.token("app1fulltoken"), assignee="x"),
                          403, "GAIA_NO01")
         # the view permission is enough for actions
-        self.assertEqual(self.act(8, "再開", auth=False, headers=self.token("app7viewtoken"),
+        self.assertEqual(self.act(8, "再開", auth=False, headers=self.token("expenseviewtoken"),
                                   assignee="suzuki").status, 200)
 
     def test_action_names_in_the_callers_language(self):
@@ -231,7 +231,7 @@ class ProcessTests(EmulatorTestCase):
         self.assertError(self.call("PUT", "record/assignees", auth=ADMIN,
                                    body={"app": APP, "id": 1, "assignees": ["sato"], "revision": 1}), 409, "GAIA_CO02")
         self.assertError(self.call("PUT", "record/assignees", auth=ADMIN, body={"app": APP, "id": 1}), 400, "CB_VA01")
-        self.assertError(self.call("PUT", "record/assignees", auth=None, headers=self.token("app7viewtoken"),
+        self.assertError(self.call("PUT", "record/assignees", auth=None, headers=self.token("expenseviewtoken"),
                                    body={"app": APP, "id": 1, "assignees": ["sato"]}), 403, "GAIA_NO01")
         self.assertEqual(self.call("PUT", "record/assignees", auth=None, headers=self.token(),
                                    body={"app": APP, "id": 1, "assignees": ["sato"]}).status, 200)

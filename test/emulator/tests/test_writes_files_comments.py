@@ -314,7 +314,7 @@ class CommentTests(EmulatorTestCase):
         self.assertError(self.call("DELETE", "record/comment", body={"app": 7, "record": 3, "comment": 2},
                                    auth=("suzuki",)), 400, "GAIA_RE02")
         # API tokens post and delete as Administrator
-        h = token("app7fulltoken")
+        h = token("expensefulltoken")
         cid = self.call("POST", "record/comment", body={"app": 7, "record": 3, "comment": {"text": "t"}}, auth=None,
                         headers=h).json["id"]
         self.assertEqual(cid, "4")  # ids are never reused
