@@ -57,6 +57,17 @@ void CheckFieldType(std::string_view value) {
 		                 "Use a Kintone field type such as SINGLE_LINE_TEXT, NUMBER, DATE or DROP_DOWN.");
 	}
 }
+// Subtables, upsert, files (docs/data.md).
+void CheckSubtableOption(std::string_view value) {
+	CheckNonEmpty("subtable", value);
+}
+void CheckUpsertKeyOption(std::string_view value) {
+	CheckNonEmpty("upsert_key", value);
+}
+void CheckMaxFileSize(std::string_view value) {
+	(void)ParseMaxFileSize(value);
+}
+
 void CheckBoolean(std::string_view value) {
 	(void)ParseBooleanOption("use_remote_estimate", value);
 }
@@ -263,6 +274,10 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
 	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckLookupCopyOf},
 	    {"join_batch_size", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckJoinBatchSize},
+	    // Subtables, upsert, files (docs/data.md).
+	    {"subtable", kT, false, CheckSubtableOption},
+	    {"upsert_key", kT, false, CheckUpsertKeyOption},
+	    {"max_file_size", kS, false, CheckMaxFileSize},
 	};
 	return options;
 }
@@ -542,6 +557,24 @@ bool ParseBooleanOption(std::string_view option, std::string_view value) {
 	}
 	throw ValueError("invalid value for option \"" + std::string(option) + "\": \"" + std::string(value) + "\"",
 	                 "Use true or false.");
+}
+
+long long ParseMaxFileSize(std::string_view value) {
+	long long n = 0;
+	bool ok = !value.empty() && value.size() <= 10;
+	for (char c : value) {
+		ok = ok && c >= '0' && c <= '9';
+		if (ok) {
+			n = n * 10 + (c - '0');
+		}
+	}
+	if (!ok || n < 1 || n > kMaxFileSize) {
+		throw Error(ErrorKind::kInvalidOptionValue,
+		            "invalid value for option \"max_file_size\": \"" + std::string(value) + "\"",
+		            "The largest file Kintone takes, in bytes: a whole number from 1 to " +
+		                std::to_string(kMaxFileSize) + " (Kintone's limit, 1 GB, is the default).");
+	}
+	return n;
 }
 
 long long ParsePositiveId(std::string_view option, std::string_view value) {

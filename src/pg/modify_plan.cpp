@@ -179,7 +179,10 @@ extern "C" List *kintonePlanForeignModify(PlannerInfo *root, ModifyTable *plan, 
 		// Kintone has no conflict handling that matches PostgreSQL's (upsert works on a unique
 		// field key, not on the row's constraints): refuse rather than insert blindly.
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("INSERT ... ON CONFLICT is not supported on Kintone foreign tables")));
+		                errmsg("INSERT ... ON CONFLICT is not supported on Kintone foreign tables"),
+		                errhint("To upsert by a unique Kintone field, give the foreign table the option upsert_key: "
+		                        "ALTER FOREIGN TABLE ... OPTIONS (ADD upsert_key 'field_code'); INSERT and COPY then "
+		                        "update the record holding each key and add the others.")));
 	}
 	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
 	Relation rel = table_open(rte->relid, NoLock);
