@@ -66,14 +66,8 @@ fi
 PASS=1
 echo "ok 1 - setup"
 
-# ODBC: a driver and a DSN of our own (ODBCSYSINI, ODBCINI), the way a user writes them into
-# /etc/odbcinst.ini and ~/.odbc.ini.
-DRIVER=$(dpkg -L odbc-postgresql 2>/dev/null | grep '/psqlodbcw\.so$' | head -n 1)
-cat >"$WORK/odbcinst.ini" <<EOF2
-[PostgreSQL Unicode]
-Description = psqlODBC, Unicode
-Driver      = ${DRIVER:-psqlodbcw.so}
-EOF2
+# ODBC: the driver as the package registers it (/etc/odbcinst.ini, "PostgreSQL Unicode") and a
+# DSN of our own (ODBCINI; a user writes it into ~/.odbc.ini), as README shows.
 cat >"$WORK/odbc.ini" <<EOF2
 [kintone]
 Driver     = PostgreSQL Unicode
@@ -85,7 +79,7 @@ EOF2
 # isql SQL < FILE: one statement per line; -b batch mode, -d'|' and -c: '|'-separated rows
 # with the column names first. UTF-8 both ways (Japanese field codes).
 run_isql() {
-	LC_ALL=C.UTF-8 ODBCSYSINI=$WORK ODBCINI=$WORK/odbc.ini isql -b -v -d'|' -c kintone
+	LC_ALL=C.UTF-8 ODBCINI=$WORK/odbc.ini isql -b -v -d'|' -c kintone
 }
 run_isql >"$WORK/odbc_scan.out" 2>&1 <<'SQL'
 SELECT "$id", "受注番号", "顧客ID", "数量", "受注日" FROM kin.orders WHERE "数量" > 5 ORDER BY "$id" LIMIT 3
