@@ -24,7 +24,7 @@ demo_stop() {
 
 demo_start() {
 	ensure_dependencies
-	build_extension || die "build failed"
+	build_demo_extension || die "build failed"
 	demo_stop
 	mkdir -p "$DEMO_DIR"
 	install_private "$DEMO_DIR" || die "install failed"
