@@ -1019,9 +1019,9 @@ void PlanUpdate(ImportTable &table, const RawExisting &existing, ColumnNaming na
 		}
 		Step step{StepKind::kDropColumn, existing.columns[i].name};
 		table.steps.push_back(step);
-		table.notices.push_back({where + "dropping column " + Quoted(step.column) + ": app " + table.app +
-		                             " has no field " + Quoted(code) + " any more",
-		                         ""});
+		table.notices.push_back(
+		    {where + "dropping column " + Quoted(step.column) + ": app " + table.app + " has no field " + Quoted(code),
+		     ""});
 	}
 	for (size_t d = 0; d < table.columns.size(); ++d) {
 		ImportColumn &want = table.columns[d];
@@ -1029,7 +1029,7 @@ void PlanUpdate(ImportTable &table, const RawExisting &existing, ColumnNaming na
 			want.name = NewColumnName(want.field_code, want.label, naming, used);
 			used.insert(want.name);
 			table.steps.push_back({StepKind::kAddColumn, want.name, d});
-			table.notices.push_back({where + "adding column " + Quoted(want.name) + " for the new field " +
+			table.notices.push_back({where + "adding column " + Quoted(want.name) + " for the field " +
 			                             Quoted(want.field_code) + " (" + want.field_type + ")",
 			                         ""});
 			continue;
