@@ -45,7 +45,7 @@ finish() {
 # into the schema kin, and a local table to join with. The emulator is reset to its seed first
 # (pg_regress files may have changed records).
 psql_setup() {
-	"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "$@"
+	PGOPTIONS="-c client_min_messages=warning" "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "$@"
 }
 curl -s -o /dev/null -X POST "$EMULATOR_URL/_emulator/reset"
 N=1
