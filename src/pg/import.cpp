@@ -10,7 +10,7 @@
 // built with quote_identifier / quote_literal_cstr; nothing Kintone sends reaches SQL unquoted.
 // docs/import.md explains the design.
 //
-// Four phases, as the boundary requires (pg/guard.hpp):
+// Five phases, as the boundary requires (pg/guard.hpp):
 //   1. PostgreSQL: read the server, the user mapping, the statement's options and table list
 //      into palloc'd C data (these calls may ereport).
 //   2. C++ inside the guard: parse the IMPORT options, ask Kintone for the apps (apps.json or
