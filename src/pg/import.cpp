@@ -17,6 +17,7 @@
 
 #include "kintone/error.hpp"
 #include "kintone/option_spec.hpp"
+#include "kintone/query.hpp"
 #include "kintone/schema.hpp"
 #include "kintone/text.hpp"
 #include "pg/connection.hpp"
@@ -581,6 +582,7 @@ std::vector<ImportColumn> MakeColumns(const kintone::FormInfo &form) {
 	std::set<std::string> used;
 	auto add = [&](const std::string &code, const char *type, FieldType field_type,
 	               const std::string &copied_by = std::string()) {
+		kintone::CheckFieldCode(code); // a code Kintone could not have made never reaches a query
 		ImportColumn col;
 		col.name = ColumnName(code, used);
 		col.type = type;

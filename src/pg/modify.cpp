@@ -786,6 +786,9 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 			const std::string &code = def.column(ret_attnums[r]).field_code;
 			ret_fetch[r] = code != "$id" && code != "$revision";
 		}
+		if (!st->explain_only && st->op != CMD_DELETE) {
+			CheckFieldsExist(def, std::vector<int>(send_attnums, send_attnums + st->nsend)); // issue 10
+		}
 		kintone::WriteKind kind = st->op == CMD_INSERT   ? kintone::WriteKind::kInsert
 		                          : st->op == CMD_UPDATE ? kintone::WriteKind::kUpdate
 		                                                 : kintone::WriteKind::kDelete;
