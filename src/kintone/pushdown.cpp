@@ -733,6 +733,29 @@ Condition BindKeys(const SlotRule &rule, const std::vector<std::optional<SqlValu
 	return p.condition;
 }
 
+Condition WidenStaleOptions(const Condition &condition, const FormInfo &form, bool *widened) {
+	*widened = false;
+	return WidenLeaves(Normalized(condition), [&](const Condition &leaf) {
+		const FieldInfo *field = form.Find(leaf.field());
+		if (field == nullptr) {
+			return false;
+		}
+		FieldFacts facts;
+		facts.type = field->type;
+		Family family = FamilyOf(facts);
+		if (family != Family::kOption && family != Family::kMulti) {
+			return false;
+		}
+		for (const auto &v : leaf.values()) {
+			if (v.kind == Value::Kind::kString && !v.text.empty() && !Contains(field->options, v.text)) {
+				*widened = true;
+				return true;
+			}
+		}
+		return false;
+	});
+}
+
 namespace {
 
 void CollectFields(const Condition &c, std::vector<std::string> *out) {

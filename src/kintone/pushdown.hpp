@@ -112,6 +112,13 @@ Condition BindSlot(const SlotRule &rule, const std::optional<SqlValue> &value);
 // The condition of a batched join's keys (no keys: nothing matches).
 Condition BindKeys(const SlotRule &rule, const std::vector<std::optional<SqlValue>> &keys);
 
+// A condition Kintone refused because a value is not among a field's options any more
+// (GAIA_IQ10: the options changed after the query was planned), widened with the app's current
+// form: each leaf on a DROP_DOWN, RADIO_BUTTON, CHECK_BOX or MULTI_SELECT field with a value
+// that is not an option becomes always true. The result matches a superset of condition's
+// records (a local re-check must keep the result exact); *widened tells whether any leaf was.
+Condition WidenStaleOptions(const Condition &condition, const FormInfo &form, bool *widened);
+
 // The field codes a condition names (leaves and slots), each once, in order of appearance.
 std::vector<std::string> FieldsOf(const Condition &condition);
 

@@ -358,6 +358,17 @@ void CheckFieldCode(std::string_view code) {
 	}
 }
 
+void CheckFormFieldCode(std::string_view code) {
+	if (!IsValidFieldCode(code)) {
+		throw Error(
+		    ErrorKind::kInvalidOptionValue,
+		    "the app's form has a field whose code \"" + Printable(code) + "\" is not a valid Kintone field code",
+		    "kintone_fdw puts field codes into Kintone queries; a code with spaces, quotes, operators, "
+		    "parentheses or control characters could change a query's meaning.",
+		    "Change the field code in the app's form settings, or declare the table by hand without that field.");
+	}
+}
+
 const char *OpText(Op op) {
 	switch (op) {
 	case Op::kEq:
@@ -533,6 +544,30 @@ Condition BindSlots(const Condition &c, const std::function<Condition(const Cond
 		}
 		if (c.kind() == Condition::Kind::kNot) {
 			return Condition::Not(std::move(children.front()));
+		}
+		return c.kind() == Condition::Kind::kAnd ? Condition::And(std::move(children))
+		                                         : Condition::Or(std::move(children));
+	}
+	default:
+		return c;
+	}
+}
+
+Condition Normalized(const Condition &condition) {
+	return Normalize(condition, false);
+}
+
+Condition WidenLeaves(const Condition &c, const std::function<bool(const Condition &)> &widen) {
+	switch (c.kind()) {
+	case Condition::Kind::kLeaf:
+		return widen(c) ? Condition::True() : c;
+	case Condition::Kind::kNot:
+		throw Internal("widening under a not");
+	case Condition::Kind::kAnd:
+	case Condition::Kind::kOr: {
+		std::vector<Condition> children;
+		for (const auto &child : c.children()) {
+			children.push_back(WidenLeaves(child, widen));
 		}
 		return c.kind() == Condition::Kind::kAnd ? Condition::And(std::move(children))
 		                                         : Condition::Or(std::move(children));

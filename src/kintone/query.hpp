@@ -37,6 +37,10 @@ bool IsValidFieldCode(std::string_view code);
 // Throws kInvalidOptionValue naming the code (escaped for display) unless IsValidFieldCode.
 void CheckFieldCode(std::string_view code);
 
+// For codes read from an app's form (IMPORT FOREIGN SCHEMA): throws kInvalidOptionValue unless
+// IsValidFieldCode, naming the code as a field of the form.
+void CheckFormFieldCode(std::string_view code);
+
 // The operators of contract §7.1.
 enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn, kLike, kNotLike, kIsEmpty, kIsNotEmpty };
 
@@ -107,6 +111,14 @@ private:
 
 // A copy of condition with every slot replaced by fill(slot) (a slot-free condition).
 Condition BindSlots(const Condition &condition, const std::function<Condition(const Condition &slot)> &fill);
+
+// condition with Not moved to the leaves (each leaf's operator complemented) and always-true /
+// always-false children folded away: what PrintCondition prints.
+Condition Normalized(const Condition &condition);
+
+// A copy of a normalized condition (no Not) where every leaf for which widen(leaf) holds is
+// always true: it matches every record condition matches, and maybe more.
+Condition WidenLeaves(const Condition &normalized, const std::function<bool(const Condition &leaf)> &widen);
 
 // The condition as Kintone query text, without order/limit/offset. A condition that is always
 // true prints as "" (no condition: every record); always false as "$id < 0" (no record has it);

@@ -582,7 +582,7 @@ std::vector<ImportColumn> MakeColumns(const kintone::FormInfo &form) {
 	std::set<std::string> used;
 	auto add = [&](const std::string &code, const char *type, FieldType field_type,
 	               const std::string &copied_by = std::string()) {
-		kintone::CheckFieldCode(code); // a code Kintone could not have made never reaches a query
+		kintone::CheckFormFieldCode(code); // a code that could change a query never reaches one
 		ImportColumn col;
 		col.name = ColumnName(code, used);
 		col.type = type;

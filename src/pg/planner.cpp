@@ -399,12 +399,14 @@ double Selectivity(PlannerInfo *root, RelOptInfo *baserel, List *conds) {
 	return clauselist_selectivity(root, conds, baserel->relid, JOIN_INNER, nullptr);
 }
 
-void EstimateCosts(double rows, double fetched, bool ordered, Cost *startup, Cost *total) {
+// ordered: Kintone sorts (by other than $id); cursor: the order needs the cursor API, whose
+// creation and deletion are two more requests (and a slot of Kintone's ten per domain).
+void EstimateCosts(double rows, double fetched, bool ordered, Cost *startup, Cost *total, bool cursor = false) {
 	double pages = fetched / kPageRows;
 	if (pages < 1) {
 		pages = 1;
 	}
-	*startup = kRequestCost + (ordered ? kRequestCost : 0);
+	*startup = kRequestCost + (ordered ? kRequestCost : 0) + (cursor ? 2 * kRequestCost : 0);
 	*total = *startup + pages * kRequestCost + fetched * cpu_tuple_cost + rows * cpu_operator_cost;
 }
 
@@ -560,6 +562,21 @@ List *RetrievedAttrs(RelOptInfo *baserel, const FdwRelInfo *info, List *local_co
 	return out;
 }
 
+// The columns the exact conditions use that the scan does not retrieve: read only when the scan
+// has to re-check those conditions (scan.cpp, a widened condition).
+List *RecheckAttrs(RelOptInfo *baserel, const FdwRelInfo *info, List *recheck_exprs, List *attrs) {
+	Bitmapset *used = nullptr;
+	PullVars(reinterpret_cast<Node *>(recheck_exprs), baserel->relid, &used);
+	List *out = NIL;
+	for (int attnum = 1; attnum <= info->cols.count; ++attnum) {
+		if (info->cols.usable[attnum - 1] && bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, used) &&
+		    !list_member_int(attrs, attnum)) {
+			out = lappend_int(out, attnum);
+		}
+	}
+	return out;
+}
+
 // The scan tuple of an upper relation is the base table's retrieved columns in attnum order.
 List *UpperScanTlist(const FdwRelInfo *base, List *attrs) {
 	List *tlist = NIL;
@@ -682,7 +699,7 @@ extern "C" void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, O
 	List *order_by = DeparseOrderBy(baserel, info, root->query_pathkeys, &usable);
 	if (order_by != NIL && !(info->no_cursor && !IsSeekOrder(order_by))) {
 		List *pathkeys = list_truncate(list_copy(root->query_pathkeys), usable);
-		EstimateCosts(baserel->rows, fetched, !IsSeekOrder(order_by), &startup, &total);
+		EstimateCosts(baserel->rows, fetched, !IsSeekOrder(order_by), &startup, &total, !IsSeekOrder(order_by));
 		add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(root, baserel, nullptr, baserel->rows,
 		                                                                   startup, total + 1, pathkeys, nullptr,
 		                                                                   nullptr, MakePathPrivate(order_by, 0))));
@@ -734,7 +751,7 @@ void AddOrderedPath(PlannerInfo *root, RelOptInfo *input_rel, FdwRelInfo *base, 
 	info->pathkeys = root->sort_pathkeys;
 	output_rel->fdw_private = info;
 	Cost startup, total;
-	EstimateCosts(base->rows, base->rows, !IsSeekOrder(order_by), &startup, &total);
+	EstimateCosts(base->rows, base->rows, !IsSeekOrder(order_by), &startup, &total, !IsSeekOrder(order_by));
 	add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
 	                         root, output_rel, root->upper_targets[UPPERREL_ORDERED], base->rows, startup, total,
 	                         root->sort_pathkeys, nullptr, MakePathPrivate(order_by, 0))));
@@ -833,21 +850,30 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 
 	Index scan_relid;
 	List *local_exprs = NIL;
+	List *recheck_exprs = NIL;
+	List *recheck_attrs = NIL;
 	List *fdw_scan_tlist = NIL;
 	List *attrs;
 	if (info->kind == RelKind::kScan) {
 		scan_relid = foreignrel->relid;
-		// Exactly pushed quals are dropped; the rest stay as the scan's filter.
+		// Exactly pushed quals are dropped; the rest stay as the scan's filter. The exact ones
+		// are kept as fdw_recheck_quals: were Kintone to refuse an option that the form had when
+		// planning, the scan sends a wider condition and re-checks them (scan.cpp).
 		List *local = NIL;
+		List *exact = NIL;
 		ListCell *cell;
 		foreach (cell, scan_clauses) {
 			RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
 			if (!list_member_ptr(base->exact_conds, rinfo)) {
 				local = lappend(local, rinfo);
+			} else {
+				exact = lappend(exact, rinfo);
 			}
 		}
 		local_exprs = extract_actual_clauses(local, false);
+		recheck_exprs = extract_actual_clauses(exact, false);
 		attrs = RetrievedAttrs(baserel, base, local);
+		recheck_attrs = RecheckAttrs(baserel, base, recheck_exprs, attrs);
 	} else if (shape.count_only) {
 		// The scan produces the upper target directly.
 		scan_relid = 0;
@@ -873,9 +899,11 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 	priv = lappend(priv, makeString(Int64Text(shape.offset)));
 	priv = lappend(priv, makeInteger(shape.count_only ? 1 : 0));
 	priv = lappend(priv, makeInteger(shape.batch_attnum > 0 ? 1 : 0));
+	priv = lappend(priv, recheck_attrs);
 	Assert(list_length(priv) == kPlanPrivateLength);
 
-	return make_foreignscan(tlist, local_exprs, scan_relid, param_exprs, priv, fdw_scan_tlist, NIL, outer_plan);
+	return make_foreignscan(tlist, local_exprs, scan_relid, param_exprs, priv, fdw_scan_tlist, recheck_exprs,
+	                        outer_plan);
 }
 
 } // namespace kintone_fdw

@@ -28,6 +28,7 @@ enum PlanPrivate {
 	kPlanOffset,        // String: pushed-down OFFSET
 	kPlanCountOnly,     // Integer: 1 for a pushed-down count(*)
 	kPlanBatchKeys,     // Integer: 1 when a batched join hands this scan its keys (slot -1)
+	kPlanRecheckAttrs,  // List of Integer: columns of the exact conditions not retrieved (fdw_recheck_quals)
 	kPlanPrivateLength, // number of entries
 };
 

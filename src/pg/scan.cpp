@@ -55,8 +55,14 @@ struct ScanCpp {
 	ConnectionParams conn;
 	Oid relid = InvalidOid;
 	std::string relname;
-	std::vector<NamedColumn> columns; // every column with a field code
-	kintone::Condition condition;     // the plan's condition, slots unbound
+	std::vector<NamedColumn> columns;       // every column with a field code
+	kintone::Condition condition;           // the plan's condition, slots unbound
+	kintone::Condition bound;               // the condition of this execution
+	bool first_page = true;                 // no page of this execution read yet
+	bool can_widen = false;                 // a base scan, whose exact conditions can be re-checked
+	bool widened = false;                   // this execution re-checks them (Kintone refused an option)
+	bool condition_changed = false;         // request.condition changed since the glue copied it
+	std::vector<std::string> recheck_codes; // fields a widened condition's re-check needs
 	std::vector<kintone::SortKey> order_by;
 	// Per converted column: its field was seen in a page, or the form confirmed it (Kintone
 	// leaves out unknown field codes, which would otherwise read as NULL).
@@ -101,8 +107,10 @@ struct KintoneScanState {
 	MemoryContextCallback callback;
 	List *priv;
 	List *param_states; // ExprState per fdw_exprs item
+	ExprState *recheck; // the pushed exact conditions (fdw_recheck_quals), base scans
 	Oid *param_types;   // their types
-	int nconv;
+	int nconv;          // conversions in use: the retrieved columns
+	int nconv_recheck;  // and after them, the columns a widened condition's re-check needs
 	ColumnConv *conv;
 	int id_column; // reader column holding "$id" (for error messages), -1 if none
 	bool count_only;
@@ -374,6 +382,17 @@ std::string ColumnNamed(const ScanCpp &cpp, const std::string &code) {
 	return code;
 }
 
+// The field code of column attnum.
+std::string ColumnCode(const ScanCpp &cpp, int attnum) {
+	for (const auto &col : cpp.columns) {
+		if (col.attnum == attnum) {
+			return col.code;
+		}
+	}
+	throw kintone::Error(kintone::ErrorKind::kInternal, "kintone_fdw found a malformed plan",
+	                     "no column " + std::to_string(attnum));
+}
+
 // Issue 10: Kintone leaves out of every record a field code it does not know, which would read
 // as NULL in every row. When a page with records lacks a requested field in all of them, the
 // app's form (cached, then read again) must confirm the field, or the scan fails naming the
@@ -416,9 +435,22 @@ void ConfirmFields(ScanCpp &cpp) {
 	}
 }
 
+constexpr const char *kOptionsChanged = "The options of a field changed in Kintone after the statement was planned; "
+                                        "run it again (the app's form has been read again).";
+
 // A query Kintone refused because a field code is unknown (GAIA_IQ11) becomes the error that
-// names the column; any other error passes unchanged. C++ phase.
+// names the column; one refused for a value that is not an option any more (GAIA_IQ10) reads
+// the form again for the next planning and says so; any other error passes unchanged. C++ phase.
 [[noreturn]] void RethrowQueryError(const ScanCpp &cpp, const kintone::Error &e) {
+	if (e.code() == "GAIA_IQ10" && e.hint() != kOptionsChanged) {
+		kintone::Error error = e;
+		try {
+			RefreshForm(cpp.conn, cpp.request.app, cpp.request.guest_space_id, cpp.relid);
+			error.set_hint(kOptionsChanged);
+		} catch (const kintone::Error &) {
+		}
+		throw error;
+	}
 	if (e.code() != "GAIA_IQ11") {
 		throw e;
 	}
@@ -442,14 +474,55 @@ void ConfirmFields(ScanCpp &cpp) {
 	throw e;
 }
 
+// Kintone refused a value that the form had as an option when the query was planned
+// (GAIA_IQ10): the options changed since. The form is read again (so the next planning uses
+// it) and a base scan that has not returned rows yet sends its condition with those leaves
+// widened to "always true", re-checking the exact conditions locally (ScanCpp::widened). Scans
+// whose result Kintone computes (count, LIMIT) cannot re-check: they fail with a clear error.
+bool RetryWidened(KintoneScanState *st, const kintone::Error &e) {
+	ScanCpp &cpp = *st->cpp;
+	auto form = RefreshForm(cpp.conn, cpp.request.app, cpp.request.guest_space_id, cpp.relid);
+	bool widened = false;
+	kintone::Condition wide = kintone::WidenStaleOptions(cpp.bound, *form, &widened);
+	if (!widened || !cpp.can_widen || cpp.widened) {
+		kintone::Error error = e;
+		error.set_hint(kOptionsChanged);
+		throw error;
+	}
+	cpp.widened = true;
+	cpp.condition_changed = true;
+	cpp.request.condition = kintone::PrintCondition(wide);
+	cpp.requests += cpp.pager->requests();
+	// The re-check reads the columns of the exact conditions too (the glue then converts
+	// nconv_recheck columns, see NoteConditionChange).
+	std::vector<std::string> codes(cpp.request.fields.begin(), cpp.request.fields.end());
+	if (st->nconv == 0) {
+		codes.clear(); // only "$id" was requested
+	}
+	codes.insert(codes.end(), cpp.recheck_codes.begin(), cpp.recheck_codes.end());
+	cpp.request.fields.clear();
+	SetUpReader(st, cpp, codes, true);
+	cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
+	return cpp.pager->Next(*cpp.reader);
+}
+
 // Fetches the next page (C++ phase).
-bool NextPage(ScanCpp &cpp) {
+bool NextPage(KintoneScanState *st) {
+	ScanCpp &cpp = *st->cpp;
 	bool more;
 	try {
-		more = cpp.pager->Next(*cpp.reader);
+		try {
+			more = cpp.pager->Next(*cpp.reader);
+		} catch (const kintone::Error &e) {
+			if (e.code() != "GAIA_IQ10" || !cpp.first_page) {
+				throw;
+			}
+			more = RetryWidened(st, e);
+		}
 	} catch (const kintone::Error &e) {
 		RethrowQueryError(cpp, e);
 	}
+	cpp.first_page = false;
 	ConfirmFields(cpp);
 	return more;
 }
@@ -473,8 +546,10 @@ char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
 	ScanCpp *cpp = st->cpp;
 	bool have_keys = st->has_batch_keys;
 	char *text = Guard([&]() {
-		kintone::Condition bound = BindValues(cpp->condition, params, nparams, keys, nkeys, have_keys);
-		return MallocCopy(kintone::PrintCondition(bound));
+		cpp->bound = BindValues(cpp->condition, params, nparams, keys, nkeys, have_keys);
+		cpp->first_page = true;
+		cpp->widened = false;
+		return MallocCopy(kintone::PrintCondition(cpp->bound));
 	});
 	return TakeMalloced(text);
 }
@@ -506,6 +581,24 @@ const char *PlanColumnName(List *priv, int attnum) {
 	return "?";
 }
 
+// The condition sent changed (RetryWidened): EXPLAIN ANALYZE shows the one sent.
+void NoteConditionChange(KintoneScanState *st, ForeignScanState *node) {
+	ScanCpp *cpp = st->cpp;
+	char *text = Guard([&]() {
+		cpp->condition_changed = false;
+		return MallocCopy(cpp->request.condition);
+	});
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	if (st->condition != nullptr) {
+		pfree(st->condition);
+	}
+	st->condition = TakeMalloced(text);
+	MemoryContextSwitchTo(old);
+	if (cpp->widened) {
+		st->nconv = st->nconv_recheck; // the re-check's columns are read now
+	}
+}
+
 } // namespace
 
 void SetScanBatchKeys(ForeignScanState *node, Datum keys) {
@@ -535,6 +628,9 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	RawConnection raw = ReadRawConnection(GetForeignTable(relid)->serverid, userid);
 
 	st->param_states = ExecInitExprList(fsplan->fdw_exprs, reinterpret_cast<PlanState *>(node));
+	if (fsplan->scan.scanrelid > 0) {
+		st->recheck = ExecInitQual(fsplan->fdw_recheck_quals, reinterpret_cast<PlanState *>(node));
+	}
 	st->param_types = static_cast<Oid *>(palloc0(sizeof(Oid) * (list_length(fsplan->fdw_exprs) + 1)));
 	int p = 0;
 	ListCell *cell;
@@ -542,10 +638,13 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 		st->param_types[p++] = exprType(static_cast<Node *>(lfirst(cell)));
 	}
 
-	// Column conversions, in the order of the requested fields.
-	List *attrs = static_cast<List *>(list_nth(st->priv, kPlanAttrs));
-	st->nconv = list_length(attrs);
-	st->conv = static_cast<ColumnConv *>(palloc0(sizeof(ColumnConv) * (st->nconv + 1)));
+	// Column conversions, in the order of the requested fields; then those of the columns only a
+	// widened condition's re-check reads (RetryWidened).
+	List *attrs = list_concat_copy(static_cast<List *>(list_nth(st->priv, kPlanAttrs)),
+	                               static_cast<List *>(list_nth(st->priv, kPlanRecheckAttrs)));
+	st->nconv = list_length(static_cast<List *>(list_nth(st->priv, kPlanAttrs)));
+	st->nconv_recheck = list_length(attrs);
+	st->conv = static_cast<ColumnConv *>(palloc0(sizeof(ColumnConv) * (st->nconv_recheck + 1)));
 	TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
 	int i = 0;
 	foreach (cell, attrs) {
@@ -567,6 +666,7 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 		cpp.session = &GetSession(cpp.conn);
 		cpp.budget = &GetCursorBudget(cpp.conn.max_cursors);
 		cpp.relid = relid;
+		cpp.can_widen = fsplan->scan.scanrelid > 0;
 		cpp.relname = strVal(list_nth(priv, kPlanRelName));
 		cpp.columns = PlanColumnsOf(priv);
 		cpp.condition = NodeToCondition(static_cast<Node *>(list_nth(priv, kPlanCondition)));
@@ -586,6 +686,9 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 			if (codes.size() < static_cast<size_t>(st->nconv)) {
 				codes.emplace_back(strVal(lfirst(fc)));
 			}
+		}
+		foreach (fc, static_cast<List *>(list_nth(priv, kPlanRecheckAttrs))) {
+			cpp.recheck_codes.push_back(ColumnCode(cpp, lfirst_int(fc)));
 		}
 		SetUpReader(st, cpp, codes, !st->count_only);
 	});
@@ -632,29 +735,43 @@ extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 		ExecStoreVirtualTuple(slot);
 		return slot;
 	}
-	while (st->done || st->row >= st->cpp->reader->rows()) {
-		if (st->done) {
-			return ExecClearTuple(slot);
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	for (;;) {
+		while (st->done || st->row >= st->cpp->reader->rows()) {
+			if (st->done) {
+				return ExecClearTuple(slot);
+			}
+			bool more = Guard([&]() { return NextPage(st); });
+			CHECK_FOR_INTERRUPTS();
+			if (st->cpp->condition_changed) {
+				NoteConditionChange(st, node);
+			}
+			st->row = 0;
+			if (!more) {
+				st->done = true;
+			}
 		}
-		bool more = Guard([&]() { return NextPage(*st->cpp); });
-		CHECK_FOR_INTERRUPTS();
-		st->row = 0;
-		if (!more) {
-			st->done = true;
+		if ((st->row & 31) == 0 && st->cpp->pager) {
+			st->cpp->pager->Pump(); // keep the next page downloading while rows are converted
 		}
+		ErrorContextCallback errcallback;
+		errcallback.callback = ConversionErrorContext;
+		errcallback.arg = st;
+		errcallback.previous = error_context_stack;
+		error_context_stack = &errcallback;
+		StoreRow(st, slot);
+		error_context_stack = errcallback.previous;
+		st->row++;
+		if (!st->cpp->widened || st->recheck == nullptr) {
+			return slot;
+		}
+		// A widened condition (RetryWidened): the exact conditions are re-checked here.
+		econtext->ecxt_scantuple = slot;
+		if (ExecQual(st->recheck, econtext)) {
+			return slot;
+		}
+		ResetExprContext(econtext);
 	}
-	if ((st->row & 31) == 0 && st->cpp->pager) {
-		st->cpp->pager->Pump(); // keep the next page downloading while rows are converted
-	}
-	ErrorContextCallback errcallback;
-	errcallback.callback = ConversionErrorContext;
-	errcallback.arg = st;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-	StoreRow(st, slot);
-	error_context_stack = errcallback.previous;
-	st->row++;
-	return slot;
 }
 
 extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {
@@ -859,7 +976,7 @@ extern "C" int kintoneAcquireSampleRows(Relation relation, int elevel, HeapTuple
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 	for (;;) {
-		bool more = Guard([&]() { return NextPage(*st->cpp); });
+		bool more = Guard([&]() { return NextPage(st); });
 		if (!more) {
 			break;
 		}

@@ -106,12 +106,17 @@ void CheckColumnCode(const TableDef &def, const ColumnDef &col) {
 	} catch (const kintone::Error &e) {
 		why = e.message();
 	}
-	// Only a column without the option gets here (the validator checks the option itself).
-	throw kintone::Error(kintone::ErrorKind::kInvalidOptionValue,
-	                     "column \"" + col.name + "\" of foreign table \"" + def.relname +
-	                         "\" has no valid Kintone field code",
-	                     "Without the option field_code the column's name is its field code: " + why + ".",
-	                     "Set it: ALTER FOREIGN TABLE ... ALTER COLUMN ... OPTIONS (ADD field_code '...').");
+	// A column without field_code whose name is no field code, or a catalog written without
+	// the validator: its code never reaches a query.
+	throw kintone::Error(
+	    kintone::ErrorKind::kInvalidOptionValue,
+	    "column \"" + col.name + "\" of foreign table \"" + def.relname + "\" has no valid Kintone field code",
+	    why + (col.field_code == col.name ? " (without the option field_code, the column's name is its "
+	                                        "field code)."
+	                                      : "."),
+	    col.field_code == col.name
+	        ? "Set it: ALTER FOREIGN TABLE ... ALTER COLUMN ... OPTIONS (ADD field_code '...')."
+	        : "Set it: ALTER FOREIGN TABLE ... ALTER COLUMN ... OPTIONS (SET field_code '...').");
 }
 
 const kintone::FormInfo &CachedForm(const TableDef &def) {

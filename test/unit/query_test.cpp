@@ -129,6 +129,17 @@ TEST(FieldCode, RefusalNamesTheCodePrintably) {
 	}
 }
 
+TEST(FieldCode, FormCodesAreCheckedToo) {
+	EXPECT_NO_THROW(kintone::CheckFormFieldCode("会社名"));
+	try {
+		kintone::CheckFormFieldCode("n or $id > 0");
+		FAIL() << "expected an error";
+	} catch (const kintone::Error &e) {
+		EXPECT_EQ(e.message(),
+		          "the app's form has a field whose code \"n or $id > 0\" is not a valid Kintone field code");
+	}
+}
+
 TEST(Condition, LeavesRefuseInvalidFieldCodesAndBadArity) {
 	EXPECT_THROW(Eq("$id > 0 or n", "x"), kintone::Error);
 	EXPECT_THROW(Condition::Leaf("n", Op::kIn, {}), kintone::Error);
