@@ -836,26 +836,25 @@ extern "C" void kintoneGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind
 	}
 }
 
-extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
-                                              ForeignPath *best_path, List *tlist, List *scan_clauses,
-                                              Plan *outer_plan) {
-	(void)foreigntableid;
-	FdwRelInfo *info = static_cast<FdwRelInfo *>(foreignrel->fdw_private);
-	FdwRelInfo *base = info->kind == RelKind::kScan ? info : info->base;
-	RelOptInfo *baserel = root->simple_rel_array[base->cols.relid];
-	PlanShape shape = ShapeOf(info, best_path);
+namespace {
 
-	List *param_exprs;
-	Node *condition = ScanCondition(info, base, best_path, shape, &param_exprs);
-
-	Index scan_relid;
+// What the scan node produces and filters: the retrieved columns, the local filter, the exact
+// conditions for a re-check, and an upper relation's scan target list.
+struct ScanTargets {
+	Index scan_relid = 0;
 	List *local_exprs = NIL;
 	List *recheck_exprs = NIL;
 	List *recheck_attrs = NIL;
 	List *fdw_scan_tlist = NIL;
-	List *attrs;
+	List *attrs = NIL;
+};
+
+ScanTargets TargetsOf(PlannerInfo *root, RelOptInfo *foreignrel, const FdwRelInfo *info, const FdwRelInfo *base,
+                      const PlanShape &shape, List *scan_clauses) {
+	RelOptInfo *baserel = root->simple_rel_array[base->cols.relid];
+	ScanTargets t;
 	if (info->kind == RelKind::kScan) {
-		scan_relid = foreignrel->relid;
+		t.scan_relid = foreignrel->relid;
 		// Exactly pushed quals are dropped; the rest stay as the scan's filter. The exact ones
 		// are kept as fdw_recheck_quals: were Kintone to refuse an option that the form had when
 		// planning, the scan sends a wider condition and re-checks them (scan.cpp).
@@ -864,27 +863,28 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 		ListCell *cell;
 		foreach (cell, scan_clauses) {
 			RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
-			if (!list_member_ptr(base->exact_conds, rinfo)) {
-				local = lappend(local, rinfo);
-			} else {
+			if (list_member_ptr(base->exact_conds, rinfo)) {
 				exact = lappend(exact, rinfo);
+			} else {
+				local = lappend(local, rinfo);
 			}
 		}
-		local_exprs = extract_actual_clauses(local, false);
-		recheck_exprs = extract_actual_clauses(exact, false);
-		attrs = RetrievedAttrs(baserel, base, local);
-		recheck_attrs = RecheckAttrs(baserel, base, recheck_exprs, attrs);
+		t.local_exprs = extract_actual_clauses(local, false);
+		t.recheck_exprs = extract_actual_clauses(exact, false);
+		t.attrs = RetrievedAttrs(baserel, base, local);
+		t.recheck_attrs = RecheckAttrs(baserel, base, t.recheck_exprs, t.attrs);
 	} else if (shape.count_only) {
 		// The scan produces the upper target directly.
-		scan_relid = 0;
-		fdw_scan_tlist = add_to_flat_tlist(NIL, root->upper_targets[UPPERREL_GROUP_AGG]->exprs);
-		attrs = NIL;
+		t.fdw_scan_tlist = add_to_flat_tlist(NIL, root->upper_targets[UPPERREL_GROUP_AGG]->exprs);
 	} else {
-		scan_relid = 0;
-		attrs = RetrievedAttrs(baserel, base, NIL);
-		fdw_scan_tlist = UpperScanTlist(base, attrs);
+		t.attrs = RetrievedAttrs(baserel, base, NIL);
+		t.fdw_scan_tlist = UpperScanTlist(base, t.attrs);
 	}
+	return t;
+}
 
+// ForeignScan.fdw_private (PlanPrivate).
+List *MakePlanPrivate(const FdwRelInfo *base, Node *condition, const PlanShape &shape, const ScanTargets &t) {
 	List *priv = NIL;
 	priv = lappend(priv, makeString(Int64Text(base->app)));
 	priv = lappend(priv, makeString(Int64Text(base->guest)));
@@ -892,18 +892,32 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 	priv = lappend(priv, ColumnDirectory(base));
 	priv = lappend(priv, condition);
 	priv = lappend(priv, shape.order_by);
-	priv = lappend(priv, FieldList(base, attrs, shape.count_only));
-	priv = lappend(priv, attrs);
+	priv = lappend(priv, FieldList(base, t.attrs, shape.count_only));
+	priv = lappend(priv, t.attrs);
 	priv = lappend(priv, makeInteger(static_cast<int>(ChooseStrategy(shape.order_by, shape.limit, shape.offset))));
 	priv = lappend(priv, makeString(Int64Text(shape.limit)));
 	priv = lappend(priv, makeString(Int64Text(shape.offset)));
 	priv = lappend(priv, makeInteger(shape.count_only ? 1 : 0));
 	priv = lappend(priv, makeInteger(shape.batch_attnum > 0 ? 1 : 0));
-	priv = lappend(priv, recheck_attrs);
+	priv = lappend(priv, t.recheck_attrs);
 	Assert(list_length(priv) == kPlanPrivateLength);
+	return priv;
+}
 
-	return make_foreignscan(tlist, local_exprs, scan_relid, param_exprs, priv, fdw_scan_tlist, recheck_exprs,
-	                        outer_plan);
+} // namespace
+
+extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
+                                              ForeignPath *best_path, List *tlist, List *scan_clauses,
+                                              Plan *outer_plan) {
+	(void)foreigntableid;
+	FdwRelInfo *info = static_cast<FdwRelInfo *>(foreignrel->fdw_private);
+	FdwRelInfo *base = info->kind == RelKind::kScan ? info : info->base;
+	PlanShape shape = ShapeOf(info, best_path);
+	List *param_exprs;
+	Node *condition = ScanCondition(info, base, best_path, shape, &param_exprs);
+	ScanTargets t = TargetsOf(root, foreignrel, info, base, shape, scan_clauses);
+	return make_foreignscan(tlist, t.local_exprs, t.scan_relid, param_exprs, MakePlanPrivate(base, condition, shape, t),
+	                        t.fdw_scan_tlist, t.recheck_exprs, outer_plan);
 }
 
 } // namespace kintone_fdw

@@ -607,46 +607,19 @@ void SetScanBatchKeys(ForeignScanState *node, Datum keys) {
 	st->has_batch_keys = true;
 }
 
-extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
-	ForeignScan *fsplan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
-	EState *estate = node->ss.ps.state;
-	KintoneScanState *st = static_cast<KintoneScanState *>(palloc0(sizeof(KintoneScanState)));
-	node->fdw_state = st;
-	st->priv = fsplan->fdw_private;
-	st->count_only = intVal(list_nth(st->priv, kPlanCountOnly)) != 0;
-	if (eflags & EXEC_FLAG_EXPLAIN_ONLY) {
-		return; // plain EXPLAIN: no connection, no request
-	}
+namespace {
 
-	// The table's definition comes with the plan; only the connection (the executing user's
-	// mapping) is read again.
-	int rtindex =
-	    fsplan->scan.scanrelid > 0 ? static_cast<int>(fsplan->scan.scanrelid) : bms_next_member(fsplan->fs_relids, -1);
-	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
-	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-	Oid relid = rte->relid;
-	RawConnection raw = ReadRawConnection(GetForeignTable(relid)->serverid, userid);
-
-	st->param_states = ExecInitExprList(fsplan->fdw_exprs, reinterpret_cast<PlanState *>(node));
-	if (fsplan->scan.scanrelid > 0) {
-		st->recheck = ExecInitQual(fsplan->fdw_recheck_quals, reinterpret_cast<PlanState *>(node));
-	}
-	st->param_types = static_cast<Oid *>(palloc0(sizeof(Oid) * (list_length(fsplan->fdw_exprs) + 1)));
-	int p = 0;
-	ListCell *cell;
-	foreach (cell, fsplan->fdw_exprs) {
-		st->param_types[p++] = exprType(static_cast<Node *>(lfirst(cell)));
-	}
-
-	// Column conversions, in the order of the requested fields; then those of the columns only a
-	// widened condition's re-check reads (RetryWidened).
-	List *attrs = list_concat_copy(static_cast<List *>(list_nth(st->priv, kPlanAttrs)),
-	                               static_cast<List *>(list_nth(st->priv, kPlanRecheckAttrs)));
-	st->nconv = list_length(static_cast<List *>(list_nth(st->priv, kPlanAttrs)));
+// The conversions of the retrieved columns, in the order of the requested fields; then those of
+// the columns only a widened condition's re-check reads (RetryWidened). PostgreSQL phase.
+void InitConversions(KintoneScanState *st, ForeignScanState *node, ForeignScan *fsplan) {
+	List *retrieved = static_cast<List *>(list_nth(st->priv, kPlanAttrs));
+	List *attrs = list_concat_copy(retrieved, static_cast<List *>(list_nth(st->priv, kPlanRecheckAttrs)));
+	st->nconv = list_length(retrieved);
 	st->nconv_recheck = list_length(attrs);
 	st->conv = static_cast<ColumnConv *>(palloc0(sizeof(ColumnConv) * (st->nconv_recheck + 1)));
 	TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
 	int i = 0;
+	ListCell *cell;
 	foreach (cell, attrs) {
 		int attnum = lfirst_int(cell);
 		ColumnConv &c = st->conv[i];
@@ -656,90 +629,94 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 		InitColumnConv(c, c.attnum, PlanColumnName(st->priv, attnum), att->atttypid, att->atttypmod);
 		++i;
 	}
-
-	AttachScanCpp(st);
-
-	List *priv = st->priv;
-	Guard([&]() {
-		ScanCpp &cpp = *st->cpp;
-		cpp.conn = MakeConnectionParams(raw);
-		cpp.session = &GetSession(cpp.conn);
-		cpp.budget = &GetCursorBudget(cpp.conn.max_cursors);
-		cpp.relid = relid;
-		cpp.can_widen = fsplan->scan.scanrelid > 0;
-		cpp.relname = strVal(list_nth(priv, kPlanRelName));
-		cpp.columns = PlanColumnsOf(priv);
-		cpp.condition = NodeToCondition(static_cast<Node *>(list_nth(priv, kPlanCondition)));
-		cpp.order_by = NodeToSortKeys(static_cast<List *>(list_nth(priv, kPlanOrderBy)));
-		cpp.request.app = PrivInt64(priv, kPlanApp);
-		cpp.request.guest_space_id = PrivInt64(priv, kPlanGuest);
-		cpp.request.order_by = kintone::PrintOrderBy(cpp.order_by);
-		cpp.request.strategy = static_cast<kintone::PagingStrategy>(intVal(list_nth(priv, kPlanStrategy)));
-		long long limit = PrivInt64(priv, kPlanLimit);
-		if (limit >= 0) {
-			cpp.request.limit = limit;
-		}
-		cpp.request.offset = PrivInt64(priv, kPlanOffset);
-		std::vector<std::string> codes;
-		ListCell *fc;
-		foreach (fc, static_cast<List *>(list_nth(priv, kPlanFields))) {
-			if (codes.size() < static_cast<size_t>(st->nconv)) {
-				codes.emplace_back(strVal(lfirst(fc)));
-			}
-		}
-		foreach (fc, static_cast<List *>(list_nth(priv, kPlanRecheckAttrs))) {
-			cpp.recheck_codes.push_back(ColumnCode(cpp, lfirst_int(fc)));
-		}
-		SetUpReader(st, cpp, codes, !st->count_only);
-	});
 }
 
-extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
-	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
-	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	if (!st->started) {
-		// The condition outlives this tuple: EXPLAIN ANALYZE shows it after the scan.
-		MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
-		if (st->condition != nullptr) {
-			pfree(st->condition); // the previous execution's (rescans)
+// The values of the condition's slots (fdw_exprs) and the exact conditions for a re-check.
+// PostgreSQL phase.
+void InitExpressions(KintoneScanState *st, ForeignScanState *node, ForeignScan *fsplan) {
+	PlanState *ps = reinterpret_cast<PlanState *>(node);
+	st->param_states = ExecInitExprList(fsplan->fdw_exprs, ps);
+	st->param_types = static_cast<Oid *>(palloc0(sizeof(Oid) * (list_length(fsplan->fdw_exprs) + 1)));
+	int p = 0;
+	ListCell *cell;
+	foreach (cell, fsplan->fdw_exprs) {
+		st->param_types[p++] = exprType(static_cast<Node *>(lfirst(cell)));
+	}
+	if (fsplan->scan.scanrelid > 0) {
+		st->recheck = ExecInitQual(fsplan->fdw_recheck_quals, ps);
+	}
+}
+
+// The scan's C++ state from the plan and the connection (C++ phase).
+void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid relid, bool base_scan) {
+	List *priv = st->priv;
+	cpp.conn = MakeConnectionParams(raw);
+	cpp.session = &GetSession(cpp.conn);
+	cpp.budget = &GetCursorBudget(cpp.conn.max_cursors);
+	cpp.relid = relid;
+	cpp.can_widen = base_scan;
+	cpp.relname = strVal(list_nth(priv, kPlanRelName));
+	cpp.columns = PlanColumnsOf(priv);
+	cpp.condition = NodeToCondition(static_cast<Node *>(list_nth(priv, kPlanCondition)));
+	cpp.order_by = NodeToSortKeys(static_cast<List *>(list_nth(priv, kPlanOrderBy)));
+	cpp.request.app = PrivInt64(priv, kPlanApp);
+	cpp.request.guest_space_id = PrivInt64(priv, kPlanGuest);
+	cpp.request.order_by = kintone::PrintOrderBy(cpp.order_by);
+	cpp.request.strategy = static_cast<kintone::PagingStrategy>(intVal(list_nth(priv, kPlanStrategy)));
+	long long limit = PrivInt64(priv, kPlanLimit);
+	if (limit >= 0) {
+		cpp.request.limit = limit;
+	}
+	cpp.request.offset = PrivInt64(priv, kPlanOffset);
+	std::vector<std::string> codes;
+	ListCell *cell;
+	foreach (cell, static_cast<List *>(list_nth(priv, kPlanFields))) {
+		if (codes.size() < static_cast<size_t>(st->nconv)) {
+			codes.emplace_back(strVal(lfirst(cell)));
 		}
-		st->condition = BuildCondition(st, node->ss.ps.ps_ExprContext);
-		MemoryContextSwitchTo(old);
-		const char *condition = st->condition;
-		Guard([&]() {
-			ScanCpp &cpp = *st->cpp;
-			cpp.request.condition = condition;
-			if (st->count_only) {
-				try {
-					cpp.count = kintone::CountRecords(*cpp.session, cpp.request.app, cpp.request.condition,
-					                                  cpp.request.guest_space_id);
-				} catch (const kintone::Error &e) {
-					RethrowQueryError(cpp, e);
-				}
-				cpp.requests += 1;
-			} else {
-				cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
+	}
+	foreach (cell, static_cast<List *>(list_nth(priv, kPlanRecheckAttrs))) {
+		cpp.recheck_codes.push_back(ColumnCode(cpp, lfirst_int(cell)));
+	}
+	SetUpReader(st, cpp, codes, !st->count_only);
+}
+
+// The first request of an execution: count(*), or the pager (PostgreSQL phase, then C++).
+void StartExecution(KintoneScanState *st, ForeignScanState *node) {
+	// The condition outlives this tuple: EXPLAIN ANALYZE shows it after the scan.
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	if (st->condition != nullptr) {
+		pfree(st->condition); // the previous execution's (rescans)
+	}
+	st->condition = BuildCondition(st, node->ss.ps.ps_ExprContext);
+	MemoryContextSwitchTo(old);
+	const char *condition = st->condition;
+	Guard([&]() {
+		ScanCpp &cpp = *st->cpp;
+		cpp.request.condition = condition;
+		if (st->count_only) {
+			try {
+				cpp.count = kintone::CountRecords(*cpp.session, cpp.request.app, cpp.request.condition,
+				                                  cpp.request.guest_space_id);
+			} catch (const kintone::Error &e) {
+				RethrowQueryError(cpp, e);
 			}
-		});
-		st->started = true;
-		st->row = 0;
-	}
-	if (st->count_only) {
-		ExecClearTuple(slot);
-		if (st->returned_count) {
-			return slot;
+			cpp.requests += 1;
+		} else {
+			cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
 		}
-		st->returned_count = true;
-		slot->tts_values[0] = Int64GetDatum(st->cpp->count);
-		slot->tts_isnull[0] = false;
-		ExecStoreVirtualTuple(slot);
-		return slot;
-	}
+	});
+	st->started = true;
+	st->row = 0;
+}
+
+// The next row of the pages into slot, or false at the end (PostgreSQL phase).
+bool NextRow(KintoneScanState *st, ForeignScanState *node, TupleTableSlot *slot) {
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 	for (;;) {
 		while (st->done || st->row >= st->cpp->reader->rows()) {
 			if (st->done) {
-				return ExecClearTuple(slot);
+				return false;
 			}
 			bool more = Guard([&]() { return NextPage(st); });
 			CHECK_FOR_INTERRUPTS();
@@ -763,15 +740,61 @@ extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 		error_context_stack = errcallback.previous;
 		st->row++;
 		if (!st->cpp->widened || st->recheck == nullptr) {
-			return slot;
+			return true;
 		}
 		// A widened condition (RetryWidened): the exact conditions are re-checked here.
 		econtext->ecxt_scantuple = slot;
 		if (ExecQual(st->recheck, econtext)) {
-			return slot;
+			return true;
 		}
 		ResetExprContext(econtext);
 	}
+}
+
+} // namespace
+
+extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
+	ForeignScan *fsplan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
+	KintoneScanState *st = static_cast<KintoneScanState *>(palloc0(sizeof(KintoneScanState)));
+	node->fdw_state = st;
+	st->priv = fsplan->fdw_private;
+	st->count_only = intVal(list_nth(st->priv, kPlanCountOnly)) != 0;
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY) {
+		return; // plain EXPLAIN: no connection, no request
+	}
+	// The table's definition comes with the plan; only the connection (the executing user's
+	// mapping) is read again.
+	int rtindex =
+	    fsplan->scan.scanrelid > 0 ? static_cast<int>(fsplan->scan.scanrelid) : bms_next_member(fsplan->fs_relids, -1);
+	RangeTblEntry *rte = exec_rt_fetch(rtindex, node->ss.ps.state);
+	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	Oid relid = rte->relid;
+	RawConnection raw = ReadRawConnection(GetForeignTable(relid)->serverid, userid);
+	InitExpressions(st, node, fsplan);
+	InitConversions(st, node, fsplan);
+	AttachScanCpp(st);
+	bool base_scan = fsplan->scan.scanrelid > 0;
+	Guard([&]() { BindPlan(st, *st->cpp, raw, relid, base_scan); });
+}
+
+extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	if (!st->started) {
+		StartExecution(st, node);
+	}
+	if (st->count_only) {
+		ExecClearTuple(slot);
+		if (st->returned_count) {
+			return slot;
+		}
+		st->returned_count = true;
+		slot->tts_values[0] = Int64GetDatum(st->cpp->count);
+		slot->tts_isnull[0] = false;
+		ExecStoreVirtualTuple(slot);
+		return slot;
+	}
+	return NextRow(st, node, slot) ? slot : ExecClearTuple(slot);
 }
 
 extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {

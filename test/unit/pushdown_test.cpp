@@ -317,3 +317,38 @@ TEST(PushdownOrder, IdAndTimesOnly) {
 	EXPECT_EQ(usable, 0u);
 	EXPECT_TRUE(keys.empty());
 }
+
+// An option removed after planning (GAIA_IQ10): its leaves become always true (a superset that
+// the scan re-checks locally); other leaves stay.
+TEST(PushdownOption, StaleOptionsWidenToASuperset) {
+	FormInfo form;
+	FieldInfo dd;
+	dd.code = "dd";
+	dd.type = FieldType::kDropDown;
+	dd.options = {"a", "c"};
+	FieldInfo n;
+	n.code = "n";
+	n.type = FieldType::kNumber;
+	form.fields = {dd, n};
+	Condition c = Condition::And({Condition::Leaf("dd", Op::kIn, {Value::String("a"), Value::String("b")}),
+	                              Condition::Leaf("n", Op::kGt, {Value::String("1")})});
+	bool widened = false;
+	EXPECT_EQ(PrintCondition(WidenStaleOptions(c, form, &widened)), R"(n > "1")");
+	EXPECT_TRUE(widened);
+	Condition fine = Condition::Leaf("dd", Op::kIn, {Value::String("a"), Value::String("")});
+	EXPECT_EQ(PrintCondition(WidenStaleOptions(fine, form, &widened)), R"(dd in ("a", ""))");
+	EXPECT_FALSE(widened);
+	// Under an or, the widened leaf makes the whole or always true; a not is moved first.
+	Condition under_or = Condition::Or(
+	    {Condition::Leaf("dd", Op::kIn, {Value::String("b")}), Condition::Leaf("n", Op::kGt, {Value::String("1")})});
+	EXPECT_EQ(PrintCondition(WidenStaleOptions(under_or, form, &widened)), "");
+	Condition negated = Condition::Not(Condition::Leaf("dd", Op::kIn, {Value::String("b")}));
+	EXPECT_EQ(PrintCondition(WidenStaleOptions(negated, form, &widened)), "");
+}
+
+TEST(PushdownFields, FieldsOfLeavesAndSlots) {
+	Pushdown slot = PushCompareSlot(kNum, Comparison::kEq, SqlValue::Kind::kInteger, 0);
+	Condition c = Condition::And({Condition::Leaf("t", Op::kEq, {Value::String("x")}), slot.condition,
+	                              Condition::Or({Condition::Leaf("t", Op::kIn, {Value::String("y")})})});
+	EXPECT_EQ(FieldsOf(c), (std::vector<std::string>{"t", "n"}));
+}
