@@ -469,8 +469,9 @@ std::optional<SqlValue> ToSqlValue(const PlainValue &v) {
 	case SqlValue::Kind::kText:
 		return SqlValue::Text(v.text);
 	case SqlValue::Kind::kDate: {
-		SqlValue out = SqlValue::Text(v.text);
+		SqlValue out; // "YYYY-MM-DD", as ReadValue wrote it
 		out.kind = SqlValue::Kind::kDate;
+		out.text = v.text;
 		return out;
 	}
 	case SqlValue::Kind::kTimestamp:

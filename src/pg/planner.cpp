@@ -109,22 +109,20 @@ Var *ColumnVar(Expr *e, Index relid, int ncolumns) {
 
 // ---------------------------------------------------------------- the table and its columns
 
-void PullVars(Node *node, Index relid, Bitmapset **attrs) {
-	pull_varattnos(node, relid, attrs);
-}
-
-// The columns pushdown may involve (conditions, join clauses, order keys): only those need a
-// field type, so "SELECT *" alone never reads the form. *whole_row: the whole row is used.
+// The columns pushdown may involve (conditions, join clauses, order keys), index attnum - 1: only
+// those need a field type, so "SELECT *" alone never reads the form.
 bool *ColumnsPushdownMayUse(PlannerInfo *root, RelOptInfo *baserel, int ncolumns) {
 	Bitmapset *used = nullptr;
 	ListCell *cell;
 	foreach (cell, baserel->baserestrictinfo) {
-		PullVars(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid, &used);
+		pull_varattnos(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid,
+		               &used);
 	}
 	// Join clauses (parameterized scans, batched joins): the table's own and those of
 	// equivalence classes that join this table to another.
 	foreach (cell, baserel->joininfo) {
-		PullVars(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid, &used);
+		pull_varattnos(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid,
+		               &used);
 	}
 	if (baserel->has_eclass_joins) {
 		foreach (cell, root->eq_classes) {
@@ -135,8 +133,8 @@ bool *ColumnsPushdownMayUse(PlannerInfo *root, RelOptInfo *baserel, int ncolumns
 			}
 			ListCell *mc;
 			foreach (mc, ec->ec_members) {
-				PullVars(reinterpret_cast<Node *>(static_cast<EquivalenceMember *>(lfirst(mc))->em_expr),
-				         baserel->relid, &used);
+				pull_varattnos(reinterpret_cast<Node *>(static_cast<EquivalenceMember *>(lfirst(mc))->em_expr),
+				               baserel->relid, &used);
 			}
 		}
 	}
@@ -145,8 +143,8 @@ bool *ColumnsPushdownMayUse(PlannerInfo *root, RelOptInfo *baserel, int ncolumns
 		PathKey *pk = static_cast<PathKey *>(lfirst(cell));
 		ListCell *mc;
 		foreach (mc, pk->pk_eclass->ec_members) {
-			PullVars(reinterpret_cast<Node *>(static_cast<EquivalenceMember *>(lfirst(mc))->em_expr), baserel->relid,
-			         &used);
+			pull_varattnos(reinterpret_cast<Node *>(static_cast<EquivalenceMember *>(lfirst(mc))->em_expr),
+			               baserel->relid, &used);
 		}
 	}
 	bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, used);
@@ -546,10 +544,11 @@ Node *ScanCondition(const FdwRelInfo *info, const FdwRelInfo *base, const Foreig
 
 List *RetrievedAttrs(RelOptInfo *baserel, const FdwRelInfo *info, List *local_conds) {
 	Bitmapset *attrs = nullptr;
-	PullVars(reinterpret_cast<Node *>(baserel->reltarget->exprs), baserel->relid, &attrs);
+	pull_varattnos(reinterpret_cast<Node *>(baserel->reltarget->exprs), baserel->relid, &attrs);
 	ListCell *cell;
 	foreach (cell, local_conds) {
-		PullVars(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid, &attrs);
+		pull_varattnos(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid,
+		               &attrs);
 	}
 	bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
 	List *out = NIL;
@@ -566,7 +565,7 @@ List *RetrievedAttrs(RelOptInfo *baserel, const FdwRelInfo *info, List *local_co
 // has to re-check those conditions (scan.cpp, a widened condition).
 List *RecheckAttrs(RelOptInfo *baserel, const FdwRelInfo *info, List *recheck_exprs, List *attrs) {
 	Bitmapset *used = nullptr;
-	PullVars(reinterpret_cast<Node *>(recheck_exprs), baserel->relid, &used);
+	pull_varattnos(reinterpret_cast<Node *>(recheck_exprs), baserel->relid, &used);
 	List *out = NIL;
 	for (int attnum = 1; attnum <= info->cols.count; ++attnum) {
 		if (info->cols.usable[attnum - 1] && bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, used) &&
