@@ -23,7 +23,7 @@ using kintone::Writer;
 
 namespace {
 
-constexpr long long kApp = 7; // an app this test adds to the sample data: title (required), n
+constexpr long long kApp = 70; // an app this test adds to the sample data (1..7 are taken): title (required), n
 
 kintone_test::Emulator *emulator = nullptr;
 std::string seed_path;
