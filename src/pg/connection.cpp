@@ -42,6 +42,7 @@ using FormKey = std::tuple<unsigned, unsigned, long long, long long>;
 struct FormEntry {
 	std::shared_ptr<const kintone::FormInfo> form;
 	std::vector<Oid> tables; // foreign tables that used it
+	uint32 server_hash = 0;
 };
 
 bool SameParams(const ConnectionParams &a, const ConnectionParams &b) {
@@ -89,32 +90,33 @@ void RetireSession(std::map<std::pair<unsigned, unsigned>, SessionEntry>::iterat
 }
 
 // A server or user mapping changed (hashvalue 0: possibly all of them). Sessions are marked
-// stale (a running scan keeps its session); forms are dropped. Both are rare events, so every
-// entry of the catalog is treated as changed when hashes are not worth comparing.
+// stale (a running scan keeps its session) and forms dropped. The servers' hash values were
+// taken when they were read (a callback must not look up catalogs); a user mapping change is
+// rare enough to treat as a change of every mapping.
 void InvalidateServerOrMapping(Datum, int cacheid, uint32 hashvalue) {
 	if (caches == nullptr) {
 		return;
 	}
+	auto match = [&](uint32 server_hash) {
+		return hashvalue == 0 || cacheid == USERMAPPINGOID || server_hash == hashvalue;
+	};
 	for (auto &[key, entry] : caches->sessions) {
-		bool match = hashvalue == 0 || cacheid == USERMAPPINGOID ||
-		             GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(key.first)) == hashvalue;
-		if (match) {
+		if (match(entry.params.server_hash)) {
 			entry.stale = true;
 		}
 	}
 	for (auto it = caches->forms.begin(); it != caches->forms.end();) {
 		auto next = std::next(it);
-		bool match = hashvalue == 0 || cacheid == USERMAPPINGOID ||
-		             GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(std::get<0>(it->first))) == hashvalue;
-		if (match) {
+		if (match(it->second.server_hash)) {
 			RetireForm(it);
 		}
 		it = next;
 	}
 }
 
-// A foreign table changed (its options, or its columns' options): drop the forms it used.
-void InvalidateTable(Oid relid) {
+// A foreign table changed (its options, or its columns' options: both invalidate its relcache
+// entry): drop the forms it used (InvalidOid: every relation).
+void RelcacheCallback(Datum, Oid relid) {
 	if (caches == nullptr) {
 		return;
 	}
@@ -125,31 +127,6 @@ void InvalidateTable(Oid relid) {
 			RetireForm(it);
 		}
 		it = next;
-	}
-}
-
-void RelcacheCallback(Datum, Oid relid) {
-	InvalidateTable(relid);
-}
-
-void ForeignTableCallback(Datum, int, uint32 hashvalue) {
-	if (caches == nullptr) {
-		return;
-	}
-	if (hashvalue == 0) {
-		InvalidateTable(InvalidOid);
-		return;
-	}
-	std::vector<Oid> hit;
-	for (const auto &[key, entry] : caches->forms) {
-		for (Oid relid : entry.tables) {
-			if (GetSysCacheHashValue1(FOREIGNTABLEREL, ObjectIdGetDatum(relid)) == hashvalue) {
-				hit.push_back(relid);
-			}
-		}
-	}
-	for (Oid relid : hit) {
-		InvalidateTable(relid);
 	}
 }
 
@@ -171,13 +148,13 @@ void RegisterCallbacks() {
 	}
 	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, InvalidateServerOrMapping, (Datum)0);
 	CacheRegisterSyscacheCallback(USERMAPPINGOID, InvalidateServerOrMapping, (Datum)0);
-	CacheRegisterSyscacheCallback(FOREIGNTABLEREL, ForeignTableCallback, (Datum)0);
 	CacheRegisterRelcacheCallback(RelcacheCallback, (Datum)0);
 	RegisterXactCallback(TransactionCallback, nullptr);
 	callbacks_registered = true;
 }
 
-std::shared_ptr<const kintone::FormInfo> StoreForm(const FormKey &key, kintone::FormInfo form, Oid relid) {
+std::shared_ptr<const kintone::FormInfo> StoreForm(const FormKey &key, uint32 server_hash, kintone::FormInfo form,
+                                                   Oid relid) {
 	auto shared = std::make_shared<const kintone::FormInfo>(std::move(form));
 	Caches &c = GetCaches();
 	auto it = c.forms.find(key);
@@ -185,7 +162,7 @@ std::shared_ptr<const kintone::FormInfo> StoreForm(const FormKey &key, kintone::
 		c.retired_forms.push_back(std::move(it->second.form));
 		it->second.form = shared;
 	} else {
-		it = c.forms.emplace(key, FormEntry{shared, {}}).first;
+		it = c.forms.emplace(key, FormEntry{shared, {}, server_hash}).first;
 	}
 	if (OidIsValid(relid) &&
 	    std::find(it->second.tables.begin(), it->second.tables.end(), relid) == it->second.tables.end()) {
@@ -202,6 +179,7 @@ RawConnection ReadRawConnection(Oid server_oid, Oid user_oid) {
 	UserMapping *mapping = GetUserMapping(user_oid, server_oid);
 	RawConnection raw;
 	raw.server_oid = server->serverid;
+	raw.server_hash = GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(server->serverid));
 	raw.user_oid = user_oid;
 	raw.server_name = pstrdup(server->servername);
 	raw.server_options = server->options;
@@ -230,6 +208,7 @@ void SetConnectionOptions(ConnectionParams &params, std::string server_name, kin
 ConnectionParams MakeConnectionParams(const RawConnection &raw) {
 	ConnectionParams params;
 	params.server_oid = raw.server_oid;
+	params.server_hash = raw.server_hash;
 	params.user_oid = raw.user_oid;
 	SetConnectionOptions(params, raw.server_name, OptionListFromDefElems(raw.server_options),
 	                     OptionListFromDefElems(raw.user_options));
@@ -318,7 +297,8 @@ std::shared_ptr<const kintone::FormInfo> RefreshForm(const ConnectionParams &con
                                                      long long guest_space_id, Oid relid) {
 	kintone::Session &session = GetSession(conn);
 	kintone::FormInfo form = kintone::FetchForm(session, app, guest_space_id);
-	return StoreForm(FormKey{conn.server_oid, conn.user_oid, app, guest_space_id}, std::move(form), relid);
+	return StoreForm(FormKey{conn.server_oid, conn.user_oid, app, guest_space_id}, conn.server_hash, std::move(form),
+	                 relid);
 }
 
 } // namespace kintone_fdw

@@ -5,7 +5,7 @@
 // - the process-wide cursor budget.
 // A cached fact never makes a result wrong: sessions and forms are dropped when the server or a
 // user mapping changes (syscache callbacks, as postgres_fdw's pgfdw_inval_callback) and forms
-// when a foreign table that used them changes (relcache callback); a value not among a cached
+// also when a foreign table that used them changes (relcache callback); a value not among a cached
 // form's options makes the planner re-read the form (RefreshForm). Objects dropped while a scan
 // may still use them are kept until the end of the transaction.
 #pragma once
@@ -25,6 +25,7 @@ namespace kintone_fdw {
 struct ConnectionParams {
 	unsigned server_oid = 0;
 	unsigned user_oid = 0;
+	uint32 server_hash = 0; // the server's syscache hash value, to match invalidations
 	std::string url;
 	long long guest_space_id = 0;
 	std::string api_token; // secret
@@ -43,6 +44,7 @@ struct ConnectionParams {
 struct RawConnection {
 	Oid server_oid;
 	Oid user_oid;
+	uint32 server_hash; // GetSysCacheHashValue1(FOREIGNSERVEROID, server_oid)
 	const char *server_name;
 	List *server_options;
 	List *user_options;
