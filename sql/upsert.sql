@@ -129,3 +129,4 @@ SELECT try($$INSERT INTO up.upserts (code, title) VALUES ('U-001', 'dup')$$);
 DROP TABLE up_src;
 DROP SCHEMA up CASCADE;
 DROP SERVER emu_up CASCADE;
+DROP FUNCTION try(text);

@@ -4,6 +4,7 @@
 #include "kintone/error.hpp"
 #include "kintone/query.hpp"
 #include "kintone/schema.hpp"
+#include "kintone/subtable.hpp"
 #include "kintone/text.hpp"
 
 #include <cctype>
@@ -41,6 +42,9 @@ void CheckBoolean(std::string_view name, std::string_view value) {
 	(void)ParseBooleanOption(name, value);
 }
 void CheckFieldCodeOption(std::string_view, std::string_view value) {
+	if (IsRowPseudoField(value)) {
+		return; // a subtable row's id or position (subtable.hpp); refused at use outside such a table
+	}
 	try {
 		CheckFieldCode(value);
 	} catch (const Error &e) {

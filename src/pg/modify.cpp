@@ -258,6 +258,7 @@ extern "C" void kintoneBeginForeignModify(ModifyTableState *mtstate, ResultRelIn
 extern "C" void kintoneBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo) {
 	EState *estate = mtstate->ps.state;
 	Relation rel = rinfo->ri_RelationDesc;
+	RefuseSubtableWrites(RelationGetRelid(rel));
 	ModifyRequest req;
 	req.op = CMD_INSERT;
 	req.send_attrs = AttnumList(rel, ExecGetInsertedCols(rinfo, estate), true);

@@ -121,6 +121,8 @@ struct KintoneModifyState {
 List *AttnumList(Relation rel, Bitmapset *cols, bool with_defaults);
 // The columns not in send that a BEFORE ROW INSERT/UPDATE trigger of rel may set.
 List *TriggerAttrs(Relation rel, CmdType op, List *send);
+// ERROR for a foreign table of a subtable's rows (not writable yet).
+void RefuseSubtableWrites(Oid relid);
 
 // --- modify_columns.cpp ---
 // The Kintone field type of each send column, refusing read-only ones (kintone::ReadOnlyReason,
