@@ -105,6 +105,9 @@ struct ModifyCpp {
 	std::string last_revision;
 	std::string relname; // for the warning of DeleteModifyCpp
 	bool told = false;   // an error of the statement said how many records stay written
+	// Whether the error that aborts the statement is a cancel (guard.hpp); from InitModify to
+	// EndModify or DeleteModifyCpp.
+	CancelWatch *watch = nullptr;
 	// UPDATE/DELETE: the records this statement already changed. A join (UPDATE ... FROM,
 	// DELETE ... USING) can hand PostgreSQL the same target record several times; as for a
 	// local table (and postgres_fdw, whose later ctid no longer matches) only the first one
@@ -113,9 +116,10 @@ struct ModifyCpp {
 };
 
 // Runs when the statement is aborted (a normal end deletes the state in EndModify first). A
-// write still in flight is finished, not abandoned (Writer::Settle: not abortable, bounded by
-// the request timeout), so that its outcome is known; then a WARNING says what it wrote. The
-// C++ work ends before any PostgreSQL call; no ERROR is raised from here.
+// write still in flight is finished, not abandoned (Writer::Settle, bounded by the request
+// timeout), so that its outcome is known — unless the abort is a cancel, which is answered at
+// once and leaves that write's outcome unknown; then a WARNING says what it wrote. The C++
+// work ends before any PostgreSQL call; no ERROR is raised from here.
 void DeleteModifyCpp(void *arg) noexcept {
 	ModifyCpp *cpp = static_cast<ModifyCpp *>(arg);
 	bool settled = false;
@@ -123,10 +127,15 @@ void DeleteModifyCpp(void *arg) noexcept {
 	bool unknown = false;
 	char relname[2 * NAMEDATALEN] = {0};
 	char note[512] = {0};
+	bool cancelled = cpp != nullptr && CancelWatchSawCancel(cpp->watch);
+	if (cpp != nullptr) {
+		StopCancelWatch(cpp->watch);
+		cpp->watch = nullptr;
+	}
 	if (cpp != nullptr && cpp->writer) {
 		kintone::Writer &writer = *cpp->writer;
 		bool was_in_flight = writer.in_flight();
-		writer.Settle();
+		writer.Settle(cancelled ? kintone::Session::WriteWait::kAbandon : kintone::Session::WriteWait::kSettle);
 		written = writer.written();
 		unknown = was_in_flight && !writer.unknown_outcome().empty();
 		// Also when nothing was in flight: records written earlier (rows sent one by one for
@@ -690,6 +699,7 @@ KintoneModifyState *InitModify(EState *estate, ResultRelInfo *rinfo, CmdType op,
 	st->cpp = Guard([&]() { return new ModifyCpp(); });
 	st->callback.arg = st->cpp;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
+	st->cpp->watch = StartCancelWatch();
 
 	char *app_text = nullptr;
 	char *fields_text = nullptr;
@@ -915,7 +925,9 @@ void ReadCellsSettling(KintoneModifyState *st, TupleTableSlot *slot) {
 		MemoryContextSwitchTo(cxt);
 		ErrorData *edata = CopyErrorData();
 		FlushErrorState();
-		writer->Settle(); // noexcept, no PostgreSQL call
+		// noexcept, no PostgreSQL call; a cancel raised here is answered at once
+		writer->Settle(IsCancelCode(edata->sqlerrcode) ? kintone::Session::WriteWait::kAbandon
+		                                               : kintone::Session::WriteWait::kSettle);
 		long long after = writer->written();
 		if (after != before && st->current != nullptr && edata->context != nullptr) {
 			char *old_text = RowContextText(st, before);
@@ -1023,6 +1035,7 @@ void EndModify(ResultRelInfo *rinfo) {
 	ModifyCpp *cpp = st->cpp;
 	st->cpp = nullptr;
 	st->callback.arg = nullptr;
+	StopCancelWatch(cpp->watch);
 	Guard([&]() { delete cpp; });
 }
 

@@ -453,6 +453,22 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	});
 }
 
+// Kintone's X-Cybozu-Warning headers (a word search stopped at 100,000 hits: rows are missing)
+// become WARNINGs.
+void RaiseSessionWarnings(KintoneScanState *st) {
+	char *text = Guard([&]() -> char * {
+		std::vector<std::string> warnings = st->cpp->session->TakeWarnings();
+		std::string joined;
+		for (const auto &w : warnings) {
+			joined += w + "\n";
+		}
+		return joined.empty() ? nullptr : MallocCopy(joined);
+	});
+	if (text != nullptr) {
+		RaiseWarnings(TakeMalloced(text));
+	}
+}
+
 extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
@@ -478,6 +494,7 @@ extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 		});
 		st->started = true;
 		st->row = 0;
+		RaiseSessionWarnings(st);
 	}
 	if (st->count_only) {
 		ExecClearTuple(slot);
@@ -496,6 +513,7 @@ extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 		}
 		bool more = Guard([&]() { return st->cpp->pager->Next(*st->cpp->reader); });
 		CHECK_FOR_INTERRUPTS();
+		RaiseSessionWarnings(st);
 		st->row = 0;
 		if (!more) {
 			st->done = true;
