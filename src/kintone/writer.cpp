@@ -426,6 +426,7 @@ void Writer::StartFlush() {
 		Rethrow(b, std::move(e), 0, 0, count, true);
 	}
 	in_flight_ = true;
+	session_.Pump(this); // the upload starts now, not when the next rows are converted
 }
 
 bool Writer::SentAsBulk(size_t count) const {
