@@ -21,6 +21,7 @@ APT_PACKAGES=(
 	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
 	libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
+	clang libclang-rt-14-dev llvm
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -88,6 +89,26 @@ build_unit_tests() {
 	log "building the client library and unit tests (CMake)"
 	cmake -S "$REPO_ROOT" -B "$REPO_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2 || return 1
 	cmake --build "$REPO_ROOT/build" -j"$(nproc)" >&2
+}
+
+# build_sanitized: a second CMake build directory, build-san (SAN_BUILD_DIR), with clang:
+# the client and its unit tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# libFuzzer targets of fuzz/ (fuzz/README.md).
+SAN_BUILD_DIR=$REPO_ROOT/build-san
+build_sanitized() {
+	log "building the sanitized unit tests and the fuzz targets (CMake, clang, $SAN_BUILD_DIR)"
+	CC=clang CXX=clang++ cmake -S "$REPO_ROOT" -B "$SAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DKINTONE_SANITIZE=ON -DKINTONE_FUZZ=ON >&2 || return 1
+	cmake --build "$SAN_BUILD_DIR" -j"$(nproc)" >&2
+}
+
+# run_unit_tests BINARY: runs a GoogleTest binary (all its tests in one process, sharing the
+# emulators; UNIT_FILTER=PATTERN runs the tests whose name contains PATTERN) and prints its
+# output; the summary lines "[  PASSED  ] N tests." / "[  FAILED  ] N tests" are what
+# run-all.sh counts.
+run_unit_tests() {
+	local binary=$1
+	timeout 1800 "$binary" --gtest_color=no ${UNIT_FILTER:+--gtest_filter="*${UNIT_FILTER}*"}
 }
 
 # install_private DIR: a private copy of this machine's PostgreSQL server installation under

@@ -365,7 +365,7 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 		Error error(ErrorKind::kProtocol,
 		            "Kintone's answer is larger than " + std::to_string(options_.max_response_bytes >> 20) +
 		                " MB and was refused",
-		            "Answer to " + label + ".",
+		            "Answer to " + current_.method + " " + current_.url.substr(0, current_.url.find('?')) + ".",
 		            "kintone_fdw refuses answers larger than a few times the largest page Kintone sends; a proxy or "
 		            "server sending more is misbehaving.");
 		error.set_may_have_acted(true);

@@ -308,6 +308,19 @@ std::string_view CodeOrFail(ondemand::value &value, const Checks &checks) {
 	return Checked(code, checks);
 }
 
+// A protocol error unless a value of JSON kind `type` fits a field of Kintone type `type_raw`;
+// the kind of the field's type is cached in its group.
+template <typename Group>
+void CheckKind(Group &group, std::string_view type_raw, ondemand::json_type type, const Checks &checks) {
+	if (type_raw != group.type) {
+		group.type.assign(type_raw.data(), type_raw.size());
+		group.kind = KindOfType(type_raw);
+	}
+	if (!KindMatches(group.kind, type)) {
+		Malformed(checks, "a " + group.type + " value is " + JsonTypeName(type));
+	}
+}
+
 // Fills one cell from a field's "value" (consumes it).
 void Decode(ondemand::value &value, Shape shape, Cell &cell, std::vector<std::string_view> &elements,
             const Checks &checks) {
@@ -533,6 +546,9 @@ void RecordReader::ParseLoaded() {
 							has_value = true;
 							ondemand::value value = member.value();
 							value_type = value.type();
+							if (has_type) { // Kintone sends "type" first: checked before the value is read
+								CheckKind(group, type_raw, value_type, checks);
+							}
 							Cell *row = &cells_[base];
 							if (!group.mixed) {
 								Decode(value, columns_[group.columns.front()].shape, row[group.columns.front()],
@@ -548,15 +564,8 @@ void RecordReader::ParseLoaded() {
 								}
 							}
 						}
-						if (has_type && has_value) {
-							if (type_raw != group.type) {
-								group.type.assign(type_raw.data(), type_raw.size());
-								group.kind = KindOfType(type_raw);
-							}
-							if (!KindMatches(group.kind, value_type)) {
-								Malformed(checks,
-								          std::string("a ") + group.type + " value is " + JsonTypeName(value_type));
-							}
+						if (has_type && has_value) { // "type" came after "value"
+							CheckKind(group, type_raw, value_type, checks);
 						}
 					}
 					++rows_;

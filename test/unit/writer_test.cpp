@@ -617,20 +617,4 @@ TEST_F(WriterTest, CancelAbandonsTheWriteInFlight) {
 	EXPECT_EQ(Count(session, R"(title = "abandoned")"), 2000); // Kintone did it: "may" was right
 }
 
-// Abandoned before it was ever sent (no pump since StartFlush): nothing was written, and the
-// writer says so rather than "unknown".
-TEST_F(WriterTest, WriteAbandonedBeforeItWasSentWroteNothing) {
-	Session session(Config());
-	Writer writer(session, kApp, -1, WriteKind::kInsert);
-	for (int i = 1; i <= 2000; ++i) {
-		writer.AddInsert(Record("unsent", i));
-	}
-	writer.StartFlush();
-	writer.Settle(Session::WriteWait::kAbandon);
-	EXPECT_TRUE(writer.unknown_outcome().empty()) << writer.unknown_outcome();
-	EXPECT_EQ(writer.written(), 0);
-	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 0);
-	EXPECT_EQ(Count(session, R"(title = "unsent")"), 0);
-}
-
 } // namespace

@@ -268,13 +268,18 @@ class Body:
     def pieces(self):
         yield self.prefix
         per_piece = max(1, self.PIECE // max(1, len(self.unit) + len(self.separator)))
+        item = self.separator + self.unit
+        full = None  # every piece but the first and the last is the same bytes
         done = 0
         while done < self.count:
             n = min(per_piece, self.count - done)
-            items = [self.unit] * n
-            piece = self.separator.join(items)
-            if done > 0 and self.separator:
-                piece = self.separator + piece
+            if done == 0:
+                piece = self.unit + item * (n - 1)
+            elif n == per_piece:
+                full = full if full is not None else item * per_piece
+                piece = full
+            else:
+                piece = item * n
             yield piece
             done += n
         yield self.suffix
