@@ -1281,6 +1281,321 @@ test("injected faults reach the client as real Kintone's do: 429 GAIA_TO04 JSON,
   }
 });
 
+// ================================================================================================
+// the sample apps of the later features: 6 受注明細 (ORDERLINES: subtable 明細, unique 伝票番号,
+// files), 7 経費精算 (EXPENSE: process management, comments), both in space 3
+// ================================================================================================
+const LINES_APP = "6";
+const EXPENSE_APP = "7";
+
+test("updateRecords / updateAllRecords with upsert: insert or update per record, operation in the answer", async () => {
+  const res = await client.record.updateRecords({
+    app: LINES_APP,
+    upsert: true,
+    records: [
+      { updateKey: { field: "伝票番号", value: "Q-1005" }, record: { 備考: { value: "upsert 更新" } } },
+      { updateKey: { field: "伝票番号", value: "Q-5001" }, record: { 顧客ID: { value: "C005" } } },
+      { id: 999999, record: { 伝票番号: { value: "Q-5002" } } }, // unknown id: inserted with a new id
+    ],
+  });
+  assert.equal(res.records.length, 3);
+  assert.deepEqual(res.records[0], { id: "5", revision: "2", operation: "UPDATE" });
+  assert.deepEqual(
+    res.records.slice(1).map((r) => [r.revision, r.operation]),
+    [["1", "INSERT"], ["1", "INSERT"]],
+  );
+  assert.notEqual(res.records[2].id, "999999");
+  const { record } = await client.record.getRecord({ app: LINES_APP, id: res.records[1].id });
+  assert.equal(record.伝票番号.value, "Q-5001");
+  assert.equal(record.顧客ID.value, "C005");
+
+  // 2,100 records: two bulkRequests of 20 x 100 at most, mixed updates and inserts
+  const records = [];
+  for (let i = 1; i <= 8; i++) {
+    records.push({ updateKey: { field: "伝票番号", value: `Q-100${i}` }, record: { 備考: { value: `bulk ${i}` } } });
+  }
+  for (let i = 1; i <= 2092; i++) {
+    records.push({ updateKey: { field: "伝票番号", value: `Q-6${pad(i, 4)}` }, record: { 顧客ID: { value: "C001" } } });
+  }
+  const before = await stats();
+  const all = await client.record.updateAllRecords({ app: LINES_APP, upsert: true, records });
+  const after = await stats();
+  assert.equal(all.records.length, 2100);
+  assert.deepEqual(
+    all.records.slice(0, 9).map((r) => r.operation),
+    ["UPDATE", "UPDATE", "UPDATE", "UPDATE", "UPDATE", "UPDATE", "UPDATE", "UPDATE", "INSERT"],
+  );
+  assert.equal(all.records.filter((r) => r.operation === "INSERT").length, 2092);
+  assert.equal(delta(before, after, "POST", "bulkRequest"), 2);
+  const inserted = await client.record.getRecords({ app: LINES_APP, query: '伝票番号 like "Q-6"', totalCount: true });
+  assert.equal(inserted.totalCount, "2092");
+
+  // upsert needs the add permission as well as edit
+  const editOnly = new KintoneRestAPIClient({ baseUrl, auth: { apiToken: "app1edittoken" } });
+  await assert.rejects(
+    editOnly.record.updateRecords({
+      app: SAMPLE_APP,
+      upsert: true,
+      records: [{ updateKey: { field: "顧客ID", value: "C001" }, record: {} }],
+    }),
+    (e) => {
+      assert.ok(e instanceof KintoneRestAPIError, String(e));
+      assert.equal(e.status, 403);
+      assert.equal(e.code, "GAIA_NO01");
+      return true;
+    },
+  );
+});
+
+test("cli-kintone record import --update-key レコード番号: a row with a number updates, one without inserts", async () => {
+  const dir = tempDir();
+  const file = path.join(dir, "lines.csv");
+  fs.writeFileSync(
+    file,
+    ['"レコード番号","伝票番号","備考"', '"6","Q-1006","cli で更新"', '"","Q-7001","cli で追加"', ""].join("\n"),
+  );
+  const before = await stats();
+  const run = await cli([
+    "record", "import", ...passwordArgs(), "--app", LINES_APP, "--file-path", file, "--update-key", "レコード番号",
+  ]);
+  assert.equal(run.code, 0, `cli-kintone import failed:\n${run.stdout}\n${run.stderr}`);
+  const after = await stats();
+  assert.equal(delta(before, after, "POST", "bulkRequest"), 1, "one server-side upsert");
+  const res = await client.record.getRecords({
+    app: LINES_APP,
+    query: '伝票番号 in ("Q-1006", "Q-7001") order by $id asc',
+    fields: ["$id", "伝票番号", "備考", "明細"],
+  });
+  assert.deepEqual(
+    res.records.map((r) => [r.伝票番号.value, r.備考.value]),
+    [["Q-1006", "cli で更新"], ["Q-7001", "cli で追加"]],
+  );
+  assert.equal(res.records[0].$id.value, "6");
+  assert.ok(Number(res.records[1].$id.value) > 6);
+});
+
+test("subtable rows on update: rows by id kept (omitted inner fields too), rows without id added, others deleted", async () => {
+  const { record } = await client.record.getRecord({ app: LINES_APP, id: 2 });
+  const rows = record.明細.value;
+  assert.equal(rows.length, 4);
+  const res = await client.record.updateRecord({
+    app: LINES_APP,
+    id: 2,
+    revision: record.$revision.value,
+    record: {
+      明細: {
+        value: [
+          { id: rows[1].id, value: { 数量: { value: "7" } } },
+          { value: { 品目: { value: "新品目" }, 数量: { value: "1" }, 単価: { value: "50" } } },
+        ],
+      },
+    },
+  });
+  assert.equal(res.revision, String(Number(record.$revision.value) + 1));
+  const after = (await client.record.getRecord({ app: LINES_APP, id: 2 })).record.明細.value;
+  assert.equal(after.length, 2);
+  assert.equal(after[0].id, rows[1].id);
+  assert.deepEqual(after[0].value.品目, rows[1].value.品目);
+  assert.equal(after[0].value.数量.value, "7");
+  assert.equal(after[0].value.小計.value, String(7 * Number(rows[1].value.単価.value)));
+  assert.ok(!rows.map((r) => r.id).includes(after[1].id), "a new row gets a new id");
+  assert.equal(after[1].value.小計.value, "50");
+});
+
+test("uploadFile into a subtable row, downloadFile by the record's key; binary round trip; the size limit", async () => {
+  const { fileKey } = await client.file.uploadFile({ file: { name: "仕様書 v2.txt", data: "仕様: 8 cores\n" } });
+  await client.record.updateRecord({
+    app: LINES_APP,
+    id: 3,
+    record: { 明細: { value: [{ value: { 品目: { value: "図面つき" }, 仕様書: { value: [{ fileKey }] } } }] } },
+  });
+  const { record } = await client.record.getRecord({ app: LINES_APP, id: 3 });
+  const [info] = record.明細.value[0].value.仕様書.value;
+  assert.equal(info.name, "仕様書 v2.txt");
+  assert.equal(info.size, String(Buffer.byteLength("仕様: 8 cores\n")));
+  assert.notEqual(info.fileKey, fileKey, "the record shows a download key");
+  assert.equal(Buffer.from(await client.file.downloadFile({ fileKey: info.fileKey })).toString("utf8"), "仕様: 8 cores\n");
+
+  const binary = (await client.record.getRecord({ app: LINES_APP, id: 4 })).record.添付.value;
+  assert.equal(binary.length, 1);
+  const { record: r7 } = await client.record.getRecord({ app: LINES_APP, id: 7 });
+  const bin = r7.添付.value.find((f) => f.name === "all-bytes.bin");
+  const data = Buffer.from(await client.file.downloadFile({ fileKey: bin.fileKey }));
+  assert.deepEqual([...data], [...Array(256).keys()], "byte for byte");
+
+  try {
+    await control("POST", "/_emulator/config", { max_file_size: 8 });
+    await assert.rejects(client.file.uploadFile({ file: { name: "big.txt", data: "123456789" } }), (e) => {
+      assert.ok(e instanceof KintoneRestAPIError, String(e));
+      assert.equal(e.status, 400);
+      assert.equal(e.code, "CB_VA01");
+      assert.deepEqual(Object.keys(e.errors), ["file"]);
+      return true;
+    });
+    assert.match((await client.file.uploadFile({ file: { name: "ok.txt", data: "12345678" } })).fileKey, /\S/);
+  } finally {
+    await control("POST", "/_emulator/config", { max_file_size: 1073741824 });
+  }
+  // 404 GAIA_BL01; the SDK reads a download as an ArrayBuffer and does not decode the JSON error
+  // body then (the same against real Kintone), so only the status reaches the caller.
+  await assert.rejects(client.file.downloadFile({ fileKey: "no-such-key" }), (e) => {
+    assert.ok(e instanceof KintoneRestAPIError, String(e));
+    assert.equal(e.status, 404);
+    return true;
+  });
+});
+
+test("record comments: getRecordComments (order, paging), addRecordComment with mentions, deleteRecordComment", async () => {
+  const seeded = await client.record.getRecordComments({ app: EXPENSE_APP, record: 3, order: "asc" });
+  assert.equal(seeded.comments.length, 3);
+  assert.deepEqual(seeded.comments[0], {
+    id: "1",
+    text: "マネージャー \nご承認をお願いします。",
+    createdAt: "2026-03-07T09:30:00Z",
+    creator: { code: "sato", name: "佐藤 昇" },
+    mentions: [{ code: "managers", type: "GROUP" }],
+  });
+  const page = await client.record.getRecordComments({ app: EXPENSE_APP, record: 3, limit: 2, offset: 1 });
+  assert.deepEqual(page.comments.map((c) => c.id), ["2", "1"]);
+  assert.equal(page.older, false);
+  assert.equal(page.newer, true);
+
+  const added = await client.record.addRecordComment({
+    app: EXPENSE_APP,
+    record: 1,
+    comment: { text: "SDK から", mentions: [{ code: "tanaka", type: "USER" }] },
+  });
+  assert.deepEqual(added, { id: "1" });
+  const { comments } = await client.record.getRecordComments({ app: EXPENSE_APP, record: 1 });
+  assert.equal(comments[0].text, "田中 花子 \nSDK から");
+  assert.deepEqual(comments[0].creator, { code: "Administrator", name: "管理者" });
+  await assert.rejects(client.record.deleteRecordComment({ app: EXPENSE_APP, record: 3, comment: 2 }), (e) => {
+    assert.equal(e.status, 403); // only the poster (suzuki) may delete it
+    assert.equal(e.code, "CB_NO02");
+    return true;
+  });
+  assert.deepEqual(await client.record.deleteRecordComment({ app: EXPENSE_APP, record: 1, comment: 1 }), {});
+  await assert.rejects(client.record.deleteRecordComment({ app: EXPENSE_APP, record: 1, comment: 1 }), (e) => {
+    assert.equal(e.status, 400);
+    assert.equal(e.code, "GAIA_RE02");
+    return true;
+  });
+});
+
+test("process management: getProcessManagement, updateRecordStatus, updateRecordsStatus, updateRecordAssignees", async () => {
+  const pm = await client.app.getProcessManagement({ app: EXPENSE_APP });
+  assert.equal(pm.enable, true);
+  assert.deepEqual(Object.keys(pm.states), ["未処理", "処理中", "承認待ち", "完了"]);
+  assert.equal(pm.actions.length, 6);
+  assert.equal(pm.states.承認待ち.assignee.type, "ALL");
+  const en = await client.app.getProcessManagement({ app: EXPENSE_APP, lang: "en" });
+  assert.deepEqual(en.actions[0], { name: "Start", from: "Not started", to: "In progress", filterCond: "", type: "PRIMARY" });
+
+  // E-0009 waits for Administrator's approval
+  assert.deepEqual(await client.record.updateRecordStatus({ app: EXPENSE_APP, id: 9, action: "承認", revision: 1 }), {
+    revision: "3",
+  });
+  let { record } = await client.record.getRecord({ app: EXPENSE_APP, id: 9 });
+  assert.deepEqual(record.ステータス, { type: "STATUS", value: "完了" });
+  assert.deepEqual(record.作業者, { type: "STATUS_ASSIGNEE", value: [] });
+
+  // E-0001 is sato's: Administrator takes it over, then starts it
+  assert.deepEqual(await client.record.updateRecordAssignees({ app: EXPENSE_APP, id: 1, assignees: ["Administrator"] }), {
+    revision: "2",
+  });
+  const many = await client.record.updateRecordsStatus({
+    app: EXPENSE_APP,
+    records: [{ id: 1, action: "処理開始", assignee: "tanaka", revision: 2 }],
+  });
+  assert.deepEqual(many, { records: [{ id: "1", revision: "4" }] });
+  ({ record } = await client.record.getRecord({ app: EXPENSE_APP, id: 1 }));
+  assert.equal(record.ステータス.value, "処理中");
+  assert.deepEqual(record.作業者.value, [{ code: "tanaka", name: "田中 花子" }]);
+
+  const expectError = (promise, status, code) =>
+    assert.rejects(promise, (e) => {
+      assert.ok(e instanceof KintoneRestAPIError, String(e));
+      assert.equal(e.status, status);
+      assert.equal(e.code, code);
+      return true;
+    });
+  await expectError(client.record.updateRecordStatus({ app: EXPENSE_APP, id: 2, action: "承認依頼" }), 403, "GAIA_NT01");
+  await expectError(client.record.updateRecordStatus({ app: EXPENSE_APP, id: 1, action: "承認" }), 400, "GAIA_IL03");
+  await expectError(client.record.updateRecordStatus({ app: SAMPLE_APP, id: 1, action: "x" }), 400, "GAIA_ST02");
+
+  // settings: add an action in the pre-live settings, deploy, use it
+  const actions = pm.actions.map(({ name, from, to, filterCond, type, executableUser }) =>
+    type === "SECONDARY" ? { name, from, to, filterCond, type, executableUser } : { name, from, to, filterCond });
+  actions.push({ name: "取り下げ", from: "処理中", to: "完了" });
+  const { revision } = await client.app.updateProcessManagement({ app: EXPENSE_APP, actions });
+  assert.equal((await client.app.getProcessManagement({ app: EXPENSE_APP, preview: true })).actions.length, 7);
+  assert.equal((await client.app.getProcessManagement({ app: EXPENSE_APP })).actions.length, 6);
+  await client.app.deployApp({ apps: [{ app: EXPENSE_APP, revision }] });
+  assert.equal((await client.app.getDeployStatus({ apps: [EXPENSE_APP] })).apps[0].status, "SUCCESS");
+  const tanaka = new KintoneRestAPIClient({ baseUrl, auth: { username: "tanaka", password: "tanaka-pass" } });
+  assert.deepEqual(await tanaka.record.updateRecordStatus({ app: EXPENSE_APP, id: 1, action: "取り下げ" }), {
+    revision: "6",
+  });
+});
+
+test("views and app settings: getViews, updateViews + deployApp, getAppSettings, updateAppSettings", async () => {
+  const { views, revision } = await client.app.getViews({ app: LINES_APP });
+  assert.deepEqual(Object.keys(views), ["一覧", "大口", "受注カレンダー"]);
+  assert.equal(views.大口.filterCond, "合計 >= 500000");
+  const put = await client.app.updateViews({
+    app: LINES_APP,
+    revision,
+    views: {
+      一覧: { type: "LIST", index: 0, fields: ["伝票番号", "合計"] },
+      担当者別: { type: "LIST", index: 1, fields: ["伝票番号", "担当者"], filterCond: '担当者 in ("sato")', sort: "伝票番号 asc" },
+    },
+  });
+  assert.equal(put.views.一覧.id, views.一覧.id);
+  assert.match(put.views.担当者別.id, /^\d+$/);
+  assert.deepEqual(Object.keys((await client.app.getViews({ app: LINES_APP, preview: true })).views), ["一覧", "担当者別"]);
+  await client.app.deployApp({ apps: [{ app: LINES_APP }] });
+  const live = await client.app.getViews({ app: LINES_APP });
+  assert.deepEqual(Object.keys(live.views), ["一覧", "担当者別"]);
+  assert.equal(live.revision, put.revision);
+
+  const settings = await client.app.getAppSettings({ app: LINES_APP });
+  assert.equal(settings.name, "受注明細");
+  assert.equal(settings.theme, "BLUE");
+  assert.deepEqual(settings.titleField, { selectionMode: "MANUAL", code: "伝票番号" });
+  assert.equal((await client.app.getAppSettings({ app: LINES_APP, lang: "en" })).name, "Order lines");
+  await client.app.updateAppSettings({ app: LINES_APP, theme: "RED", description: "説明を更新" });
+  assert.equal((await client.app.getAppSettings({ app: LINES_APP, preview: true })).theme, "RED");
+  assert.equal((await client.app.getAppSettings({ app: LINES_APP })).theme, "BLUE");
+  await client.app.deployApp({ apps: [{ app: LINES_APP }] });
+  const after = await client.app.getAppSettings({ app: LINES_APP });
+  assert.equal(after.theme, "RED");
+  assert.equal((await client.app.getApp({ id: LINES_APP })).description, "説明を更新");
+});
+
+test("spaces: getSpace lists the attached apps; addApp into a space reads its default thread", async () => {
+  const space = await client.space.getSpace({ id: 3 });
+  assert.equal(space.name, "購買・経費スペース");
+  assert.equal(space.isGuest, false);
+  assert.deepEqual(space.attachedApps.map((a) => a.appId), ["6", "7"]);
+  const guest = new KintoneRestAPIClient({ baseUrl, auth: ADMIN, guestSpaceId: 2 });
+  const g = await guest.space.getSpace({ id: 2 });
+  assert.equal(g.isGuest, true);
+  assert.deepEqual(g.attachedApps.map((a) => a.appId), ["3"]);
+
+  const { app } = await client.app.addApp({ name: "スペースのアプリ", space: 3 });
+  await client.app.deployApp({ apps: [{ app }] });
+  const info = await client.app.getApp({ id: app });
+  assert.equal(info.spaceId, "3");
+  assert.equal(info.threadId, "3");
+  const { apps } = await client.app.getApps({ spaceIds: [3] });
+  assert.deepEqual(apps.map((a) => a.appId), ["6", "7", app]);
+  await assert.rejects(tokenClient.space.getSpace({ id: 3 }), (e) => {
+    assert.equal(e.status, 403);
+    assert.equal(e.code, "GAIA_NO01");
+    return true;
+  });
+});
+
 // ---- stats helpers (emulator control API) -------------------------------------------------------
 function delta(before, afterStats, method, endpoint) {
   return requestCount(afterStats, method, endpoint) - requestCount(before, method, endpoint);

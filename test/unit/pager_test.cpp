@@ -23,7 +23,7 @@ using kintone::SessionConfig;
 
 namespace {
 
-constexpr long long kApp = 6;        // the app this test adds to the sample data
+constexpr long long kApp = 60;       // the app this test adds to the sample data (1..7 are taken)
 constexpr long long kRecords = 1234; // $id 1..1234, n = $id, name = "r<n>"
 
 kintone_test::Emulator *emulator = nullptr;

@@ -43,7 +43,7 @@ def _zone(name):
 class Call:
     """One API call: the state, the caller and the parameters. Inner bulk calls get their own."""
 
-    def __init__(self, emu, state, principal, guest, params, method, lang, journal=None):
+    def __init__(self, emu, state, principal, guest, params, method, lang, journal=None, accept=None):
         self.emu = emu
         self.state = state
         self.principal = principal
@@ -51,8 +51,10 @@ class Call:
         self.params = params
         self.method = method
         self.lang = lang
+        self.accept = accept  # the raw Accept-Language header (None when absent)
         self.journal = journal if journal is not None else Journal()
         self.records_out = 0
+        self.fields_out = 0  # fields per record returned (the latency model's input)
         self.headers = []  # extra response headers, e.g. X-Cybozu-Warning
 
     def tz(self):
@@ -226,6 +228,7 @@ def app_param(call, perm, key="app"):
 
 def _records_body(call, app, records, fields, tail):
     call.records_out += len(records)
+    _count_fields(call, app, fields)
     return b'{"records":[' + b",".join(F.records_json_bytes(app, records, fields)) + tail.encode("utf-8")
 
 
@@ -255,7 +258,18 @@ def get_record(call):
     if record is None:
         raise KintoneError("GAIA_RE01", args={"id": rid})
     call.records_out += 1
+    _count_fields(call, app, None)
     return b'{"record":' + F.records_json_bytes(app, (record,))[0] + b"}"
+
+
+def _count_fields(call, app, fields):
+    """Fields per returned record, for the latency model (only computed when it is on)."""
+    if call.emu is not None and call.emu.settings.active:
+        schema = F.schema_of(app)
+        if fields is None:
+            call.fields_out = len(schema.top) + 2  # + $id, $revision
+        else:
+            call.fields_out = sum(1 for c in set(fields) if c in schema.by_code or c in ("$id", "$revision"))
 
 
 # ---------------------------------------------------------------- records: write
@@ -340,6 +354,9 @@ class _Update:
                 if not self.upsert:
                     # No record with that key: 404 GAIA_RE01 naming the key value (choice).
                     raise KintoneError("GAIA_RE01", args={"id": update_key.get("value")})
+                if _is_blank(update_key.get("value")):
+                    # CHOICE: upsert never inserts a record with an empty key.
+                    raise validation_error(key_prefix + "updateKey.value", "required_field")
                 return self._stage_insert(incoming, update_key, prefix)
         else:
             if _is_blank(rid_raw):
@@ -347,6 +364,10 @@ class _Update:
             rid = to_int(rid_raw, key_prefix + "id")
             record = self.staged.get(rid) or app.records.get(rid)
             if record is None:
+                if self.upsert:
+                    # Upsert by id: an unknown id inserts a record, with a new id (not the one
+                    # sent) [DOC update-records].
+                    return self._stage_insert(incoming, None, prefix)
                 raise KintoneError("GAIA_RE01", args={"id": rid})
         revision = revision_param(item.get("revision"), key_prefix + "revision")
         if revision is not None and revision != record.revision:
@@ -360,7 +381,8 @@ class _Update:
 
     def _stage_insert(self, incoming, update_key, prefix):
         record = dict(incoming or {})
-        record[update_key.get("field")] = {"value": update_key.get("value")}
+        if update_key is not None:
+            record[update_key.get("field")] = {"value": update_key.get("value")}
         values = F.prepare_add(self.app, record, self.ctx, self.errs, prefix)
         pending = tuple(r.values for r in self.staged.values()) + tuple(self.inserts)
         F.check_unique(self.app, values, self.errs, prefix, pending=pending)
@@ -593,7 +615,8 @@ def _bulk_one(call, req, i):
         raise KintoneError("CB_NO02")
     if not isinstance(payload, dict):
         raise validation_error("requests[%d].payload" % i, "required_field")
-    inner = Call(call.emu, call.state, call.principal, guest, payload, method, call.lang, call.journal)
+    inner = Call(call.emu, call.state, call.principal, guest, payload, method, call.lang, call.journal,
+                 accept=call.accept)
     return ROUTES[(endpoint, method)](inner)
 
 
@@ -828,6 +851,8 @@ def deploy(call):
         targets.append(app)
     revert = bool_param(call.params.get("revert"))
     for app in targets:
+        _process.deploy(app, revert, call.state)  # before the form: it may switch STATUS fields
+        _app_meta.deploy(app, revert)
         if revert:
             app.preview_properties = copy.deepcopy(app.properties)
             app.preview_layout = copy.deepcopy(app.layout)
@@ -873,14 +898,18 @@ def deploy_status(call):
 
 # ---------------------------------------------------------------- comments (contract 4.9)
 
+MAX_COMMENT_TEXT = 65535
+MAX_MENTIONS = 10
+_MENTION_TABLES = {"USER": "users", "GROUP": "groups", "ORGANIZATION": "organizations"}
+
+
 def _comment_target(call):
     app = app_param(call, "view")
     rid = int_param(call.params, "record")
     if rid not in app.records:
         raise KintoneError("GAIA_RE01", args={"id": rid})
-    store = call.state.__dict__.setdefault("comments", {})  # (app id, record id) -> [comment]
     call.comment_key = (app.id, rid)
-    return store.setdefault((app.id, rid), [])
+    return call.state.comments.setdefault((app.id, rid), [])
 
 
 def get_comments(call):
@@ -899,35 +928,81 @@ def get_comments(call):
     page = ordered[offset:offset + limit]
     beyond, before = offset + limit < len(ordered), offset > 0
     older, newer = (before, beyond) if order == "asc" else (beyond, before)
-    return {"comments": [dict(c) for c in page], "older": older, "newer": newer}
+    return {"comments": [copy.deepcopy(c) for c in page], "older": older, "newer": newer}
+
+
+def comment_entry(state, cid, text, mentions, creator, created_at):
+    """A stored comment. Mentioned names are put in front of the text (contract 4.9: "@" is not
+    kept): CHOICE [UNV format] the display names joined by spaces, then " \n", then the text."""
+    names = []
+    for m in mentions:
+        table = getattr(state, _MENTION_TABLES[m["type"]])
+        entry = table.get(m["code"])
+        names.append(entry.name if m["type"] == "USER" else entry)
+    if names:
+        text = " ".join(names) + " \n" + text
+    return {"id": str(cid), "text": text, "createdAt": created_at, "creator": creator,
+            "mentions": [dict(m) for m in mentions]}
+
+
+def parse_mentions(state, raw, key="comment.mentions"):
+    """[{"code", "type"?}] -> checked mentions (type defaults to USER); CB_VA01 otherwise."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise validation_error(key, "invalid_value")
+    if len(raw) > MAX_MENTIONS:
+        raise validation_error(key, "max_items", n=MAX_MENTIONS)
+    errs = FieldErrors()
+    out = []
+    for i, m in enumerate(raw):
+        mtype = m.get("type") or "USER" if isinstance(m, dict) else None
+        code = m.get("code") if isinstance(m, dict) else None
+        if mtype not in _MENTION_TABLES:
+            errs.add("%s[%d].type" % (key, i), "enum")
+            continue
+        if not isinstance(code, str) or code not in getattr(state, _MENTION_TABLES[mtype]):
+            # CHOICE [UNV]: an unknown user/group/organization is refused.
+            msg = {"USER": "user_not_found", "GROUP": "group_not_found", "ORGANIZATION": "org_not_found"}[mtype]
+            errs.add("%s[%d].code" % (key, i), msg, value=code)
+            continue
+        out.append({"code": code, "type": mtype})
+    if errs:
+        raise KintoneError("CB_VA01", errors=errs)
+    return out
 
 
 def add_comment(call):
-    """POST record/comment.json. The text is stored as sent (mentions are not prepended)."""
+    """POST record/comment.json {app, record, comment: {text, mentions?}} -> {"id"}."""
     comments = _comment_target(call)
     comment = call.params.get("comment")
     if not isinstance(comment, dict) or _is_blank(comment.get("text")):
         raise validation_error("comment.text", "required_field")
-    mentions = comment.get("mentions") or []
-    if not isinstance(mentions, list) or len(mentions) > 10:
-        raise validation_error("comment.mentions", "invalid_value")
+    text = str(comment["text"])
+    if len(text) > MAX_COMMENT_TEXT:
+        raise validation_error("comment.text", "max_chars", n=MAX_COMMENT_TEXT)
+    mentions = parse_mentions(call.state, comment.get("mentions"))
     user = call.principal.user
-    creator = {"code": user.code, "name": user.name} if user else {"code": "Administrator", "name": "Administrator"}
-    seq = call.state.__dict__.setdefault("comment_seq", {})  # ids are never reused per record
+    # API tokens post as Administrator (cybozu.dev add-comment).
+    creator = {"code": user.code, "name": user.name} if user else dict(F.ADMIN_ENTITY)
+    seq = call.state.comment_seq  # ids are per record and never reused
     seq[call.comment_key] = seq.get(call.comment_key, 0) + 1
-    entry = {"id": str(seq[call.comment_key]), "text": str(comment["text"]),
-             "createdAt": call.state.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "creator": creator,
-             "mentions": [{"code": str(m.get("code", "")), "type": str(m.get("type", "USER"))}
-                          for m in mentions if isinstance(m, dict)]}
+    entry = comment_entry(call.state, seq[call.comment_key], text, mentions, creator,
+                          call.state.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
     comments.append(entry)
     return {"id": entry["id"]}
 
 
 def delete_comment(call):
+    """DELETE record/comment.json: only the poster may delete a comment (API tokens: those of
+    Administrator) [DOC]; someone else's -> 403 CB_NO02 (choice, code not recorded)."""
     comments = _comment_target(call)
     cid = str(int_param(call.params, "comment"))
     for i, c in enumerate(comments):
         if c["id"] == cid:
+            user = call.principal.user
+            if c["creator"]["code"] != (user.code if user else "Administrator"):
+                raise KintoneError("CB_NO02")
             del comments[i]
             return {}
     raise KintoneError("GAIA_RE02")
@@ -938,8 +1013,8 @@ def delete_comment(call):
 class Raw:
     """A non-JSON success body (file download)."""
 
-    def __init__(self, body, content_type):
-        self.body, self.content_type = body, content_type
+    def __init__(self, body, content_type, headers=()):
+        self.body, self.content_type, self.headers = body, content_type, list(headers)
 
 
 def upload_file(call):
@@ -951,10 +1026,26 @@ def upload_file(call):
     upload = call.params.get("__file__")
     if upload is None:
         raise validation_error("file", "required_field")
+    settings = call.emu.settings if call.emu is not None else None
+    if settings is not None and len(upload["content"]) > settings.max_file_size:
+        # Kintone's limit is 1 GB per file; the error for a larger one is not recorded
+        # (contract 4.11): CB_VA01 errors.file (choice). The limit is settable for tests.
+        raise validation_error("file", "file_too_large", n=settings.max_file_size)
     key = str(uuid.uuid4())
     upload["upload"] = True  # attaching it to a record stores it under a new download key
+    if settings is not None:
+        # Unattached uploads are deleted after 3 days (emulator clock); so is the upload key of
+        # an attached one (the record's download key stays).
+        upload["expires"] = call.state.now() + datetime.timedelta(seconds=settings.upload_ttl_s)
+    _purge_expired_uploads(call.state)
     call.state.files[key] = upload
     return {"fileKey": key}
+
+
+def _purge_expired_uploads(state):
+    now = state.now()
+    for key in [k for k, v in state.files.items() if v.get("expires") is not None and v["expires"] <= now]:
+        del state.files[key]
 
 
 def download_file(call):
@@ -964,7 +1055,7 @@ def download_file(call):
     if _is_blank(key):
         raise validation_error("fileKey", "required_field")
     entry = call.state.files.get(str(key))
-    if entry is None:
+    if entry is None or entry.get("expires") is not None and entry["expires"] <= call.state.now():
         raise KintoneError("GAIA_BL01", args={"id": key})
     return Raw(entry.get("content") or b"", entry.get("contentType") or "application/octet-stream")
 
@@ -1002,6 +1093,16 @@ ROUTES = {
     ("file", "POST"): upload_file,
     ("file", "GET"): download_file,
 }
+
+# Process management, views, app settings and spaces live in their own modules; they use the
+# helpers above, so they are imported last.
+from . import app_meta as _app_meta  # noqa: E402
+from . import process as _process  # noqa: E402
+
+ROUTES.update(_process.ROUTES)
+ROUTES.update(_app_meta.ROUTES)
+BULK_APIS |= _process.BULK
+
 
 def find_route(endpoint, method):
     """The handler, or None (unknown path or method: the server answers 404 CB_NF01)."""

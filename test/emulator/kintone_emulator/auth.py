@@ -9,6 +9,10 @@ Permissions used by the API handlers:
   view, add, edit, delete   record permissions (token checkboxes of the same names)
   settings_read             app.json / app/form/*.json: tokens need view (or manage)
   manage                    preview/* settings and deploy; app-admin record writes
+  status                    record(s)/status.json actions: record view (tokens: view), OAuth
+                            k:app_record:write (who may act is decided by process.py)
+  assignees                 record/assignees.json: app management and record view (tokens:
+                            manage and view; users: app admins), OAuth k:app_record:write
 Users: every user may use every app unless the app's seed lists "permissions": {"users": [...]};
 "manage"/app-admin needs user.admin or the user code in "permissions": {"admins": [...]}.
 """
@@ -29,6 +33,8 @@ _SCOPES = {
     "delete": "k:app_record:write",
     "settings_read": "k:app_settings:read",
     "manage": "k:app_settings:write",
+    "status": "k:app_record:write",
+    "assignees": "k:app_record:write",
 }
 
 # Every OAuth scope of kintone (contract 3.4).
@@ -77,6 +83,10 @@ class Principal:
                 raise KintoneError("GAIA_NO01")
             if perm == "settings_read":
                 ok = perms.get("view") or perms.get("manage")
+            elif perm == "status":
+                ok = perms.get("view")
+            elif perm == "assignees":
+                ok = perms.get("view") and perms.get("manage")
             else:
                 ok = perms.get(perm)
             if not ok:
@@ -88,7 +98,7 @@ class Principal:
         allowed = getattr(app, "allowed_users", None)
         if allowed is not None and self.user.code not in allowed:
             raise KintoneError("CB_NO02")
-        if perm == "manage" and not _user_is_app_admin(self.user, app):
+        if perm in ("manage", "assignees") and not _user_is_app_admin(self.user, app):
             raise KintoneError("CB_NO02")
 
     def require_user(self, scope=None):

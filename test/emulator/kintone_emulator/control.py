@@ -9,6 +9,8 @@ paths and shapes; see ../README.md "Control API":
   POST   /_emulator/faults        add a fault rule -> {"id"};  GET lists;  DELETE clears all
   DELETE /_emulator/faults/{id}   remove one rule
   POST   /_emulator/clock         {"now": ISO timestamp | null};  GET shows the clock
+  GET    /_emulator/config        latency model, concurrency limit, file limits (settings.py);
+                                  POST /_emulator/config {name: value, ...} changes them
   GET    /_emulator/requests      recent requests (credential kinds, User-Agent, connection);
                                   POST /_emulator/requests/reset
   POST   /_emulator/basic_auth, /_emulator/oauth/{code,revoke,config}, GET /_emulator/oauth,
@@ -40,6 +42,7 @@ class Stats:
             self.requests_total = 0
             self.bytes_out = 0
             self.records_out = 0
+            self.latency_ms = 0.0  # sum of the latency model's delays
             self.max_concurrent = self.in_flight
 
     def enter(self):
@@ -61,10 +64,15 @@ class Stats:
             self.bytes_out += nbytes
             self.records_out += nrecords
 
+    def add_latency(self, seconds):
+        with self.lock:
+            self.latency_ms += seconds * 1000.0
+
     def snapshot(self, live_cursors):
         with self.lock:
             return {"requests": dict(self.requests), "requests_total": self.requests_total,
                     "bytes_out": self.bytes_out, "records_out": self.records_out,
+                    "latency_ms": round(self.latency_ms, 3),
                     "live_cursors": live_cursors, "max_concurrent": self.max_concurrent,
                     "in_flight": self.in_flight}
 
@@ -390,6 +398,8 @@ def handle(emu, method, path, body):
                 state.fixed_now = now
         if method in ("POST", "GET"):
             return 200, {"now": _iso(state.now()), "fixed": state.fixed_now is not None}
+    if path == "/_emulator/config":
+        return _config_control(emu, method, doc)
     if path == "/_emulator/requests" and method == "GET":
         return 200, emu.requests.snapshot()
     if path == "/_emulator/requests/reset" and method == "POST":
@@ -398,6 +408,19 @@ def handle(emu, method, path, body):
     if path.startswith(("/_emulator/basic_auth", "/_emulator/oauth", "/_emulator/secrets")):
         return _auth_control(emu, method, path, doc)
     return 404, {"error": "unknown control API %s %s" % (method, path)}
+
+
+def _config_control(emu, method, doc):
+    """GET/POST /_emulator/config: the settings of settings.py (latency model, concurrency
+    limit, max_file_size, upload_ttl_s). POST changes only the names given; all or nothing."""
+    if method == "POST":
+        try:
+            emu.settings.update(doc)
+        except ValueError as e:
+            return 400, {"error": str(e)}
+    if method in ("POST", "GET"):
+        return 200, emu.settings.snapshot()
+    return 404, {"error": "unknown control API %s /_emulator/config" % method}
 
 
 def _auth_control(emu, method, path, doc):

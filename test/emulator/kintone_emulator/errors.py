@@ -156,8 +156,17 @@ CATALOG = {
     "GAIA_ST02": (
         400,
         "Your request failed. The process management feature has been disabled.",
-        "プロセス管理機能が無効化されています。",
+        "操作に失敗しました。プロセス管理機能が無効化されています。",
     ),
+    # Process management (contract 4.10, 8.2). IL03 texts observed; SA01 ja observed; NT01 ja
+    # from the contract; the other texts and the NT01 status are [UNV].
+    "GAIA_IL03": (
+        400,
+        "Failed to update the status. The settings or the status itself may have been changed by someone.",
+        "ステータスの変更に失敗しました。ほかのユーザーがステータス、またはステータスの設定を変更した可能性があります。",
+    ),
+    "GAIA_SA01": (400, "Specify the assignee.", "作業者を指定してください。"),
+    "GAIA_NT01": (403, "Only the assignee can change the status.", "作業者のみがステータスを変更できます"),
     "GAIA_BR01": (
         400,
         "The request cannot be processed by the bulk request API.",
@@ -188,6 +197,8 @@ FIELD_MESSAGES = {
     "org_not_found": ("The organization ({value}) not found.", "組織（{value}）が見つかりません。"),
     "group_not_found": ("The group ({value}) not found.", "グループ（{value}）が見つかりません。"),
     "file_not_found": ("The file ({value}) not found.", "ファイル（{value}）が見つかりません。"),
+    # file.json upload over the size limit (Kintone: 1 GB; the real error is not recorded) [UNV].
+    "file_too_large": ("The file must be {n} bytes or smaller.", "ファイルサイズは{n}バイト以下にしてください。"),
     "query_syntax": ("Query syntax is invalid.", "クエリ記法が間違っています。"),
     "records_add_max": (
         "A maximum of 100 records can be added at one time.",
@@ -214,6 +225,16 @@ FIELD_MESSAGES = {
         "The field specified in updateKey must be set to prohibit duplicate values.",
         "updateKeyに指定するフィールドは「値の重複を禁止する」が設定されている必要があります。",
     ),
+    "assignee_not_candidate": (
+        "The user ({value}) cannot be selected as the assignee of this status.",
+        "ユーザー（{value}）はこのステータスの作業者に指定できません。",
+    ),
+    "state_first_assignee": (
+        'The first status must have the assignee type "ONE" with no entity or the record creator.',
+        "先頭のステータスの作業者は「ONE」で、指定なしまたはレコードの作成者のみ指定できます。",
+    ),
+    "state_unknown": ("The status ({value}) not found.", "ステータス（{value}）が見つかりません。"),
+    "entity_not_found": ("The entity ({value}) not found.", "指定した宛先（{value}）が見つかりません。"),
     # Parameter size limits (apps.json ids/codes/spaceIds <= 100, name <= 64) [UNV texts].
     "max_items": ("Specify up to {n} values.", "{n}件まで指定できます。"),
     "max_chars": ("Enter up to {n} characters.", "{n}文字以内で入力してください。"),

@@ -559,13 +559,14 @@ class _Writer:
                 out.append(dict(existing[key]))
             elif isinstance(store, dict):
                 meta = store.get(key)
-                if meta is None:
+                if meta is None or meta.get("expires") is not None and meta["expires"] <= self.ctx.state.now():
+                    # Unknown, or an upload that expired unattached (contract 4.11: 3 days).
                     raise KintoneError("GAIA_BL01", args={"id": key})
                 if meta.get("upload"):
                     # Attaching an upload stores the file under a new download key, which is the
                     # one the record shows (contract 4.11): "<yyyymmddHHMMSS><35 hex>".
-                    key = self.ctx.now.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex.upper()[:35]
-                    meta = dict(meta, upload=False)
+                    key = self.ctx.now.strftime("%Y%m%d%H%M%S") + (uuid.uuid4().hex + uuid.uuid4().hex).upper()[:35]
+                    meta = dict(meta, upload=False, expires=None)
                     store[key] = meta
                 out.append({"contentType": meta.get("contentType", "application/octet-stream"),
                             "fileKey": key, "name": meta.get("name", key), "size": str(meta.get("size", "0"))})
@@ -910,6 +911,9 @@ def prepare_add(app, incoming, ctx, errors, prefix):
         else:
             values[tf.code] = []
     w.system_on_add(values, incoming)
+    if schema.process and getattr(app, "process", None):
+        from . import process  # the first status and its assignee (contract 4.10)
+        process.initial_values(app, ctx.state, values)
     for f in schema.lookups:
         w.apply_lookup(f, values)
     compute_calcs(app, values, ctx)
@@ -1085,11 +1089,12 @@ def check_unique(app, values, errors, prefix, exclude_id=None, pending=()):
 def find_by_update_key(app, update_key, errors, prefix):
     """updateKey {"field", "value"} -> model.Record or None (not found).
 
-    The field must be a top-level unique-enabled SINGLE_LINE_TEXT/NUMBER/LINK/DATE/DATETIME.
+    The field must be a top-level unique-enabled SINGLE_LINE_TEXT or NUMBER (the only types
+    update-record(s) accept for updateKey [DOC], although LINK/DATE/DATETIME may be unique).
     CHOICE: otherwise the error key is "updateKey.field" (prefix "" or "record", single PUT)
     or "<prefix>.updateKey.field" (e.g. "records[3].updateKey.field") with message
-    update_key_not_unique. The value is normalised like a written value (NUMBER, DATE,
-    DATETIME); an empty or malformed value finds nothing.
+    update_key_not_unique. A NUMBER value is normalised like a written one; an empty or
+    malformed value finds nothing.
     """
     p = "" if prefix in (None, "", "record") else prefix + "."
     if not isinstance(update_key, dict):
@@ -1098,19 +1103,12 @@ def find_by_update_key(app, update_key, errors, prefix):
     schema = schema_of(app)
     code = update_key.get("field")
     f = schema.by_code.get(code) if isinstance(code, str) else None
-    if f is None or not f.unique:
+    if f is None or not f.unique or f.table is not None or f.type not in ("SINGLE_LINE_TEXT", "NUMBER"):
         errors.add(p + "updateKey.field", "update_key_not_unique")
         return None
     raw = update_key.get("value")
-    if f.type == "NUMBER":
-        v = parse_number(raw)
-    elif f.type == "DATE":
-        v = parse_date(raw)
-    elif f.type == "DATETIME":
-        v = normalize_datetime(raw)
-    else:
-        v = _text(raw)
-    if v in (None, False, ""):
+    v = parse_number(raw) if f.type == "NUMBER" else _text(raw)
+    if v in (None, ""):
         return None
     for rec in _unique_index(app, schema).matches(app, code, v):
         return rec
@@ -1977,7 +1975,8 @@ def _normalize_property(code, prop, key):
     out = _deep_copy(prop)
     out["code"] = out.get("code") or code
     out.setdefault("label", code)
-    out.setdefault("noLabel", False)
+    if t not in PROCESS_TYPES:  # STATUS/STATUS_ASSIGNEE/CATEGORY have no noLabel [OBS contract 4.10]
+        out.setdefault("noLabel", False)
     if t not in _NO_REQUIRED:
         # RADIO_BUTTON is always required on real Kintone when the setting is omitted [OBS].
         out.setdefault("required", t == "RADIO_BUTTON")

@@ -72,6 +72,19 @@ class App:
         self.modified_at = "2026-01-01T00:00:00.000Z"
         self.creator = {"code": "Administrator", "name": "Administrator"}
         self.modifier = {"code": "Administrator", "name": "Administrator"}
+        # Settings other than the form, live and pre-live (preview); deploy copies preview to
+        # live. process: process management in GET app/status.json shape (+ "names" of states
+        # and actions per language, see process.py); views: {name: view} as GET app/views.json;
+        # general: GET app/settings.json members other than name/description/revision.
+        self.process = None
+        self.preview_process = None
+        self.views = {}
+        self.preview_views = {}
+        self.general = {}
+        self.preview_general = {}
+        self.names = {}  # localized app names {"en": ..., "zh": ..., "ja": ...} (settings.json lang)
+        self.preview_name = None  # pre-live name/description (PUT preview/app/settings.json)
+        self.preview_description = None
 
     # Record storage helpers (callers hold State.lock).
     def add_record(self, record):
@@ -123,7 +136,13 @@ class State:
         self.users = {}  # code -> User
         self.organizations = {}  # code -> name
         self.groups = {}  # code -> name
-        self.spaces = {}  # id -> {"id": int, "guest": bool, "name": str}
+        self.members = {}  # ("GROUP" | "ORGANIZATION", code) -> [user codes] (seed "members")
+        # id -> {"id": int, "guest": bool, "name": str, ...space.json members from the seed}
+        self.spaces = {}
+        self.comments = {}  # (app id, record id) -> [comment dicts], oldest first
+        self.comment_seq = {}  # (app id, record id) -> last comment id (ids are never reused)
+        self.domain_language = "ja"  # the domain's locale: API tokens' language (seed "domain_language")
+        self.next_view_id = 1000001
         self.apps = {}  # id -> App
         self.next_app_id = 1
         self.cursors = {}  # id -> cursor object (owned by the cursor handlers)

@@ -97,15 +97,26 @@ def _load(doc):
             u["code"], str(u.get("password", "")), u.get("name", u["code"]),
             timezone=u.get("timezone") or "Asia/Tokyo", admin=bool(u.get("admin", False)),
             primary_organization=u.get("primary_organization"), language=u.get("language") or "auto")
-    for o in doc.get("organizations", []):
-        state.organizations[o["code"]] = o.get("name", o["code"])
-    for g in doc.get("groups", []):
-        state.groups[g["code"]] = g.get("name", g["code"])
+    for kind, table, key in (("ORGANIZATION", state.organizations, "organizations"), ("GROUP", state.groups, "groups")):
+        for o in doc.get(key, []):
+            table[o["code"]] = o.get("name", o["code"])
+            members = o.get("members") or []
+            unknown = [m for m in members if m not in state.users]
+            if unknown:
+                raise SeedError("%s %s: unknown members %s" % (key, o["code"], unknown))
+            state.members[(kind, o["code"])] = list(members)
     for s in doc.get("spaces", []):
         sid = int(s["id"])
-        state.spaces[sid] = {"id": sid, "guest": bool(s.get("guest", False)), "name": s.get("name", "")}
+        # space.json members (body, isPrivate, members, defaultThread, ...) are kept as given.
+        space = {k: copy.deepcopy(v) for k, v in s.items() if k not in ("id", "guest", "name")}
+        space.update({"id": sid, "guest": bool(s.get("guest", False)), "name": s.get("name", "")})
+        state.spaces[sid] = space
     if doc.get("domain_timezone"):
         state.domain_timezone = doc["domain_timezone"]
+    if doc.get("domain_language"):
+        if doc["domain_language"] not in ("ja", "en", "zh"):
+            raise SeedError('domain_language must be "ja", "en" or "zh"')
+        state.domain_language = doc["domain_language"]
     basic = doc.get("basic_auth")
     if basic:
         state.basic_auth = (str(basic["user"]), str(basic["password"]))
@@ -155,6 +166,12 @@ def _load_app(state, a):
     app.preview_properties = copy.deepcopy(app.properties)
     app.layout = copy.deepcopy(a["layout"]) if a.get("layout") is not None else default_layout(app.properties)
     app.preview_layout = copy.deepcopy(app.layout)
+    if a.get("creator") is not None:
+        user = state.users.get(a["creator"])
+        if user is None:
+            raise SeedError("app %d: unknown creator %s" % (app_id, a["creator"]))
+        app.creator = app.modifier = {"code": user.code, "name": user.name}
+    _load_settings(state, app, a)
     perms = a.get("permissions") or {}
     app.allowed_users = set(perms["users"]) if perms.get("users") is not None else None
     app.admin_users = set(perms.get("admins", []))
@@ -168,6 +185,73 @@ def _load_app(state, a):
     state.apps[app_id] = app
     state.next_app_id = max(state.next_app_id, app_id + 1)
     _load_records(state, app, a.get("records", []))
+    _load_comments(state, app, a.get("comments", []))
+
+
+def _settings_error(app, what, errs):
+    raise SeedError("app %d %s rejected: %s" % (app.id, what, errs.render("en")))
+
+
+def _load_settings(state, app, a):
+    """Process management, views, general settings and localized names of a seed app (their
+    shapes are those of the PUT preview/app/*.json bodies; see README "Seed format")."""
+    from . import api, app_meta, process  # noqa: F401  (api first: it imports the other two)
+    if a.get("process_management") is not None:
+        if not isinstance(a["process_management"], dict):
+            raise SeedError("app %d: process_management must be an object" % app.id)
+        # The STATUS fields are switched first: compiled forms and queries are cached per form.
+        on = api.bool_param(a["process_management"].get("enable"))
+        process.set_enabled_fields(app.properties, on)
+        process.set_enabled_fields(app.preview_properties, on)
+        errs = FieldErrors()
+        proc, _ = process.normalize(a["process_management"], app, state, None, errors=errs)
+        if errs:
+            _settings_error(app, "process_management", errs)
+        app.process = proc
+        app.preview_process = copy.deepcopy(proc)
+    if a.get("views") is not None:
+        errs = FieldErrors()
+        views = app_meta.normalize_views(a["views"], app, state, {}, app.properties, errors=errs)
+        if errs:
+            _settings_error(app, "views", errs)
+        app.views = views
+        app.preview_views = copy.deepcopy(views)
+    if a.get("settings") is not None:
+        errs = FieldErrors()
+        general, _, _ = app_meta.normalize_general(a["settings"], app, state, {}, errors=errs)
+        if errs:
+            _settings_error(app, "settings", errs)
+        app.general = general
+        app.preview_general = copy.deepcopy(general)
+    names = a.get("names") or {}
+    if not isinstance(names, dict) or any(k not in ("ja", "en", "zh") for k in names):
+        raise SeedError('app %d: "names" must map "ja"/"en"/"zh" to names' % app.id)
+    app.names = dict(names)
+
+
+def _load_comments(state, app, comments):
+    """Seed comments: [{"record", "text", "mentions"?, "creator"? (user code, default the seed
+    user), "createdAt"? (default the clock)}], in posting order; stored as the API would."""
+    from .api import comment_entry, parse_mentions
+    default = seed_user(state)
+    for i, c in enumerate(comments):
+        rid = int(c["record"])
+        if rid not in app.records:
+            raise SeedError("app %d comment %d: unknown record %d" % (app.id, i, rid))
+        code = c.get("creator") or (default.code if default else "Administrator")
+        user = state.users.get(code)
+        if user is None:
+            raise SeedError("app %d comment %d: unknown creator %s" % (app.id, i, code))
+        try:
+            mentions = parse_mentions(state, c.get("mentions"))
+        except KintoneError as e:
+            raise SeedError("app %d comment %d: %s" % (app.id, i, e.body("en").get("errors")))
+        created = c.get("createdAt") or state.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        key = (app.id, rid)
+        state.comment_seq[key] = state.comment_seq.get(key, 0) + 1
+        state.comments.setdefault(key, []).append(
+            comment_entry(state, state.comment_seq[key], str(c["text"]), mentions,
+                          {"code": user.code, "name": user.name}, created))
 
 
 def seed_user(state):
@@ -185,6 +269,8 @@ def _load_records(state, app, records):
     now = state.now()
     tz = _zone(user.timezone if user else state.domain_timezone)
     ctx = fields.WriteContext(state, user, True, now, tz)
+    from . import process
+    status_code, assignee_code = process.codes_of(app)
     for i, raw in enumerate(records):
         raw = dict(raw)
         rid = raw.pop("$id", None)
@@ -193,8 +279,12 @@ def _load_records(state, app, records):
             rid = rid.get("value")
         if isinstance(rev, dict):
             rev = rev.get("value")
+        status = raw.pop(status_code, None)
+        assignees = raw.pop(assignee_code, None)
         errs = FieldErrors()
         values = fields.prepare_add(app, raw, ctx, errs, "records[%d]" % i)
+        if status is not None or assignees is not None:
+            _seed_status(state, app, values, status, assignees, status_code, assignee_code, i)
         # Earlier seed records are already stored, so check_unique sees them without `pending`.
         fields.check_unique(app, values, errs, "records[%d]" % i)
         if errs:
@@ -205,6 +295,29 @@ def _load_records(state, app, records):
         record = model.Record(rid, int(rev) if rev is not None else 1, values)
         app.add_record(record)
         fields.warm_record(app, record)
+
+
+def _seed_status(state, app, values, status, assignees, status_code, assignee_code, i):
+    """A seed record's STATUS / STATUS_ASSIGNEE ({"value": ...} like a record response)."""
+    from . import process
+    if not process.enabled(app.process):
+        raise SeedError("app %d record %d: status given but process management is off" % (app.id, i))
+    if status is not None:
+        name = status.get("value") if isinstance(status, dict) else status
+        if name not in app.process["states"]:
+            raise SeedError("app %d record %d: unknown status %r" % (app.id, i, name))
+        values[status_code] = name
+        if assignees is None:
+            values[assignee_code] = process.default_assignees(state, app, app.process["states"][name], values)
+    if assignees is not None:
+        codes = assignees.get("value") if isinstance(assignees, dict) else assignees
+        out = []
+        for entry in codes or []:
+            code = entry.get("code") if isinstance(entry, dict) else entry
+            if code not in state.users:
+                raise SeedError("app %d record %d: unknown assignee %r" % (app.id, i, code))
+            out.append({"code": code, "name": state.users[code].name})
+        values[assignee_code] = out
 
 
 def _zone(name):

@@ -36,8 +36,8 @@ from . import api, control, oauth
 from .auth import authenticate, check_basic_layer
 from .errors import KintoneError, pick_language
 from .seed import SeedError, load_state
+from .settings import KINTONE_MODEL, Settings
 
-CONCURRENCY_LIMIT = 100
 JSON_TYPE = "application/json;charset=utf-8"
 OVERRIDABLE = ("GET", "POST", "PUT", "DELETE")
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
@@ -55,7 +55,7 @@ BASIC_401_BODY = (b"<!DOCTYPE html><html><head><title>401 Unauthorized</title></
 class Emulator:
     """Holds the current State plus what survives a state swap (stats, faults, options)."""
 
-    def __init__(self, seed_doc, latency_ms=0, verbose=False):
+    def __init__(self, seed_doc, latency_ms=0, verbose=False, **settings):
         self.start_doc = copy.deepcopy(seed_doc)
         self.state = load_state(copy.deepcopy(seed_doc))
         _settle_gc()
@@ -64,7 +64,8 @@ class Emulator:
         self.oauth = oauth.OAuthStore()  # issued OAuth codes/tokens: survive reset and seed
         self.secrets_seen = set()  # Basic-layer passwords set through the control API
         self.requests = control.RequestLog()
-        self.latency = max(0, latency_ms) / 1000.0
+        # Latency model, concurrency limit, file limits (settings.py); GET/POST /_emulator/config.
+        self.settings = Settings(latency_ms=max(0, latency_ms), **settings)
         self.verbose = verbose
 
     def reset(self):
@@ -347,9 +348,10 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and override in OVERRIDABLE:
             method = override
         key = "%s %s" % (method, path)
+        started = time.monotonic()
         running = emu.stats.enter()
         try:
-            reply = self._kintone_reply(emu, method, path, qs, body, running)
+            reply = self._kintone_reply(emu, method, path, qs, body, running, started)
             # Counted before writing, so a client that got its response sees it in the stats,
             # and before leaving, so that "nothing in flight" means "everything counted" (tests
             # wait for a delayed request to end before they reset the counters).
@@ -367,7 +369,7 @@ class Handler(BaseHTTPRequestHandler):
         status, payload, ctype, headers, truncate, nrecords = reply
         self._send(status, payload, ctype, headers, truncate=truncate)
 
-    def _kintone_reply(self, emu, method, path, qs, body, running):
+    def _kintone_reply(self, emu, method, path, qs, body, running, started):
         """(status, body, content type, headers, truncate, records) or None to drop.
 
         A fault rule applies before processing (the default: the request never reaches the
@@ -375,8 +377,9 @@ class Handler(BaseHTTPRequestHandler):
         then its answer is lost, replaced or cut: see README, Faults)."""
         accept = self.headers.get("Accept-Language")
         header_lang = pick_language(accept)
-        headers = [("X-ConcurrencyLimit-Limit", str(CONCURRENCY_LIMIT)),
-                   ("X-ConcurrencyLimit-Running", str(min(running, CONCURRENCY_LIMIT)))]
+        limit = emu.settings.concurrency_limit
+        headers = [("X-ConcurrencyLimit-Limit", str(limit)),
+                   ("X-ConcurrencyLimit-Running", str(min(running, limit)))]
         rule = emu.faults.match_rule(method, path)
         fault = rule.spec if rule is not None else None
         if fault is not None and not fault.get("after"):
@@ -394,9 +397,10 @@ class Handler(BaseHTTPRequestHandler):
             if reply is not None:
                 return self._shape_reply(rule, reply)
             if any(fault.get(k) for k in ("gzip", "headers", "truncate_body")):
-                reply = self._processed_reply(emu, method, path, qs, body, header_lang, headers, running, accept)
+                reply = self._processed_reply(emu, method, path, qs, body, header_lang, headers, running, accept,
+                                              started)
                 return self._shape_reply(rule, reply)
-        reply = self._processed_reply(emu, method, path, qs, body, header_lang, headers, running, accept)
+        reply = self._processed_reply(emu, method, path, qs, body, header_lang, headers, running, accept, started)
         previous = rule.previous if fault is not None and fault.get("repeat_previous") else None
         emu.faults.observe(method, path, reply)
         if fault is None or not fault.get("after"):
@@ -414,15 +418,18 @@ class Handler(BaseHTTPRequestHandler):
             reply = (control.fault_status(fault), payload, ctype, headers + extra, False, 0)
         return self._shape_reply(rule, reply)
 
-    def _processed_reply(self, emu, method, path, qs, body, header_lang, headers, running, accept):
-        if running > CONCURRENCY_LIMIT:
+    def _processed_reply(self, emu, method, path, qs, body, header_lang, headers, running, accept, started):
+        """The request processed: (status, body, content type, headers, truncate, records)."""
+        settings = emu.settings
+        if running > settings.concurrency_limit:
             # The 429 came back in English without Accept-Language on real Kintone [OBS].
             lang = header_lang if accept else "en"
             return 429, self._error_body(KintoneError("GAIA_TO04"), lang), JSON_TYPE, headers + [
                 ("X-Cybozu-Error", "GAIA_TO04")], False, 0
-        status, payload, ctype, nrecords, extra = self._api(emu, method, path, qs, body, header_lang)
-        if emu.latency:
-            time.sleep(emu.latency)
+        status, payload, ctype, nrecords, extra, nfields = self._api(emu, method, path, qs, body, header_lang)
+        if settings.active:
+            # The latency model sleeps here, outside the state lock: requests in flight overlap.
+            emu.stats.add_latency(settings.wait(started, nrecords, nfields))
         return status, payload, ctype, headers + extra, False, nrecords
 
     @staticmethod
@@ -446,13 +453,13 @@ class Handler(BaseHTTPRequestHandler):
         return json.dumps(err.body(lang), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def _api(self, emu, method, path, qs, body, lang):
-        """(status, body bytes, content type, records returned, extra headers)."""
+        """(status, body bytes, content type, records returned, extra headers, fields per record)."""
         state = emu.state
         try:
             if not check_basic_layer(state, self.headers):
                 # Domain Basic layer refused: a non-JSON 401 like the front proxy's (choice).
                 return 401, BASIC_401_BODY, "text/html;charset=utf-8", 0, [
-                    ("WWW-Authenticate", 'Basic realm="Please enter your user name and password"')]
+                    ("WWW-Authenticate", 'Basic realm="Please enter your user name and password"')], 0
             m = api.API_PATH.match(path)
             handler = m and api.find_route(m.group(2), method)
             if not handler:
@@ -463,19 +470,20 @@ class Handler(BaseHTTPRequestHandler):
                 params = parse_multipart(self.headers.get("Content-Type") or "", body)
             else:
                 params = parse_params(qs, body)
-            call = api.Call(emu, state, principal, int(m.group(1)) if m.group(1) else None, params, method, lang)
+            call = api.Call(emu, state, principal, int(m.group(1)) if m.group(1) else None, params, method, lang,
+                            accept=self.headers.get("Accept-Language"))
             result = api.dispatch(call, handler)
             if isinstance(result, api.Raw):
-                return 200, result.body, result.content_type, 0, []
+                return 200, result.body, result.content_type, 0, result.headers, 0
             if not isinstance(result, bytes):
                 result = api.encode(result).encode("utf-8")
-            return 200, result, JSON_TYPE, call.records_out, call.headers
+            return 200, result, JSON_TYPE, call.records_out, call.headers, call.fields_out
         except KintoneError as e:
-            return e.status, self._error_body(e, lang), JSON_TYPE, 0, list(getattr(e, "headers", ()))
+            return e.status, self._error_body(e, lang), JSON_TYPE, 0, list(getattr(e, "headers", ())), 0
         except Exception as e:  # an emulator bug: say so loudly, answer 500
             traceback.print_exc(file=sys.stderr)
             err = KintoneError("CB_UN01", status=500, message="Emulator internal error: %s" % e)
-            return 500, self._error_body(err, lang), JSON_TYPE, 0, []
+            return 500, self._error_body(err, lang), JSON_TYPE, 0, [], 0
 
 
 class Server(ThreadingHTTPServer):
@@ -536,7 +544,20 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 = pick a free port")
     parser.add_argument("--data", help="seed JSON file (see README)")
-    parser.add_argument("--latency-ms", type=float, default=0, help="added to every Kintone API response")
+    parser.add_argument("--latency-ms", type=float, default=None,
+                        help="base latency added to every Kintone API response (ms)")
+    parser.add_argument("--latency-per-record-us", type=float, default=None,
+                        help="latency added per record returned (microseconds)")
+    parser.add_argument("--latency-per-field-us", type=float, default=None,
+                        help="latency added per field of each record returned (microseconds)")
+    parser.add_argument("--latency-model", choices=("kintone", "off"), default="off",
+                        help="kintone: %(ms)g ms + %(rec)g us/record + %(fld)g us/record-field "
+                             "(explicit --latency-* flags override)" % {
+                                 "ms": KINTONE_MODEL["latency_ms"], "rec": KINTONE_MODEL["latency_per_record_us"],
+                                 "fld": KINTONE_MODEL["latency_per_field_us"]})
+    parser.add_argument("--concurrency-limit", type=int, default=100,
+                        help="Kintone requests in flight before 429 GAIA_TO04 (Kintone: 100)")
+    parser.add_argument("--max-file-size", type=int, default=None, help="largest upload in bytes (Kintone: 1 GB)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, may hold the chain)")
     parser.add_argument("--tls-key", help="private key (PEM) of --tls-cert")
@@ -561,8 +582,15 @@ def main(argv=None):
         except (OSError, ValueError) as e:
             print("kintone-emulator: cannot read %s: %s" % (args.data, e), file=sys.stderr)
             return 2
+    settings = dict(KINTONE_MODEL) if args.latency_model == "kintone" else {}
+    for name in ("latency_ms", "latency_per_record_us", "latency_per_field_us", "max_file_size"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    settings["concurrency_limit"] = args.concurrency_limit
     try:
-        emu = Emulator(doc, latency_ms=args.latency_ms, verbose=args.verbose)
+        emu = Emulator(doc, verbose=args.verbose, **settings)
+    except ValueError as e:
+        parser.error(str(e))
     except SeedError as e:
         print("kintone-emulator: bad seed %s: %s" % (args.data, e), file=sys.stderr)
         return 2

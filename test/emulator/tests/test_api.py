@@ -323,13 +323,13 @@ class AuthTests(EmulatorTestCase):
     def test_apps_json_refuses_tokens(self):
         self.assertError(self.token_call(["app1fulltoken"], api="apps"), 403, "GAIA_NO01")
         resp = self.call("GET", "apps")
-        self.assertEqual([a["appId"] for a in resp.json["apps"]], ["1", "2", "3", "4", "5"])
+        self.assertEqual([a["appId"] for a in resp.json["apps"]], ["1", "2", "3", "4", "5", "6", "7"])
 
     def test_app_permissions(self):
         self.assertError(self.call("GET", "records", params={"app": 5}, auth=("suzuki",)), 403, "CB_NO02")
         self.assertEqual(self.call("GET", "records", params={"app": 5}).status, 200)
         resp = self.call("GET", "apps", auth=("suzuki",))
-        self.assertEqual([a["appId"] for a in resp.json["apps"]], ["1", "2", "3", "4"])
+        self.assertEqual([a["appId"] for a in resp.json["apps"]], ["1", "2", "3", "4", "6", "7"])
 
     def test_bearer(self):
         h = {"Authorization": "Bearer oauth-sato-read"}
@@ -726,8 +726,9 @@ class AppTests(EmulatorTestCase):
         resp = self.call("GET", "app/form/fields", params={"app": 2, "lang": "en"})
         body = resp.json
         self.assertEqual(body["revision"], "1")
+        # the shape observed on real Kintone (contract 4.10): no noLabel
         self.assertEqual(body["properties"]["ステータス"], {"type": "STATUS", "code": "ステータス", "label": "ステータス",
-                                                        "enabled": False, "noLabel": False})
+                                                        "enabled": False})
         self.assertEqual(body["properties"]["受注番号"]["unique"], True)
         resp = self.call("GET", "app/form/layout", params={"app": 2})
         self.assertEqual(resp.json["revision"], "1")
@@ -737,33 +738,33 @@ class AppTests(EmulatorTestCase):
     def test_create_app_add_fields_deploy(self):
         admin = ("Administrator",)
         resp = self.call("POST", "preview/app", body={"name": "新アプリ"}, auth=admin)
-        self.assertEqual(resp.json, {"app": "6", "revision": "1"})
+        self.assertEqual(resp.json, {"app": "8", "revision": "1"})
         resp = self.call("POST", "preview/app/form/fields", auth=admin, body={
-            "app": 6, "revision": 1, "properties": {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "T"},
+            "app": 8, "revision": 1, "properties": {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "T"},
                                                      "n": {"type": "NUMBER", "code": "n", "label": "N"}}})
         self.assertEqual(resp.json, {"revision": "2"})
         self.assertError(self.call("POST", "preview/app/form/fields", auth=admin, body={
-            "app": 6, "revision": 1, "properties": {"x": {"type": "NUMBER"}}}), 409, "GAIA_CO01")
+            "app": 8, "revision": 1, "properties": {"x": {"type": "NUMBER"}}}), 409, "GAIA_CO01")
         self.assertError(self.call("POST", "preview/app/form/fields", auth=admin, body={
-            "app": 6, "properties": {"title": {"type": "NUMBER"}}}), 400, "GAIA_AR01")
-        preview = self.call("GET", "preview/app/form/fields", params={"app": 6}, auth=admin).json
+            "app": 8, "properties": {"title": {"type": "NUMBER"}}}), 400, "GAIA_AR01")
+        preview = self.call("GET", "preview/app/form/fields", params={"app": 8}, auth=admin).json
         self.assertEqual(preview["revision"], "2")
         self.assertIn("title", preview["properties"])
-        live = self.call("GET", "app/form/fields", params={"app": 6}, auth=admin).json
+        live = self.call("GET", "app/form/fields", params={"app": 8}, auth=admin).json
         self.assertNotIn("title", live["properties"])
         self.assertEqual(self.call("POST", "preview/app/deploy", auth=admin,
-                                   body={"apps": [{"app": 6, "revision": 2}]}).json, {})
-        resp = self.call("GET", "preview/app/deploy", query_string="apps[0]=6", auth=admin)
-        self.assertEqual(resp.json, {"apps": [{"app": "6", "status": "SUCCESS"}]})
-        live = self.call("GET", "app/form/fields", params={"app": 6}, auth=admin).json
+                                   body={"apps": [{"app": 8, "revision": 2}]}).json, {})
+        resp = self.call("GET", "preview/app/deploy", query_string="apps[0]=8", auth=admin)
+        self.assertEqual(resp.json, {"apps": [{"app": "8", "status": "SUCCESS"}]})
+        live = self.call("GET", "app/form/fields", params={"app": 8}, auth=admin).json
         self.assertEqual((live["revision"], live["properties"]["n"]["type"]), ("2", "NUMBER"))
-        resp = self.call("POST", "record", body={"app": 6, "record": {"title": {"value": "hello"}, "n": {"value": 42}}})
+        resp = self.call("POST", "record", body={"app": 8, "record": {"title": {"value": "hello"}, "n": {"value": 42}}})
         self.assertEqual(resp.json, {"id": "1", "revision": "1"})
-        rec = self.call("GET", "record", params={"app": 6, "id": 1}).json["record"]
+        rec = self.call("GET", "record", params={"app": 8, "id": 1}).json["record"]
         self.assertEqual((rec["title"]["value"], rec["n"]["value"]), ("hello", "42"))
-        layout = self.call("GET", "app/form/layout", params={"app": 6}).json["layout"]
+        layout = self.call("GET", "app/form/layout", params={"app": 8}).json["layout"]
         self.assertEqual([row["fields"][0]["code"] for row in layout], ["title", "n"])
-        apps = self.call("GET", "apps", params={"ids[0]": 6}).json["apps"]
+        apps = self.call("GET", "apps", params={"ids[0]": 8}).json["apps"]
         self.assertEqual(apps[0]["name"], "新アプリ")
 
     def test_add_field_to_app_with_records_then_update_and_delete(self):
@@ -811,8 +812,8 @@ class AppTests(EmulatorTestCase):
         self.assertError(self.call("POST", "preview/app", body={"name": "g", "space": 2}, auth=admin),
                          400, "GAIA_IL23")
         resp = self.call("POST", "preview/app", body={"name": "g", "space": 2, "thread": 2}, auth=admin, guest=2)
-        self.assertEqual(resp.json, {"app": "6", "revision": "1"})
-        self.assertError(self.call("GET", "app", params={"id": 6}), 400, "GAIA_IL23")
+        self.assertEqual(resp.json, {"app": "8", "revision": "1"})
+        self.assertError(self.call("GET", "app", params={"id": 8}), 400, "GAIA_IL23")
 
 
 # ------------------------------------------------------------------------ control API
@@ -971,7 +972,7 @@ class CommentTests(EmulatorTestCase):
         self.assertEqual((body["older"], body["newer"]), (True, False))
         resp = self.call("GET", "record/comments", params={"app": 1, "record": 2, "order": "asc", "limit": 2})
         self.assertEqual(resp.json["comments"][0], {
-            "id": "1", "text": "c0", "createdAt": "2026-05-09T18:27:54Z",
+            "id": "1", "text": "田中 花子 \nc0", "createdAt": "2026-05-09T18:27:54Z",
             "creator": {"code": "sato", "name": "佐藤 昇"}, "mentions": [{"code": "tanaka", "type": "USER"}]})
         self.assertEqual((resp.json["older"], resp.json["newer"]), (False, True))
         self.assertEqual(self.call("DELETE", "record/comment", body={"app": 1, "record": 2, "comment": 12}).json, {})
