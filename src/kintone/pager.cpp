@@ -298,7 +298,10 @@ bool Pager::NextCursorPage(RecordReader &reader, const std::string &query) {
 		}
 		auto id = created.find("id");
 		if (id == created.end() || !id->is_string() || id->get_ref<const std::string &>().empty()) {
-			throw Error(ErrorKind::kProtocol, "Kintone created a cursor without an id", "Answer to " + label + ".");
+			throw Error(ErrorKind::kProtocol, "Kintone created a cursor without an id",
+			            "Answer to " + label +
+			                ". A cursor it may have created cannot be deleted without its id: it holds one of the "
+			                "domain's 10 cursors until it expires (10 minutes after creation).");
 		}
 		cursor_id_ = id->get<std::string>(); // from here on, Close deletes it
 		auto total = created.find("totalCount");

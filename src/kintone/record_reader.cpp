@@ -673,7 +673,11 @@ bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id) {
 	if (i >= body.size() || body[i] < '0' || body[i] > '9') {
 		return false;
 	}
+	size_t digits = 0;
 	for (; i < body.size() && body[i] >= '0' && body[i] <= '9'; ++i) {
+		if (++digits > 18) {
+			return false; // not a record id (the real parse says so); no overflow (found by fuzzing)
+		}
 		id = id * 10 + (body[i] - '0');
 	}
 	if (i >= body.size() || body[i] != '"') {

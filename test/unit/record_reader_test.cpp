@@ -457,6 +457,9 @@ TEST(PeekSeekPage, CountsRecordsAndFindsTheLastId) {
 	EXPECT_EQ(last, -1);
 	EXPECT_FALSE(kintone::PeekSeekPage(R"({"records":[{"$id":{"type":"__ID__","value":"x"}}]})", &count, &last));
 	EXPECT_FALSE(kintone::PeekSeekPage(R"({"records":[{"$id":{"type":"__ID__"}}]})", &count, &last));
+	// More digits than a record id has: no answer, and no overflow (found by fuzz/record_reader_fuzz.cpp).
+	EXPECT_FALSE(kintone::PeekSeekPage(R"({"records":[{"$id":{"type":"__ID__","value":"66666666666666666666666"}}]})",
+	                                   &count, &last));
 }
 
 // ---- answers checked before they become rows (issue 11) ------------------------------------
