@@ -475,6 +475,7 @@ void RecordReader::ParseLoaded() {
 	cells_.clear();
 	elements_.clear();
 	impl.scratch.clear();
+	present_.assign(ncols, 0);
 	rows_ = 0;
 	last_id_ = -1;
 	total_count_.reset();
@@ -512,6 +513,9 @@ void RecordReader::ParseLoaded() {
 						}
 						Impl::Group &group = impl.groups[g];
 						checks.field = &group.code;
+						for (size_t column : group.columns) {
+							present_[column] = 1;
+						}
 						ondemand::value wrapper = field.value();
 						if (wrapper.type() != ondemand::json_type::object) {
 							throw Error(ErrorKind::kProtocol, kMalformed,
