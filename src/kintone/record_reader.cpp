@@ -701,6 +701,10 @@ void RecordReader::Reset() {
 
 void RecordReader::ParseRows(std::string_view rows_json, std::string_view parent_id) {
 	Impl &impl = *impl_;
+	if (TrimTrailingSpace(rows_json).empty()) {
+		Reset(); // no value (a NULL cell): no row
+		return;
+	}
 	Load(rows_json);
 	const size_t ncols = columns_.size();
 	Reset();
