@@ -64,6 +64,7 @@ KintoneModifyState *NewModifyState(EState *estate, Relation rel, const ModifyReq
 	st->op = req.op;
 	st->rel = rel;
 	st->upsert_col = -1;
+	st->parent_col = st->row_id_col = st->row_index_col = -1;
 	st->estate = estate;
 	st->explain_only = (req.eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
 	st->per_row = req.has_returning;
@@ -117,12 +118,16 @@ void StartStatement(KintoneModifyState *st, const RawTable &raw, const int *retu
 		const std::string &code = def.column(return_attnums[r]).field_code;
 		fetch[r] = code != "$id" && code != "$revision";
 	}
-	std::string upsert_key = st->op == CMD_INSERT ? UpsertKeyOption(raw) : std::string();
-	cpp.writer =
-	    std::make_unique<kintone::Writer>(*cpp.session, def.app, def.guest_space_id,
-	                                      upsert_key.empty() ? WriteKindOf(st->op) : kintone::WriteKind::kUpsert);
+	std::string upsert_key = st->op == CMD_INSERT && def.subtable.empty() ? UpsertKeyOption(raw) : std::string();
+	cpp.writer = std::make_unique<kintone::Writer>(*cpp.session, def.app, def.guest_space_id,
+	                                               !def.subtable.empty() ? kintone::WriteKind::kUpdate
+	                                               : upsert_key.empty()  ? WriteKindOf(st->op)
+	                                                                     : kintone::WriteKind::kUpsert);
 	if (!upsert_key.empty()) {
 		StartUpsert(st, cpp, def, upsert_key);
+	}
+	if (!def.subtable.empty()) {
+		StartRowsWrite(st, cpp, def);
 	}
 	cpp.relname = def.relname;
 	st->chunk = static_cast<long>(cpp.writer->chunk_size());
@@ -178,7 +183,16 @@ KintoneModifyState *BeginModify(EState *estate, ResultRelInfo *rinfo, const Modi
 	}
 	st->app_text = TakeMalloced(app_text);
 	st->fields_text = TakeMalloced(fields_text);
-	InitRowIdentity(st, estate, req);
+	if (st->rows_table) {
+		if (req.has_returning) { // COPY and partition routing (the plan refuses RETURNING itself)
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			                errmsg("RETURNING is not supported on foreign table \"%s\" of a subtable's rows",
+			                       RelationGetRelationName(rel))));
+		}
+		InitRowsIdentity(st, req.op == CMD_INSERT ? nullptr : req.subplan);
+	} else {
+		InitRowIdentity(st, estate, req);
+	}
 	if (req.has_returning) {
 		List *fetch_attrs = NIL;
 		for (r = 0; r < nreturn; ++r) {
@@ -203,6 +217,9 @@ char *JunkText(TupleTableSlot *planSlot, AttrNumber attno, FmgrInfo *out) {
 }
 
 TupleTableSlot *ExecRow(KintoneModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot) {
+	if (st->rows_table) {
+		return QueueRowChange(st, slot, planSlot) ? slot : nullptr;
+	}
 	MemoryContextReset(st->row_cxt);
 	MemoryContext old = MemoryContextSwitchTo(st->row_cxt);
 	st->row++;
@@ -258,7 +275,6 @@ extern "C" void kintoneBeginForeignModify(ModifyTableState *mtstate, ResultRelIn
 extern "C" void kintoneBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo) {
 	EState *estate = mtstate->ps.state;
 	Relation rel = rinfo->ri_RelationDesc;
-	RefuseSubtableWrites(RelationGetRelid(rel));
 	ModifyRequest req;
 	req.op = CMD_INSERT;
 	req.send_attrs = AttnumList(rel, ExecGetInsertedCols(rinfo, estate), true);
@@ -311,7 +327,12 @@ extern "C" void kintoneExplainForeignModify(ModifyTableState *mtstate, ResultRel
 	}
 	ExplainPropertyText("Kintone app", st->app_text, es);
 	const char *batching =
-	    st->per_row           ? "one request per row (RETURNING): not batched, not atomic"
+	    st->rows_table
+	        ? (st->chunk > 100 ? "one record update per parent record, up to 2000 records per request (bulkRequest of "
+	                             "100-record calls, all or nothing), sent when the statement has read every row"
+	                           : "one record update per parent record, 100 records per request (no bulkRequest: "
+	                             "atomic per 100 records only), sent when the statement has read every row")
+	    : st->per_row         ? "one request per row (RETURNING): not batched, not atomic"
 	    : st->upsert_col >= 0 ? (st->chunk > 100 ? "up to 2000 records per request (bulkRequest of 100-record calls, "
 	                                               "all or nothing), sent when every key of the statement is checked"
 	                                             : "100 records per request (no bulkRequest: atomic per 100 records "
@@ -328,7 +349,11 @@ extern "C" void kintoneExplainForeignModify(ModifyTableState *mtstate, ResultRel
 			ExplainPropertyText("Kintone fields", st->fields_text, es);
 		}
 		if (st->op != CMD_INSERT) {
-			ExplainPropertyText("Kintone row identity", st->rev_attnum > 0 ? "$id, $revision" : "$id", es);
+			ExplainPropertyText("Kintone row identity",
+			                    st->rows_table       ? "$id, $row_id, the parent's $revision as read"
+			                    : st->rev_attnum > 0 ? "$id, $revision"
+			                                         : "$id",
+			                    es);
 		}
 	}
 	if (es->analyze && st->cpp != nullptr && st->cpp->writer) {
@@ -336,7 +361,7 @@ extern "C" void kintoneExplainForeignModify(ModifyTableState *mtstate, ResultRel
 		// (xact_writes.cpp), so these figures are final: they count the last chunk. (Should
 		// another module's executor hook not call ours, what is left is sent now.)
 		FinishWrites(st);
-		long requests = st->cpp->writer->requests() + RowFetchRequests(st->fetch);
+		long requests = st->cpp->writer->requests() + RowFetchRequests(st->fetch) + st->cpp->parent_reads;
 		long long written = st->cpp->writer->written();
 		ExplainPropertyInteger("Kintone requests", nullptr, requests, es);
 		ExplainPropertyInteger("Kintone records written", nullptr, written, es);

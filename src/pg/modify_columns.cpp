@@ -9,6 +9,7 @@
 
 #include "kintone/error.hpp"
 #include "kintone/schema.hpp"
+#include "kintone/subtable.hpp"
 #include "pg/planner.hpp"
 #include "pg/table.hpp"
 
@@ -37,7 +38,8 @@ FieldType CheckedType(const KintoneModifyState *st, const TableDef &def, const C
 		type = kintone::FieldTypeFromName(col.field_type);
 	}
 	const kintone::FieldInfo *field = form != nullptr ? form->Find(col.field_code) : nullptr;
-	if (type == FieldType::kUnknown && field != nullptr && field->subtable.empty()) {
+	// (In a table of a subtable's rows, the columns are that subtable's inner fields.)
+	if (type == FieldType::kUnknown && field != nullptr && field->subtable == def.subtable) {
 		type = field->type;
 	}
 	if (st->op == CMD_DELETE) {
@@ -68,10 +70,19 @@ FieldType CheckedType(const KintoneModifyState *st, const TableDef &def, const C
 	return type;
 }
 
+// A column of a table of a subtable's rows that is no field of the row: the parent's "$id", the
+// row's id and position. They say where a row goes (modify_subtable.cpp), never sent as fields.
+bool RowsPseudo(const TableDef &def, const ColumnDef &col) {
+	return !def.subtable.empty() && (col.field_code == "$id" || kintone::IsRowPseudoField(col.field_code));
+}
+
 // A column the statement names must be writable; one only a trigger may set is simply never
 // sent when it is read-only.
 FieldType ResolveOne(KintoneModifyState *st, const TableDef &def, int c, const kintone::FormInfo *form) {
 	const ColumnDef &col = def.column(st->send[c].attnum);
+	if (RowsPseudo(def, col)) {
+		return FieldType::kId;
+	}
 	if (!st->send[c].by_trigger) {
 		return CheckedType(st, def, col, form);
 	}
@@ -117,7 +128,7 @@ std::string ResolveSendColumns(KintoneModifyState *st, ModifyCpp &cpp, const Tab
 		field.shape = ValueShapeOf(st->send[c].conv);
 		field.column = col.name;
 		cpp.fields.push_back(std::move(field));
-		if (!st->send[c].by_trigger) {
+		if (!st->send[c].by_trigger && !RowsPseudo(def, col)) {
 			fields += (fields.empty() ? "" : ", ") + col.field_code;
 		}
 	}

@@ -144,28 +144,97 @@ List *TriggerAttrs(Relation rel, CmdType op, List *send) {
 	return out;
 }
 
-// Writing the rows of a subtable (docs/subtables.md) is not built yet: refused, never written as
-// if the inner fields were fields of the record.
-void RefuseSubtableWrites(Oid relid) {
+// The option subtable of a foreign table (a table of a subtable's rows), or nullptr.
+const char *SubtableOf(Oid relid) {
 	ForeignTable *table = GetForeignTable(relid);
 	ListCell *cell;
 	foreach (cell, table->options) {
 		DefElem *def = static_cast<DefElem *>(lfirst(cell));
 		if (strcmp(def->defname, "subtable") == 0) {
-			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			                errmsg("foreign table \"%s\" holds the rows of the Kintone table \"%s\", which "
-			                       "kintone_fdw cannot write yet",
-			                       get_rel_name(relid), defGetString(def)),
-			                errhint("Write the rows through the parent record's column of the table (jsonb), "
-			                        "in the foreign table of the app's records.")));
+			return defGetString(def);
+		}
+	}
+	return nullptr;
+}
+
+namespace {
+
+// The column of a rows table that a write needs: an ERROR naming it when the table has none.
+int NeededRowsColumn(Relation rel, const char *code, const char *why) {
+	int attnum = SystemColumn(rel, code);
+	if (attnum == 0) {
+		ereport(ERROR, (errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+		                errmsg("foreign table \"%s\" has no column for the Kintone field \"%s\"",
+		                       RelationGetRelationName(rel), code),
+		                errdetail("%s", why),
+		                errhint("Add one: ALTER FOREIGN TABLE ... ADD COLUMN \"%s\" bigint OPTIONS (field_code '%s'); "
+		                        "IMPORT FOREIGN SCHEMA creates it.",
+		                        code, code)));
+	}
+	return attnum;
+}
+
+// Writes to a table of a subtable's rows (docs/subtables.md, "Writing"): what the plan can refuse
+// before anything is sent. RETURNING is not offered; an UPDATE cannot move a row to another
+// record or position, nor set its id.
+void CheckRowsWrite(Relation rel, const char *subtable, CmdType op, List *send, bool has_returning) {
+	if (has_returning) {
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("RETURNING is not supported on foreign table \"%s\" of the rows of the Kintone table "
+		                       "\"%s\"",
+		                       RelationGetRelationName(rel), subtable),
+		                errdetail("Rows are written when the statement has read them all, one update per parent "
+		                          "record; new rows get their ids then."),
+		                errhint("Read the rows back with a SELECT after the statement.")));
+	}
+	if (op != CMD_UPDATE) {
+		return;
+	}
+	TupleDesc desc = RelationGetDescr(rel);
+	ListCell *cell;
+	foreach (cell, send) {
+		int attnum = lfirst_int(cell);
+		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+		List *options = GetForeignColumnOptions(RelationGetRelid(rel), attnum);
+		const char *code = CodeOption(options, NameStr(att->attname));
+		if (strcmp(code, "$id") == 0 || strcmp(code, "$row_id") == 0 || strcmp(code, "$row_index") == 0) {
+			ereport(ERROR,
+			        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			         errmsg("column \"%s\" of foreign table \"%s\" cannot be updated", NameStr(att->attname),
+			                RelationGetRelationName(rel)),
+			         errdetail("It is the %s: an UPDATE of a subtable's rows changes their inner fields only.",
+			                   strcmp(code, "$id") == 0       ? "parent record's id"
+			                   : strcmp(code, "$row_id") == 0 ? "row's id, which Kintone assigns"
+			                                                  : "row's position in its record"),
+			         errhint("To move a row, DELETE it and INSERT it again (with \"$id\" and \"$row_index\").")));
 		}
 	}
 }
 
+} // namespace
+
 extern "C" void kintoneAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
                                                Relation target_relation) {
 	(void)target_rte;
-	RefuseSubtableWrites(RelationGetRelid(target_relation));
+	if (SubtableOf(RelationGetRelid(target_relation)) != nullptr) {
+		// A row is identified by its parent's $id and its $row_id; the parent's revision as the
+		// scan read it travels in the row's ctid (scan.cpp), since a rows table has no column
+		// for it.
+		int parent = NeededRowsColumn(target_relation, "$id",
+		                              "UPDATE and DELETE of a subtable's rows identify "
+		                              "their parent record by this column.");
+		int row_id = NeededRowsColumn(target_relation, "$row_id", "UPDATE and DELETE identify rows by this column.");
+		TupleDesc desc = RelationGetDescr(target_relation);
+		Form_pg_attribute att = TupleDescAttr(desc, parent - 1);
+		add_row_identity_var(root, makeVar(rtindex, parent, att->atttypid, att->atttypmod, att->attcollation, 0),
+		                     rtindex, kIdJunk);
+		att = TupleDescAttr(desc, row_id - 1);
+		add_row_identity_var(root, makeVar(rtindex, row_id, att->atttypid, att->atttypmod, att->attcollation, 0),
+		                     rtindex, kRowIdJunk);
+		add_row_identity_var(root, makeVar(rtindex, SelfItemPointerAttributeNumber, TIDOID, -1, InvalidOid, 0), rtindex,
+		                     kParentRevisionJunk);
+		return;
+	}
 	int id = SystemColumn(target_relation, "$id");
 	if (id == 0) {
 		ereport(ERROR,
@@ -206,7 +275,6 @@ extern "C" List *kintonePlanForeignModify(PlannerInfo *root, ModifyTable *plan, 
 		                        "update the record holding each key and add the others.")));
 	}
 	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
-	RefuseSubtableWrites(rte->relid);
 	Relation rel = table_open(rte->relid, NoLock);
 	List *send = NIL;
 	if (op == CMD_INSERT) {
@@ -221,6 +289,10 @@ extern "C" List *kintonePlanForeignModify(PlannerInfo *root, ModifyTable *plan, 
 		Bitmapset *attrs = nullptr;
 		pull_varattnos(static_cast<Node *>(list_nth(plan->returningLists, subplan_index)), resultRelation, &attrs);
 		ret = AttnumList(rel, attrs, false);
+	}
+	const char *subtable = SubtableOf(rte->relid);
+	if (subtable != nullptr) {
+		CheckRowsWrite(rel, subtable, op, send, has_returning);
 	}
 	bool reads_target = op == CMD_INSERT && ReadsApp(root->parse, rte->relid);
 	List *by_trigger = TriggerAttrs(rel, op, send);

@@ -229,7 +229,13 @@ void FinishWrites(KintoneModifyState *st) {
 	errcallback.arg = st;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
-	Guard([&]() { st->cpp->writer->Flush(); });
+	Guard([&]() {
+		if (st->cpp->row_changes && !st->cpp->rows_sent) {
+			st->cpp->rows_sent = true; // once: an error leaves nothing to send again
+			SendRowChanges(st);
+		}
+		st->cpp->writer->Flush();
+	});
 	error_context_stack = errcallback.previous;
 }
 

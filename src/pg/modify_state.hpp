@@ -22,6 +22,7 @@
 #include "pg/postgres.hpp"
 
 #include "kintone/record_json.hpp"
+#include "kintone/subtable_write.hpp"
 #include "kintone/writer.hpp"
 #include "pg/convert.hpp"
 #include "pg/guard.hpp"
@@ -48,6 +49,10 @@ struct TableDef;
 // Row identity junk columns (modify_plan.cpp adds them, modify.cpp reads them).
 constexpr const char *kIdJunk = "kintone_id";
 constexpr const char *kRevisionJunk = "kintone_revision";
+// Tables of a subtable's rows: the row id, and the parent's revision as the scan read it (in the
+// row's ctid, RevisionTid in scan.hpp).
+constexpr const char *kRowIdJunk = "kintone_row_id";
+constexpr const char *kParentRevisionJunk = "kintone_parent_revision";
 
 inline kintone::WriteKind WriteKindOf(CmdType op) {
 	return op == CMD_INSERT   ? kintone::WriteKind::kInsert
@@ -85,6 +90,14 @@ struct ModifyCpp {
 	// Whether the error that aborts the statement is a cancel (guard.hpp); from AttachModifyCpp
 	// to EndModify or DeleteModifyCpp.
 	CancelWatch *watch = nullptr;
+	// A table of a subtable's rows (modify_subtable.cpp): the statement's row changes, sent as
+	// record updates of their parents when the statement has read every row; the app; the
+	// requests that read the parents.
+	std::unique_ptr<kintone::RowChanges> row_changes;
+	long long app = 0;
+	long long guest_space_id = -1;
+	long parent_reads = 0;
+	bool rows_sent = false;
 };
 
 struct KintoneModifyState {
@@ -117,6 +130,13 @@ struct KintoneModifyState {
 	// of the key column, -1 otherwise; the key field's code (EXPLAIN).
 	int upsert_col;
 	char *upsert_key;
+	// A table of a subtable's rows (modify_subtable.cpp): the index in send[] of the parent
+	// "$id", "$row_id" and "$row_index" columns (-1 when not sent); the row identity junk
+	// columns of UPDATE and DELETE.
+	bool rows_table;
+	int parent_col, row_id_col, row_index_col;
+	AttrNumber row_id_junk, parent_rev_junk;
+	FmgrInfo row_id_out;
 };
 
 // --- modify_plan.cpp ---
@@ -125,8 +145,8 @@ struct KintoneModifyState {
 List *AttnumList(Relation rel, Bitmapset *cols, bool with_defaults);
 // The columns not in send that a BEFORE ROW INSERT/UPDATE trigger of rel may set.
 List *TriggerAttrs(Relation rel, CmdType op, List *send);
-// ERROR for a foreign table of a subtable's rows (not writable yet).
-void RefuseSubtableWrites(Oid relid);
+// The option subtable of a foreign table (a table of a subtable's rows), or nullptr.
+const char *SubtableOf(Oid relid);
 
 // --- modify_columns.cpp ---
 // The Kintone field type of each send column, refusing read-only ones (kintone::ReadOnlyReason,
@@ -154,6 +174,19 @@ void QueueRow(KintoneModifyState *st, const char *id, const char *revision);
 void FinishWrites(KintoneModifyState *st);
 // The statement ended normally: FinishWrites, then frees the C++ state.
 void EndModify(KintoneModifyState *st);
+
+// --- modify_subtable.cpp ---
+// A statement writing a table of a subtable's rows: finds the pseudo columns among the send
+// columns, readies the change set and the writer (record updates). C++ phase (throws).
+void StartRowsWrite(KintoneModifyState *st, ModifyCpp &cpp, const TableDef &def);
+// PostgreSQL phase: the row identity of UPDATE/DELETE (after InitRowIdentity).
+void InitRowsIdentity(KintoneModifyState *st, Plan *subplan);
+// One row of the statement: its change is added to the change set (nothing is sent yet).
+// Returns false for a row the statement has already changed (a join can give it twice).
+bool QueueRowChange(KintoneModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot);
+// Reads the parents, applies the changes, queues one record update per parent in the writer
+// and flushes it, 2,000 parents per request. C++ phase (throws); once per statement.
+void SendRowChanges(KintoneModifyState *st);
 
 // --- upsert.cpp ---
 // The table option upsert_key of an INSERT: "" when the statement plainly inserts. C++ phase.

@@ -160,6 +160,20 @@ void StoreRow(KintoneScanState *st, TupleTableSlot *slot) {
 	ExecClearTuple(slot);
 	FillValues(st, slot->tts_tupleDescriptor->natts, slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
+	if (!st->cpp->subtable.empty()) {
+		const kintone::Cell &rev = st->cpp->reader->cell(st->cpp->record, 2);
+		long long revision = 0;
+		if (!rev.is_null) {
+			for (char c : rev.text) {
+				if (c < '0' || c > '9' || revision > (1LL << 40)) {
+					revision = 0;
+					break;
+				}
+				revision = revision * 10 + (c - '0');
+			}
+		}
+		RevisionToTid(revision, &slot->tts_tid); // 0: not known (an UPDATE or DELETE refuses it)
+	}
 }
 
 // The scan's C++ state, owned by the current memory context: its reset callback deletes it on
@@ -206,12 +220,15 @@ void SetUpReader(KintoneScanState *st, ScanCpp &cpp, const std::vector<std::stri
 			columns.push_back(std::move(req));
 		}
 		cpp.rows = std::make_unique<kintone::RecordReader>(std::move(columns));
-		kintone::ColumnRequest id, table;
+		// The parent's "$revision" goes into each row's ctid (RevisionToTid, scan.hpp), for
+		// UPDATE and DELETE of the rows.
+		kintone::ColumnRequest id, table, revision;
 		id.field_code = "$id";
 		table.field_code = cpp.subtable;
 		table.shape = kintone::ColumnRequest::Shape::kJson;
-		cpp.request.fields = {"$id", cpp.subtable};
-		cpp.reader = std::make_unique<kintone::RecordReader>(std::vector<kintone::ColumnRequest>{id, table});
+		revision.field_code = "$revision";
+		cpp.request.fields = {"$id", cpp.subtable, "$revision"};
+		cpp.reader = std::make_unique<kintone::RecordReader>(std::vector<kintone::ColumnRequest>{id, table, revision});
 		st->id_column = 0;
 		cpp.confirmed.assign(codes.size(), 1);
 		cpp.unconfirmed = 0;
@@ -822,7 +839,7 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 			if (subtable[0] != '\0') {
 				// The request reads the records' $id and the subtable; the rows give the columns.
 				ExplainPropertyText("Kintone subtable rows", subtable, es);
-				ExplainPropertyText("Kintone fields", psprintf("$id, %s", subtable), es);
+				ExplainPropertyText("Kintone fields", psprintf("$id, %s, $revision", subtable), es);
 				ExplainPropertyText("Kintone row fields", fields.data, es);
 			} else {
 				ExplainPropertyText("Kintone fields", fields.data, es);

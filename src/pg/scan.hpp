@@ -25,6 +25,17 @@ void FetchRowValues(RowFetch *fetch, const char *id, Datum *values, bool *isnull
 // Requests made by this fetcher.
 long RowFetchRequests(const RowFetch *fetch);
 
+// A table of a subtable's rows has no column for the parent record's revision; its scan puts
+// the revision it read into each row's ctid (48 bits: block number and offset), where an UPDATE
+// or DELETE of the rows finds it (the row identity "kintone_parent_revision", modify_plan.cpp).
+inline void RevisionToTid(long long revision, ItemPointerData *tid) {
+	ItemPointerSet(tid, static_cast<BlockNumber>(revision >> 16), static_cast<OffsetNumber>(revision & 0xFFFF));
+}
+inline long long TidToRevision(const ItemPointerData *tid) {
+	return (static_cast<long long>(ItemPointerGetBlockNumberNoCheck(tid)) << 16) |
+	       static_cast<long long>(ItemPointerGetOffsetNumberNoCheck(tid));
+}
+
 extern "C" {
 void kintoneBeginForeignScan(ForeignScanState *node, int eflags);
 TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node);

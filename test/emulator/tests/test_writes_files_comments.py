@@ -154,6 +154,33 @@ class SubtableTests(EmulatorTestCase):
         self.put(1, [{"value": {}}])
         self.assertGreater(int(self.rows(1)[0]["id"]), new2)
 
+    def test_put_records_keeps_rows_with_id_adds_rows_without_deletes_rows_omitted(self):
+        # The bulk form kintone_fdw sends for a rows table (docs/subtables.md, "Writing"): kept
+        # rows as {"id", "value": {}}, changed rows with the fields set, new rows without id.
+        one, two = self.rows(1), self.rows(2)
+        resp = self.call("PUT", "records", body={"app": LINES, "records": [
+            {"id": 1, "revision": 1, "record": {"明細": {"value": [
+                {"id": one[0]["id"], "value": {}},
+                {"id": one[2]["id"], "value": {"数量": {"value": "9"}}},
+                {"value": {"品目": {"value": "追加"}}}]}}},
+            {"id": 2, "record": {"明細": {"value": [{"id": r["id"], "value": {}} for r in two[1:]]}}}]})
+        self.assertEqual(resp.status, 200)
+        self.assertEqual([r["revision"] for r in resp.json["records"]], ["2", "2"])
+        after1, after2 = self.rows(1), self.rows(2)
+        self.assertEqual(after1[0], one[0])
+        self.assertEqual(after1[1]["id"], one[2]["id"])
+        self.assertEqual(after1[1]["value"]["品目"], one[2]["value"]["品目"])
+        self.assertEqual(after1[1]["value"]["数量"]["value"], "9")
+        self.assertNotIn(after1[2]["id"], [r["id"] for r in one])
+        self.assertEqual(after1[2]["value"]["品目"]["value"], "追加")
+        self.assertEqual(after2, two[1:])
+        # A stale revision in one record refuses the whole call: nothing written.
+        resp = self.call("PUT", "records", body={"app": LINES, "records": [
+            {"id": 2, "record": {"明細": {"value": []}}},
+            {"id": 1, "revision": 1, "record": {"明細": {"value": []}}}]})
+        self.assertError(resp, 409, "GAIA_CO02")
+        self.assertEqual((self.rows(1), self.rows(2)), (after1, after2))
+
     def test_a_row_id_of_another_record_is_a_new_row(self):
         other = self.rows(2)[0]["id"]
         self.put(1, [{"id": other, "value": {"品目": {"value": "x"}}}])
