@@ -90,6 +90,13 @@ INSERT INTO prices VALUES ('モニター', 30000), ('モニター', 30000), ('�
 UPDATE sw.lines_明細 l SET 単価 = p.price FROM prices p WHERE p.name = l.品目 AND l."$id" IN (2, 3);
 SELECT "$id", "$row_index", 品目, 単価, 小計 FROM sw.lines_明細 WHERE "$id" IN (2, 3) ORDER BY 1, 2;
 
+-- A BEFORE ROW trigger's changes are sent too.
+CREATE FUNCTION sw.price_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.単価 := 1; RETURN NEW; END $$;
+CREATE TRIGGER price_one BEFORE UPDATE ON sw.lines_明細 FOR EACH ROW EXECUTE FUNCTION sw.price_one();
+UPDATE sw.lines_明細 SET 数量 = 4 WHERE "$id" = 8 AND "$row_index" = 1;
+DROP TRIGGER price_one ON sw.lines_明細;
+SELECT "$row_index", 品目, 数量, 単価, 小計 FROM sw.lines_明細 WHERE "$id" = 8 ORDER BY 1;
+
 -- DELETE: the other rows stay, with their ids and positions closing up.
 TRUNCATE before;
 INSERT INTO before SELECT "$id", "$row_id", "$row_index", 品目, 数量 FROM sw.lines_明細;
@@ -98,8 +105,9 @@ DELETE FROM sw.lines_明細 WHERE 品目 LIKE 'USB%';
 :stats
 SELECT id, old_index, new_index, 品目, what FROM changes WHERE id IN (1, 4) ORDER BY id, old_index;
 SELECT what, count(*) FROM changes GROUP BY 1 ORDER BY 1;
--- Every row of a record: its table is empty, the record stays.
-DELETE FROM sw.lines_明細 WHERE "$id" = 6;
+-- Every row of a record: its table is empty, the record stays. EXPLAIN ANALYZE counts the read
+-- of the parents with the requests.
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) DELETE FROM sw.lines_明細 WHERE "$id" = 6;
 SELECT count(*) AS rows_of_6, (SELECT count(*) FROM sw.lines WHERE "$id" = 6) AS record_6
   FROM sw.lines_明細 WHERE "$id" = 6;
 -- A statement that changes nothing sends nothing.

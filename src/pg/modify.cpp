@@ -189,7 +189,7 @@ KintoneModifyState *BeginModify(EState *estate, ResultRelInfo *rinfo, const Modi
 			                errmsg("RETURNING is not supported on foreign table \"%s\" of a subtable's rows",
 			                       RelationGetRelationName(rel))));
 		}
-		InitRowsIdentity(st, req.op == CMD_INSERT ? nullptr : req.subplan);
+		InitRowsIdentity(st, estate, req.op == CMD_INSERT ? nullptr : req.subplan, list_length(req.trigger_attrs) > 0);
 	} else {
 		InitRowIdentity(st, estate, req);
 	}

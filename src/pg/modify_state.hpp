@@ -179,8 +179,9 @@ void EndModify(KintoneModifyState *st);
 // A statement writing a table of a subtable's rows: finds the pseudo columns among the send
 // columns, readies the change set and the writer (record updates). C++ phase (throws).
 void StartRowsWrite(KintoneModifyState *st, ModifyCpp &cpp, const TableDef &def);
-// PostgreSQL phase: the row identity of UPDATE/DELETE (after InitRowIdentity).
-void InitRowsIdentity(KintoneModifyState *st, Plan *subplan);
+// PostgreSQL phase: the row identity of UPDATE/DELETE (subplan: their scan's plan), and the old
+// row for UPDATE with trigger-set columns.
+void InitRowsIdentity(KintoneModifyState *st, EState *estate, Plan *subplan, bool trigger_columns);
 // One row of the statement: its change is added to the change set (nothing is sent yet).
 // Returns false for a row the statement has already changed (a join can give it twice).
 bool QueueRowChange(KintoneModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSlot);

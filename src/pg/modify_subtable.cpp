@@ -85,9 +85,15 @@ void StartRowsWrite(KintoneModifyState *st, ModifyCpp &cpp, const TableDef &def)
 	cpp.guest_space_id = def.guest_space_id;
 }
 
-void InitRowsIdentity(KintoneModifyState *st, Plan *subplan) {
+void InitRowsIdentity(KintoneModifyState *st, EState *estate, Plan *subplan, bool trigger_columns) {
 	if (subplan == nullptr) {
 		return;
+	}
+	// UPDATE with a BEFORE ROW trigger: the row as read, to see which columns the trigger set
+	// (modify_rows.cpp), as for record tables.
+	st->wholerow_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "wholerow");
+	if (st->op == CMD_UPDATE && trigger_columns && AttributeNumberIsValid(st->wholerow_junk)) {
+		st->old_row = ExecInitExtraTupleSlot(estate, RelationGetDescr(st->rel), &TTSOpsHeapTuple);
 	}
 	st->id_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, kIdJunk);
 	st->row_id_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, kRowIdJunk);
@@ -135,6 +141,9 @@ bool QueueRowChange(KintoneModifyState *st, TupleTableSlot *slot, TupleTableSlot
 			MemoryContextSwitchTo(old);
 			return false; // changed by this statement already (a join gave it twice): not again
 		}
+	}
+	if (st->old_row != nullptr) {
+		LoadOldRow(st, planSlot);
 	}
 	if (st->op != CMD_DELETE) {
 		ReadRow(st, slot);
