@@ -36,6 +36,7 @@ END $$;
 \set wait_idle '\\! for i in $(seq 1 100); do test/emulator/emulator-ctl GET /_emulator/stats --field in_flight | grep -qx 0 && break; sleep 0.1; done'
 -- The order needs the cursor API; keep sorts off so that the planner never sorts locally.
 SET enable_sort = off;
+SET enable_incremental_sort = off;
 EXPLAIN (COSTS OFF) SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
 SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
 :live
