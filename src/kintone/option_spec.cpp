@@ -2,6 +2,7 @@
 #include "kintone/option_spec.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/messages.hpp"
 #include "kintone/query.hpp"
 #include "kintone/schema.hpp"
 #include "kintone/text.hpp"
@@ -37,6 +38,14 @@ void CheckNonEmpty(std::string_view name, std::string_view value) {
 		throw ValueError("option \"" + std::string(name) + "\" must not be empty");
 	}
 }
+void CheckLanguage(std::string_view name, std::string_view value) {
+	if (!IsLanguageOption(value)) {
+		throw ValueError("invalid value for option \"" + std::string(name) + "\": \"" + std::string(value) + "\"",
+		                 "Use 'auto' (Kintone's messages in the language of lc_messages) or a language tag such as "
+		                 "'en', 'ja' or 'zh'.");
+	}
+}
+
 void CheckBoolean(std::string_view name, std::string_view value) {
 	(void)ParseBooleanOption(name, value);
 }
@@ -204,6 +213,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"connect_timeout", kS | kU, false, CheckSeconds},
 	    {"request_timeout", kS | kU, false, CheckSeconds},
 	    {"user_agent", kS | kU, false, CheckUserAgent},
+	    {"language", kS | kU, false, CheckLanguage},
 	    // Credentials: user mappings only.
 	    {"api_token", kU, true, CheckTokens},
 	    {"username", kU, false, CheckNonEmpty},

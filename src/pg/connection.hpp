@@ -89,4 +89,13 @@ std::shared_ptr<const kintone::FormInfo> CachedForm(const ConnectionParams &conn
 std::shared_ptr<const kintone::FormInfo> RefreshForm(const ConnectionParams &conn, long long app,
                                                      long long guest_space_id, Oid relid = InvalidOid);
 
+// The number of records in the app, for row estimates of a table without statistics: counted
+// once (one records.json request with totalCount) and cached like the forms (dropped when the
+// server, the user mapping or a table that used it changes) for at most kRecordCountTtlSeconds.
+// A count only steers plans; it never makes a result wrong. -1 when Kintone could not count (the
+// failure is cached too; the query's own requests report it). A cancel is thrown.
+constexpr long kRecordCountTtlSeconds = 600;
+long long CachedRecordCount(const ConnectionParams &conn, long long app, long long guest_space_id,
+                            Oid relid = InvalidOid);
+
 } // namespace kintone_fdw

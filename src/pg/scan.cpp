@@ -6,6 +6,7 @@
 #include "pg/scan.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/messages.hpp"
 #include "kintone/pager.hpp"
 #include "kintone/pushdown.hpp"
 #include "kintone/record_reader.hpp"
@@ -266,7 +267,7 @@ void ConfirmFields(ScanCpp &cpp) {
 				fresh = true;
 			}
 			if (!FieldInForm(*form, code)) {
-				throw UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
+				throw kintone::UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
 			}
 		}
 		cpp.confirmed[i] = 1;
@@ -280,6 +281,35 @@ constexpr const char *kOptionsChanged = "The options of a field changed in Kinto
 // A query Kintone refused because a field code is unknown (GAIA_IQ11) becomes the error that
 // names the column; one refused for a value that is not an option any more (GAIA_IQ10) reads
 // the form again for the next planning and says so; any other error passes unchanged. C++ phase.
+// The names the message catalogue needs (kintone::ExplainForTable): the table, its app and the
+// columns its query uses.
+kintone::TableRef TableRefOf(const ScanCpp &cpp) {
+	kintone::TableRef t;
+	t.table = cpp.relname;
+	t.app = cpp.request.app;
+	t.guest_space_id = cpp.request.guest_space_id;
+	std::vector<std::string> codes = kintone::FieldsOf(cpp.condition);
+	for (const auto &key : cpp.order_by) {
+		codes.push_back(key.field);
+	}
+	for (const auto &code : codes) {
+		for (const auto &col : cpp.columns) {
+			if (col.code == code) {
+				t.columns.push_back({col.name, code});
+				break;
+			}
+		}
+	}
+	return t;
+}
+
+// Kintone's error in the words of the catalogue, naming the table, its options and columns.
+[[noreturn]] void ThrowForTable(const ScanCpp &cpp, const kintone::Error &e) {
+	kintone::Error error = e;
+	kintone::ExplainForTable(error, TableRefOf(cpp));
+	throw error;
+}
+
 [[noreturn]] void RethrowQueryError(const ScanCpp &cpp, const kintone::Error &e) {
 	if (e.code() == "GAIA_IQ10" && e.hint() != kOptionsChanged) {
 		kintone::Error error = e;
@@ -291,13 +321,13 @@ constexpr const char *kOptionsChanged = "The options of a field changed in Kinto
 		throw error;
 	}
 	if (e.code() != "GAIA_IQ11") {
-		throw e;
+		ThrowForTable(cpp, e);
 	}
 	std::shared_ptr<const kintone::FormInfo> form;
 	try {
 		form = RefreshForm(cpp.conn, cpp.request.app, cpp.request.guest_space_id, cpp.relid);
 	} catch (const kintone::Error &) {
-		throw e; // the form cannot tell which field: Kintone's own error
+		ThrowForTable(cpp, e); // the form cannot tell which field: the columns the query uses
 	}
 	std::vector<std::string> codes = kintone::FieldsOf(cpp.condition);
 	for (const auto &key : cpp.order_by) {
@@ -305,12 +335,13 @@ constexpr const char *kOptionsChanged = "The options of a field changed in Kinto
 	}
 	for (const auto &code : codes) {
 		if (!FieldInForm(*form, code)) {
-			kintone::Error error = UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
+			kintone::Error error =
+			    kintone::UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
 			error.set_context(e.context());
 			throw error;
 		}
 	}
-	throw e;
+	ThrowForTable(cpp, e);
 }
 
 // Kintone refused a value that the form had as an option when the query was planned
