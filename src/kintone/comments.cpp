@@ -133,6 +133,35 @@ std::vector<Comment> ListComments(Session &session, long long app, long long rec
 	throw Bad("more comments than kintone_fdw reads for one record");
 }
 
+bool FindComment(Session &session, long long app, long long record, long long guest_space_id, long long id,
+                 Comment *out, long *requests) {
+	long long offset = 0;
+	for (long long pages = 0; pages < kMaxPages; ++pages) {
+		if (requests != nullptr) {
+			++*requests;
+		}
+		Json doc = session.Get(
+		    "record/comments.json",
+		    {{"app", app}, {"record", record}, {"order", "desc"}, {"offset", offset}, {"limit", kCommentsPerPage}},
+		    guest_space_id);
+		CommentPage page = ParseCommentPage(doc);
+		for (auto &c : page.comments) {
+			if (c.id == id) {
+				*out = std::move(c);
+				return true;
+			}
+			if (c.id < id) {
+				return false; // newest first: it is not further down
+			}
+		}
+		if (!page.older || page.comments.empty()) {
+			return false;
+		}
+		offset += static_cast<long long>(page.comments.size());
+	}
+	return false;
+}
+
 std::vector<CommentMention> ParseMentions(const Json &value) {
 	std::vector<CommentMention> out;
 	if (value.is_null()) {

@@ -48,6 +48,11 @@ CommentPage ParseCommentPage(const Json &doc);
 long long AddComment(Session &session, long long app, long long record, long long guest_space_id,
                      const std::string &text, const std::vector<CommentMention> &mentions);
 
+// The comment with this id (a comment just posted is on the first page, newest first): true
+// and *out filled when found. requests (optional) counts the HTTP requests.
+bool FindComment(Session &session, long long app, long long record, long long guest_space_id, long long id,
+                 Comment *out, long *requests = nullptr);
+
 // Deletes comment id of the record.
 void DeleteComment(Session &session, long long app, long long record, long long guest_space_id, long long id);
 

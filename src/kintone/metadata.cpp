@@ -209,18 +209,17 @@ Json ToJson(const OrderedJson &value) {
 	return Json::parse(value.dump());
 }
 
-long long ParseId(const std::string &text, const char *what) {
-	if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
-		throw Error(ErrorKind::kInvalidRequest, std::string(what) + " \"" + text + "\" is not a valid id");
-	}
-	return std::stoll(text);
-}
-
-std::vector<long long> Ids(const std::vector<std::string> &values, const char *what) {
+// The ids among values (duplicates once, ascending). A value that is not a Kintone id (digits
+// only) names no object: it is left out, so that the answer is what PostgreSQL's equality
+// would keep after its local re-check.
+std::vector<long long> Ids(const std::vector<std::string> &values) {
 	std::vector<long long> out;
 	for (const auto &v : values) {
-		long long id = ParseId(v, what);
-		if (std::find(out.begin(), out.end(), id) == out.end()) {
+		if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+			continue;
+		}
+		long long id = std::stoll(v);
+		if (id > 0 && std::find(out.begin(), out.end(), id) == out.end()) {
 			out.push_back(id);
 		}
 	}
@@ -244,10 +243,11 @@ std::vector<Json> ListAppsFiltered(Session &session, long long guest, const Obje
 	// A list Kintone cannot take in one call (more than 100 values) is not sent: the answer is
 	// then a superset, which the local re-check narrows.
 	if (ids != nullptr && ids->size() <= kFilterValues) {
-		if (ids->empty()) {
+		std::vector<long long> list = Ids(*ids);
+		if (list.empty()) {
 			return {};
 		}
-		base["ids"] = Ids(*ids, "app id");
+		base["ids"] = list;
 	}
 	if (codes != nullptr && codes->size() <= kFilterValues) {
 		if (codes->empty()) {
@@ -272,10 +272,11 @@ std::vector<Json> ListAppsFiltered(Session &session, long long guest, const Obje
 		}
 	}
 	if (spaces != nullptr && spaces->size() <= kFilterValues) {
-		if (spaces->empty()) {
+		std::vector<long long> list = Ids(*spaces);
+		if (list.empty()) {
 			return {};
 		}
-		base["spaceIds"] = Ids(*spaces, "space id");
+		base["spaceIds"] = list;
 	}
 	std::vector<Json> out;
 	for (size_t offset = 0;; offset += kAppsPerPage) {
@@ -314,7 +315,7 @@ std::vector<AppRef> AppIds(Session &session, long long guest, const ObjectKeys &
 	std::vector<AppRef> out;
 	const std::vector<std::string> *apps = KeyValues(keys, "app");
 	if (apps != nullptr) {
-		for (long long id : Ids(*apps, "app id")) {
+		for (long long id : Ids(*apps)) {
 			out.push_back({id, 0});
 		}
 		return out;
@@ -659,7 +660,7 @@ ObjectFetch FetchObjects(Session &session, ObjectKind kind, long long guest, con
 		std::vector<long long> ids;
 		const std::vector<std::string> *given = KeyValues(keys, "id");
 		if (given != nullptr) {
-			ids = Ids(*given, "space id");
+			ids = Ids(*given);
 		} else {
 			std::set<long long> seen;
 			for (const auto &app : ListAppsFiltered(session, guest, {}, fetch)) {
@@ -742,8 +743,8 @@ ObjectFetch FetchObjects(Session &session, ObjectKind kind, long long guest, con
 			            "Give both in the query (WHERE app = … AND record_id = …, or record_id IN (…)), "
 			            "set the table option app, or join on record_id.");
 		}
-		for (long long app : Ids(*apps, "app id")) {
-			for (long long record : Ids(*records, "record id")) {
+		for (long long app : Ids(*apps)) {
+			for (long long record : Ids(*records)) {
 				std::vector<Comment> comments;
 				ReadApp(session, guest, {app, 0}, fetch,
 				        [&](long long path) { comments = ListComments(session, app, record, path, &fetch.requests); });

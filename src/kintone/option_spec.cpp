@@ -2,6 +2,7 @@
 #include "kintone/option_spec.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/metadata.hpp"
 #include "kintone/schema.hpp"
 #include "kintone/text.hpp"
 
@@ -28,6 +29,9 @@ void CheckGuestSpace(std::string_view value) {
 }
 void CheckApp(std::string_view value) {
 	(void)ParsePositiveId("app", value);
+}
+void CheckObject(std::string_view value) {
+	(void)ObjectKindFromName(value); // issue 13: records (default), apps, spaces, fields, …
 }
 void CheckTokens(std::string_view value) {
 	(void)ParseApiTokens(value);
@@ -259,6 +263,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"proxy_user", kU, false, CheckProxyUser},
 	    {"proxy_password", kU, true, CheckProxyPassword},
 	    {"app", kT, false, CheckApp},
+	    {"object", kT, false, CheckObject},
 	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCode},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
 	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckLookupCopyOf},
