@@ -21,7 +21,7 @@ COMMENT ON FOREIGN DATA WRAPPER kintone_fdw IS 'Kintone apps as PostgreSQL table
 
 -- Kintone's word search, used explicitly (SQL LIKE stays local: Kintone's "like" is a word
 -- search, not a pattern match). kintone_like(column, 'words') in WHERE on a Kintone foreign
--- table becomes `field like "words"` (NOT kintone_like(…): `not like`); it has no local
+-- table becomes `field like "words"` (NOT kintone_like(...): `not like`); it has no local
 -- implementation, so anywhere Kintone cannot evaluate it, it raises an error. Not STRICT: an
 -- empty field is Kintone's to judge (`not like` matches it), so the planner must not treat the
 -- function as NULL on a NULL field (it would turn a LEFT JOIN into an inner join).

@@ -35,3 +35,27 @@ TRUNCATE customers;
 DROP EXTENSION kintone_fdw;
 DROP EXTENSION kintone_fdw CASCADE;
 SELECT count(*) AS leftover_servers FROM pg_foreign_server WHERE srvname = 'kintone';
+
+-- The database encoding: kintone_fdw works in UTF8 databases only (README, "Encodings").
+-- The install script is pure ASCII, so that it loads in any encoding (it failed on a byte in EUC_JP).
+\! LC_ALL=C grep -c -P '[^\x00-\x7F]' kintone_fdw--0.1.sql
+SELECT current_database() AS regress_db \gset
+CREATE DATABASE kintone_latin1 ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C';
+CREATE DATABASE kintone_eucjp ENCODING 'EUC_JP' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C';
+-- CREATE EXTENSION refuses, with a clear message, in LATIN1 and in EUC_JP.
+\c kintone_latin1
+CREATE EXTENSION kintone_fdw;
+-- And at first use: a wrapper made without the validator (as by an older version) refuses
+-- every foreign table and IMPORT FOREIGN SCHEMA.
+CREATE FUNCTION kintone_handler() RETURNS fdw_handler AS '$libdir/kintone_fdw', 'kintone_fdw_handler' LANGUAGE C STRICT;
+CREATE FOREIGN DATA WRAPPER kin HANDLER kintone_handler;
+CREATE SERVER kin_server FOREIGN DATA WRAPPER kin;
+CREATE FOREIGN TABLE customers (company text) SERVER kin_server;
+SELECT * FROM customers;
+IMPORT FOREIGN SCHEMA kintone FROM SERVER kin_server INTO public;
+\c kintone_eucjp
+CREATE EXTENSION kintone_fdw;
+SELECT count(*) AS kintone_extensions FROM pg_extension WHERE extname = 'kintone_fdw';
+\c :regress_db
+DROP DATABASE kintone_latin1;
+DROP DATABASE kintone_eucjp;

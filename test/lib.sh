@@ -21,6 +21,7 @@ APT_PACKAGES=(
 	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
 	libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
+	python3-psycopg2
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -20,43 +20,6 @@ std::string Plural(long long n, const char *word) {
 
 } // namespace
 
-void AppendJsonString(std::string &out, std::string_view s) {
-	static const char kHex[] = "0123456789abcdef";
-	out += '"';
-	size_t start = 0;
-	for (size_t i = 0; i < s.size(); ++i) {
-		unsigned char c = static_cast<unsigned char>(s[i]);
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			continue;
-		}
-		out.append(s.data() + start, i - start);
-		start = i + 1;
-		switch (c) {
-		case '"':
-			out += "\\\"";
-			break;
-		case '\\':
-			out += "\\\\";
-			break;
-		case '\n':
-			out += "\\n";
-			break;
-		case '\r':
-			out += "\\r";
-			break;
-		case '\t':
-			out += "\\t";
-			break;
-		default:
-			out += "\\u00";
-			out += kHex[c >> 4];
-			out += kHex[c & 15];
-		}
-	}
-	out.append(s.data() + start, s.size() - start);
-	out += '"';
-}
-
 bool ParseRecordErrorKey(const std::string &key, size_t *index, std::string *field) {
 	const std::string prefix = "records[";
 	if (key.compare(0, prefix.size(), prefix) != 0) {
@@ -154,108 +117,32 @@ const char *Writer::Method() const {
 	return "POST";
 }
 
-std::string Writer::Payload(const Batch &b, size_t first, size_t count) const {
-	std::string out = "{\"app\":" + std::to_string(app_);
-	switch (kind_) {
-	case WriteKind::kInsert:
-		out += ",\"records\":[";
-		for (size_t i = first; i < first + count; ++i) {
-			if (i > first) {
-				out += ',';
-			}
-			out += b.records[i];
-		}
-		out += ']';
-		break;
-	case WriteKind::kUpdate:
-		out += ",\"records\":[";
-		for (size_t i = first; i < first + count; ++i) {
-			out += i > first ? ",{\"id\":" : "{\"id\":";
-			AppendJsonString(out, b.ids[i]);
-			if (b.revisions[i] >= 0) {
-				out += ",\"revision\":" + std::to_string(b.revisions[i]);
-			}
-			out += ",\"record\":";
-			out += b.records[i];
-			out += '}';
-		}
-		out += ']';
-		break;
-	case WriteKind::kDelete: {
-		bool any_revision = false;
-		out += ",\"ids\":[";
-		for (size_t i = first; i < first + count; ++i) {
-			if (i > first) {
-				out += ',';
-			}
-			AppendJsonString(out, b.ids[i]);
-			any_revision |= b.revisions[i] >= 0;
-		}
-		out += ']';
-		if (any_revision) {
-			out += ",\"revisions\":[";
-			for (size_t i = first; i < first + count; ++i) {
-				out += (i > first ? "," : "") + std::to_string(b.revisions[i] >= 0 ? b.revisions[i] : -1);
-			}
-			out += ']';
-		}
-		break;
-	}
-	}
-	out += '}';
-	return out;
+CallRows Writer::Rows(const Batch &b, size_t first, size_t count) const {
+	CallRows rows;
+	rows.records = &b.records;
+	rows.ids = &b.ids;
+	rows.revisions = &b.revisions;
+	rows.first = first;
+	rows.count = count;
+	return rows;
 }
 
-void Writer::ParseCall(const Batch &b, const Json &result, size_t first, size_t count) {
-	auto bad = [&]() {
-		return Error(ErrorKind::kProtocol, "Kintone answered a write with an unexpected response",
-		             "The response to the write of " +
-		                 RowRange(b.first_row + static_cast<long long>(first),
-		                          b.first_row + static_cast<long long>(first + count) - 1) +
-		                 " does not list the written records.");
-	};
-	switch (kind_) {
-	case WriteKind::kInsert: {
-		auto ids = result.find("ids");
-		auto revisions = result.find("revisions");
-		if (ids == result.end() || !ids->is_array() || ids->size() != count) {
-			throw bad();
-		}
-		for (size_t i = 0; i < count; ++i) {
-			WriteResult r;
-			const Json &id = (*ids)[i];
-			r.id = id.is_string() ? id.get<std::string>() : id.dump();
-			if (revisions != result.end() && revisions->is_array() && i < revisions->size()) {
-				const Json &rev = (*revisions)[i];
-				r.revision = rev.is_string() ? rev.get<std::string>() : rev.dump();
-			}
-			results_.push_back(std::move(r));
-		}
-		break;
-	}
-	case WriteKind::kUpdate: {
-		auto records = result.find("records");
-		if (records == result.end() || !records->is_array() || records->size() != count) {
-			throw bad();
-		}
-		for (size_t i = 0; i < count; ++i) {
-			const Json &item = (*records)[i];
-			WriteResult r;
-			r.id = b.ids[first + i];
-			if (item.is_object() && item.contains("revision")) {
-				const Json &rev = item["revision"];
-				r.revision = rev.is_string() ? rev.get<std::string>() : rev.dump();
-			}
-			results_.push_back(std::move(r));
-		}
-		break;
-	}
-	case WriteKind::kDelete:
-		for (size_t i = 0; i < count; ++i) {
-			results_.push_back(WriteResult{b.ids[first + i], ""});
-		}
-		break;
-	}
+std::string Writer::Payload(const Batch &b, size_t first, size_t count) const {
+	return CallBody(kind_, app_, Rows(b, first, count));
+}
+
+std::string Writer::StatementRows(const Batch &b, size_t first, size_t count) const {
+	return RowRange(b.first_row + static_cast<long long>(first),
+	                b.first_row + static_cast<long long>(first + count) - 1) +
+	       " of the statement";
+}
+
+std::string Writer::CallName(const Batch &b, size_t first, size_t count) const {
+	return std::string(Method()) + " " + api_path_ + " with " + StatementRows(b, first, count);
+}
+
+void Writer::ParseCall(const Batch &b, const Json &result, size_t first, size_t count, const std::string &request) {
+	ReadCallAnswer(kind_, result, Rows(b, first, count), request, &results_);
 }
 
 // Rewrites Kintone's error so that it names the statement's rows and fields, then throws it.
@@ -309,6 +196,17 @@ void Writer::Rethrow(const Batch &b, Error error, size_t call_index, size_t chun
 	throw error;
 }
 
+// An answer that is not what the API promises (ReadCallAnswer): the error says what the
+// statement wrote before that request; nothing more is sent.
+void Writer::AnswerError(Error error) {
+	error.set_detail(error.detail() + "\n" + Plural(written_, "record") +
+	                 " of this statement had already been written to Kintone before that request" +
+	                 (written_ > 0 ? " and stay written (Kintone has no rollback)." : "."));
+	queued_batch_.count = 0;
+	told_ = true;
+	throw error;
+}
+
 std::string Writer::BulkBody(const Batch &b, size_t first, size_t count) const {
 	size_t calls = (count + kRecordsPerCall - 1) / kRecordsPerCall;
 	std::string body = "{\"requests\":[";
@@ -328,13 +226,13 @@ std::string Writer::BulkBody(const Batch &b, size_t first, size_t count) const {
 
 void Writer::ParseBulk(const Batch &b, const Json &response, size_t first, size_t count) {
 	size_t calls = (count + kRecordsPerCall - 1) / kRecordsPerCall;
-	auto results = response.find("results");
-	if (results == response.end() || !results->is_array() || results->size() != calls) {
-		throw Error(ErrorKind::kProtocol, "Kintone answered a bulkRequest with an unexpected response");
-	}
+	std::string bulk = "POST " + session_.Path("bulkRequest.json", guest_space_id_);
+	const Json &results = BulkResults(response, calls, bulk + " with " + StatementRows(b, first, count));
 	for (size_t c = 0; c < calls; ++c) {
 		size_t n = std::min(kRecordsPerCall, count - c * kRecordsPerCall);
-		ParseCall(b, (*results)[c], first + c * kRecordsPerCall, n);
+		ParseCall(b, results[c], first + c * kRecordsPerCall, n,
+		          "call " + std::to_string(c + 1) + " of " + bulk + " (" + CallName(b, first + c * kRecordsPerCall, n) +
+		              ")");
 	}
 }
 
@@ -351,7 +249,11 @@ void Writer::SendChunk(size_t first, size_t count) {
 			size_t failed = e.bulk_index() >= 0 ? static_cast<size_t>(e.bulk_index()) : 0;
 			Rethrow(b, std::move(e), failed, first, count, true);
 		}
-		ParseBulk(b, response, first, count);
+		try {
+			ParseBulk(b, response, first, count);
+		} catch (Error &e) {
+			AnswerError(std::move(e));
+		}
 		written_ += static_cast<long long>(count);
 		return;
 	}
@@ -366,7 +268,11 @@ void Writer::SendChunk(size_t first, size_t count) {
 			// Only this call failed; it was all-or-nothing by itself.
 			Rethrow(b, std::move(e), 0, first + c * kRecordsPerCall, n, true);
 		}
-		ParseCall(b, response, first + c * kRecordsPerCall, n);
+		try {
+			ParseCall(b, response, first + c * kRecordsPerCall, n, CallName(b, first + c * kRecordsPerCall, n));
+		} catch (Error &e) {
+			AnswerError(std::move(e));
+		}
 		written_ += static_cast<long long>(n);
 	}
 }
@@ -425,7 +331,7 @@ void Writer::ParseWhole(const Batch &b, const Json &response) {
 	if (SentAsBulk(b.count)) {
 		ParseBulk(b, response, 0, b.count);
 	} else {
-		ParseCall(b, response, 0, b.count);
+		ParseCall(b, response, 0, b.count, CallName(b, 0, b.count));
 	}
 }
 
@@ -453,6 +359,8 @@ void Writer::FinishFlush() {
 	}
 	try {
 		ParseWhole(b, response);
+	} catch (Error &e) {
+		AnswerError(std::move(e));
 	} catch (...) {
 		queued_batch_.count = 0; // nothing more is sent after a failed write
 		throw;

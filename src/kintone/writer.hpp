@@ -17,6 +17,7 @@
 #pragma once
 
 #include "kintone/error.hpp"
+#include "kintone/record_json.hpp"
 #include "kintone/session.hpp"
 
 #include <string>
@@ -24,13 +25,6 @@
 #include <vector>
 
 namespace kintone {
-
-enum class WriteKind { kInsert, kUpdate, kDelete };
-
-struct WriteResult {
-	std::string id;       // record id ($id)
-	std::string revision; // new revision (empty for deletes)
-};
 
 class Writer {
 public:
@@ -42,8 +36,8 @@ public:
 	// Records per flush: 2,000 with bulkRequest, else 100 (one call, still atomic).
 	size_t chunk_size() const;
 
-	// Queue one input row. record: the JSON text of {"code": {"value": …}, …} (built by the
-	// caller without a DOM: a statement may queue 2,000 of them). revision < 0: no check.
+	// Queue one input row. record: the JSON text of {"code": {"value": …}, …} (BuildRecord,
+	// record_json.hpp: no DOM, a statement may queue 2,000 of them). revision < 0: no check.
 	void AddInsert(std::string record);
 	void AddUpdate(const std::string &id, long long revision, std::string record);
 	void AddDelete(const std::string &id, long long revision);
@@ -108,16 +102,23 @@ private:
 		long long first_row = 1; // statement row number of row 0
 	};
 
+	CallRows Rows(const Batch &b, size_t first, size_t count) const;
+	// "rows 1 to 100 of the statement" for rows [first, first+count) of b.
+	std::string StatementRows(const Batch &b, size_t first, size_t count) const;
+
 	// The payload (JSON text) of one records.json call for rows [first, first+count) of b.
 	std::string Payload(const Batch &b, size_t first, size_t count) const;
 	std::string BulkBody(const Batch &b, size_t first, size_t count) const;
 	const char *Method() const;
-	void ParseCall(const Batch &b, const Json &call_result, size_t first, size_t count);
+	// "PUT /k/v1/records.json with rows 1 to 100 of the statement" (for protocol errors).
+	std::string CallName(const Batch &b, size_t first, size_t count) const;
+	void ParseCall(const Batch &b, const Json &call_result, size_t first, size_t count, const std::string &request);
 	void ParseBulk(const Batch &b, const Json &response, size_t first, size_t count);
 	bool SentAsBulk(size_t count) const;
 	void ParseWhole(const Batch &b, const Json &response);
 	[[noreturn]] void Rethrow(const Batch &b, Error error, size_t call_index, size_t chunk_first, size_t chunk_count,
 	                          bool chunk_atomic);
+	[[noreturn]] void AnswerError(Error error);
 	void SendChunk(size_t first, size_t count);
 	void Reset(Batch &b);
 
@@ -138,10 +139,6 @@ private:
 	std::string settled_note_;
 	bool told_ = false;
 };
-
-// Appends s as a JSON string literal (quotes, backslashes and control characters escaped;
-// UTF-8 passes through).
-void AppendJsonString(std::string &out, std::string_view s);
 
 // The statement row (1-based) and field code named by a bulk validation key such as
 // "records[3].title.value" (row index 3 of that call). False when the key has another form.

@@ -2,7 +2,8 @@
 //
 // Every function PostgreSQL calls is extern "C" and runs through Guard (pg/guard.hpp).
 // Nothing runs at load time but hook registration: _PG_init installs the batched join's
-// join-path hook (pg/batch_join.hpp); there is no static object with a constructor, and
+// join-path hook (pg/batch_join.hpp) and the executor hook that finishes a statement's writes
+// inside the statement (pg/modify.hpp); there is no static object with a constructor, and
 // libcurl and the client are initialised lazily on first use. The library is loaded by the
 // FDW handler while a query is planned, before join paths are built, so the hook is in
 // place for the first join.
@@ -10,6 +11,7 @@
 
 extern "C" {
 #include "catalog/pg_authid.h"
+#include "mb/pg_wchar.h"
 #include "utils/acl.h"
 }
 
@@ -35,12 +37,39 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS);
 Datum kintone_fdw_validator(PG_FUNCTION_ARGS);
 }
 
+namespace {
+
+// kintone_fdw works in UTF8 databases only. Kintone's values, field codes, option values,
+// query literals and messages are Unicode; converting them at every boundary would still
+// leave characters a LATIN1 or EUC_JP database cannot hold (a record that cannot be read, a
+// field code that cannot be named), and comparisons pushed to Kintone would disagree with
+// the local re-check. Clients may use any client_encoding: PostgreSQL converts for them.
+// Checked by the validator (CREATE EXTENSION runs it when it creates the wrapper) and by the
+// handler (every query, IMPORT FOREIGN SCHEMA), so a wrapper made another way is refused at
+// first use too.
+void RequireUtf8Database() {
+	if (GetDatabaseEncoding() != PG_UTF8) {
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("kintone_fdw requires a database with the UTF8 encoding"),
+		                errdetail("The current database uses the encoding %s. Kintone's data, field codes and queries "
+		                          "are Unicode, and not every character has an equivalent in %s.",
+		                          GetDatabaseEncodingName(), GetDatabaseEncodingName()),
+		                errhint("Use a database created with ENCODING 'UTF8' (CREATE DATABASE ... ENCODING 'UTF8' "
+		                        "TEMPLATE template0); clients may keep any client_encoding, such as SJIS or "
+		                        "EUC_JP.")));
+	}
+}
+
+} // namespace
+
 void _PG_init(void) {
 	kintone_fdw::RegisterBatchJoin();
+	kintone_fdw::RegisterWriteHooks();
 }
 
 Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	using namespace kintone_fdw;
+	RequireUtf8Database();
 	// makeNode pallocs and may ereport on out-of-memory, so it runs outside any C++ object.
 	FdwRoutine *routine = makeNode(FdwRoutine);
 	routine->GetForeignRelSize = kintoneGetForeignRelSize;
@@ -74,6 +103,7 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 // runs the pure C++ rules inside the guard.
 Datum kintone_fdw_validator(PG_FUNCTION_ARGS) {
 	using namespace kintone_fdw;
+	RequireUtf8Database();
 	List *options = untransformRelOptions(PG_GETARG_DATUM(0));
 	Oid catalog = PG_GETARG_OID(1);
 	// Certificate and CA files are read by the server process: naming them is reserved, as

@@ -1,4 +1,5 @@
-// INSERT, UPDATE and DELETE on Kintone foreign tables, and COPY into them (see modify.cpp).
+// INSERT, UPDATE and DELETE on Kintone foreign tables, and COPY into them: the FDW callbacks
+// (the write path's files are listed in modify_state.hpp).
 #pragma once
 
 #include "pg/postgres.hpp"
@@ -21,6 +22,10 @@ enum ModifyPrivate {
 	kModTriggerAttrs,  // List of Integer: other columns a BEFORE ROW trigger may set (sent when it did)
 	kModPrivateLength,
 };
+
+// Installs the executor hook that finishes a statement's writes inside the statement
+// (xact_writes.cpp); called from _PG_init.
+void RegisterWriteHooks();
 
 extern "C" {
 void kintoneAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,

@@ -9,6 +9,7 @@
 #include "kintone/pager.hpp"
 #include "kintone/record_reader.hpp"
 #include "pg/connection.hpp"
+#include "pg/convert.hpp"
 #include "pg/deparse.hpp"
 #include "pg/guard.hpp"
 #include "pg/planner.hpp"
@@ -56,26 +57,6 @@ void DeleteScanCpp(void *arg) noexcept {
 	delete static_cast<ScanCpp *>(arg);
 }
 
-// How a retrieved column becomes a Datum.
-struct ColumnConv {
-	int attnum; // position in the scan tuple (1-based)
-	const char *name;
-	Oid type;
-	int32 typmod;
-	int shape; // kintone::ColumnRequest::Shape
-	bool is_text;
-	FmgrInfo input;
-	Oid ioparam;
-	// arrays
-	Oid elem_type;
-	int16 elem_len;
-	bool elem_byval;
-	char elem_align;
-	bool elem_is_text;
-	FmgrInfo elem_input;
-	Oid elem_ioparam;
-};
-
 // PostgreSQL-side scan state (palloc'd in the executor's context).
 struct KintoneScanState {
 	ScanCpp *cpp; // owned by the memory context callback
@@ -97,16 +78,6 @@ struct KintoneScanState {
 	const ColumnConv *current_column;
 };
 
-kintone::ColumnRequest::Shape ShapeFor(Oid type) {
-	if (type == JSONBOID || type == JSONOID) {
-		return kintone::ColumnRequest::Shape::kJson;
-	}
-	if (OidIsValid(get_element_type(type))) {
-		return kintone::ColumnRequest::Shape::kStringArray;
-	}
-	return kintone::ColumnRequest::Shape::kScalar;
-}
-
 void ConversionErrorContext(void *arg) {
 	KintoneScanState *st = static_cast<KintoneScanState *>(arg);
 	if (st->current_column != nullptr) {
@@ -126,123 +97,12 @@ void ConversionErrorContext(void *arg) {
 	}
 }
 
-// Reads the value of one cell as a NUL-terminated string in the current memory context.
-char *CellText(std::string_view text) {
-	return pnstrdup(text.data(), text.size());
-}
-
-// Fast paths for the fixed formats Kintone sends ("2026-02-03", "2026-02-03T10:00:00Z",
-// "09:15"); anything else goes through the type's input function, which stays the reference.
-bool Digits(std::string_view text, size_t pos, size_t n, int *out) {
-	int v = 0;
-	for (size_t i = pos; i < pos + n; ++i) {
-		if (text[i] < '0' || text[i] > '9') {
-			return false;
-		}
-		v = v * 10 + (text[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-bool ParseDate(std::string_view text, int *y, int *m, int *d) {
-	return text.size() >= 10 && text[4] == '-' && text[7] == '-' && Digits(text, 0, 4, y) && Digits(text, 5, 2, m) &&
-	       Digits(text, 8, 2, d) && *y >= 1 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= day_tab[isleap(*y)][*m - 1];
-}
-
-bool FastScalar(const ColumnConv &c, std::string_view text, Datum *out) {
-	int y, m, d, hh, mi, ss;
-	switch (c.type) {
-	case DATEOID:
-		if (text.size() == 10 && ParseDate(text, &y, &m, &d)) {
-			*out = DateADTGetDatum(date2j(y, m, d) - POSTGRES_EPOCH_JDATE);
-			return true;
-		}
-		return false;
-	case TIMESTAMPTZOID:
-		if (text.size() == 20 && text[10] == 'T' && text[13] == ':' && text[16] == ':' && text[19] == 'Z' &&
-		    ParseDate(text, &y, &m, &d) && Digits(text, 11, 2, &hh) && Digits(text, 14, 2, &mi) &&
-		    Digits(text, 17, 2, &ss) && hh < 24 && mi < 60 && ss < 60 && c.typmod < 0) {
-			int64 days = date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
-			*out = TimestampTzGetDatum((days * SECS_PER_DAY + hh * 3600 + mi * 60 + ss) * USECS_PER_SEC);
-			return true;
-		}
-		return false;
-	case NUMERICOID: {
-		// Whole numbers (most Kintone NUMBER values) without numeric_in's general parser.
-		if (c.typmod >= 0 || text.empty() || text.size() > 18) {
-			return false;
-		}
-		size_t i = text[0] == '-' ? 1 : 0;
-		if (i == text.size()) {
-			return false;
-		}
-		int64 v = 0;
-		for (; i < text.size(); ++i) {
-			if (text[i] < '0' || text[i] > '9') {
-				return false;
-			}
-			v = v * 10 + (text[i] - '0');
-		}
-		*out = NumericGetDatum(int64_to_numeric(text[0] == '-' ? -v : v));
-		return true;
-	}
-	case TIMEOID:
-		if (text.size() == 5 && text[2] == ':' && Digits(text, 0, 2, &hh) && Digits(text, 3, 2, &mi) && hh < 24 &&
-		    mi < 60 && c.typmod < 0) {
-			*out = TimeADTGetDatum((static_cast<int64>(hh) * 60 + mi) * 60 * USECS_PER_SEC);
-			return true;
-		}
-		return false;
-	default:
-		return false;
-	}
-}
-
-Datum ConvertScalar(const ColumnConv &c, std::string_view text) {
-	if (c.is_text) {
-		return PointerGetDatum(cstring_to_text_with_len(text.data(), static_cast<int>(text.size())));
-	}
-	Datum fast;
-	if (FastScalar(c, text, &fast)) {
-		return fast;
-	}
-	return InputFunctionCall(const_cast<FmgrInfo *>(&c.input), CellText(text), c.ioparam, c.typmod);
-}
-
-Datum ConvertArray(const ColumnConv &c, const kintone::RecordReader &reader, const kintone::Cell &cell) {
-	size_t n = cell.element_count;
-	Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
-	for (size_t i = 0; i < n; ++i) {
-		std::string_view text = reader.element(cell.first_element + i);
-		elems[i] = c.elem_is_text
-		               ? PointerGetDatum(cstring_to_text_with_len(text.data(), static_cast<int>(text.size())))
-		               : InputFunctionCall(const_cast<FmgrInfo *>(&c.elem_input), CellText(text), c.elem_ioparam, -1);
-	}
-	return PointerGetDatum(
-	    construct_array(elems, static_cast<int>(n), c.elem_type, c.elem_len, c.elem_byval, c.elem_align));
-}
-
 // Fills the slot from reader row st->row. PostgreSQL phase: may ereport (bad values), so no
 // C++ object with a destructor lives here; the reader is reached through a raw pointer.
-// Converts the retrieved columns of reader row st->row into values/isnull; other entries are
-// left alone.
+// Converts the retrieved columns of reader row st->row into values/isnull (convert.cpp);
+// other entries are left alone.
 void FillColumns(KintoneScanState *st, Datum *values, bool *isnull) {
-	const kintone::RecordReader &reader = *st->cpp->reader;
-	for (int i = 0; i < st->nconv; ++i) {
-		const ColumnConv &c = st->conv[i];
-		const kintone::Cell &cell = reader.cell(st->row, i);
-		values[c.attnum - 1] = (Datum)0;
-		isnull[c.attnum - 1] = cell.is_null;
-		if (cell.is_null) {
-			continue;
-		}
-		st->current_column = &c;
-		values[c.attnum - 1] = c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)
-		                           ? ConvertArray(c, reader, cell)
-		                           : ConvertScalar(c, cell.text);
-	}
-	st->current_column = nullptr;
+	ConvertRow(st->conv, st->nconv, *st->cpp->reader, st->row, values, isnull, &st->current_column);
 }
 
 void FillValues(KintoneScanState *st, int natts, Datum *values, bool *isnull) {
@@ -257,27 +117,6 @@ void StoreRow(KintoneScanState *st, TupleTableSlot *slot) {
 	ExecClearTuple(slot);
 	FillValues(st, slot->tts_tupleDescriptor->natts, slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
-}
-
-// Lookup of input functions for one column (PostgreSQL phase).
-void InitColumnConv(ColumnConv &c, int attnum, const char *name, Oid type, int32 typmod) {
-	c.attnum = attnum;
-	c.name = name;
-	c.type = type;
-	c.typmod = typmod;
-	c.shape = static_cast<int>(ShapeFor(c.type));
-	c.is_text = c.type == TEXTOID;
-	Oid infunc;
-	getTypeInputInfo(c.type, &infunc, &c.ioparam);
-	fmgr_info(infunc, &c.input);
-	if (c.shape == static_cast<int>(kintone::ColumnRequest::Shape::kStringArray)) {
-		c.elem_type = get_element_type(c.type);
-		get_typlenbyvalalign(c.elem_type, &c.elem_len, &c.elem_byval, &c.elem_align);
-		c.elem_is_text = c.elem_type == TEXTOID;
-		Oid elem_in;
-		getTypeInputInfo(c.elem_type, &elem_in, &c.elem_ioparam);
-		fmgr_info(elem_in, &c.elem_input);
-	}
 }
 
 // The scan's C++ state, owned by the current memory context: its reset callback deletes it on
