@@ -284,7 +284,17 @@ std::vector<Json> ListAppsFiltered(Session &session, long long guest, const Obje
 		params["limit"] = kAppsPerPage;
 		params["offset"] = offset;
 		++fetch.requests;
-		Json page = session.Get("apps.json", params, guest);
+		Json page;
+		try {
+			page = session.Get("apps.json", params, guest);
+		} catch (Error &e) {
+			if (e.code() == "GAIA_NO01" && session.config().credentials.mode() == AuthMode::kApiToken) {
+				e.set_hint("Kintone lists apps (apps.json) only to users, never to API tokens: use a user mapping "
+				           "with a password or OAuth, or name the apps (WHERE app = …) in tables of one app's "
+				           "settings.");
+			}
+			throw;
+		}
 		auto list = page.find("apps");
 		if (list == page.end() || !list->is_array() || list->size() > kAppsPerPage) {
 			throw Error(ErrorKind::kProtocol, "Kintone returned an apps page without a valid \"apps\" array",

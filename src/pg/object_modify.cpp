@@ -269,14 +269,19 @@ void ObjectAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEnt
 	TupleDesc desc = RelationGetDescr(target_relation);
 	RawObjectTable *raw = ReadObjectTable(RelationGetRelid(target_relation), InvalidOid, false);
 	int app = 0, record = 0, id = 0;
+	bool app_option = false;
 	bool comments = Guard([&]() {
 		ObjectTableDef def = MakeObjectTableDef(*raw, false);
 		app = AttnumOf(def, "app");
 		record = AttnumOf(def, "record_id");
 		id = AttnumOf(def, "id");
-		return def.kind == kintone::ObjectKind::kComments && (app > 0 || def.app != 0);
+		app_option = def.app != 0;
+		return def.kind == kintone::ObjectKind::kComments;
 	});
-	if (!comments || record == 0 || id == 0) {
+	if (!comments) {
+		return; // read-only: the executor refuses the statement (IsForeignRelUpdatable)
+	}
+	if (record == 0 || id == 0 || (app == 0 && !app_option)) {
 		ereport(ERROR, (errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 		                errmsg("foreign table \"%s\" cannot identify the comments to delete",
 		                       RelationGetRelationName(target_relation)),

@@ -426,7 +426,10 @@ std::string ArrayLiteral(const kintone::Json &array) {
 			out += "NULL";
 			continue;
 		}
-		std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+		// Entities (mentions, assignees) in a text[] column: their codes.
+		std::string text = v.is_string()                                                  ? v.get<std::string>()
+		                   : v.is_object() && v.contains("code") && v["code"].is_string() ? v["code"].get<std::string>()
+		                                                                                  : v.dump();
 		out += '"';
 		for (char c : text) {
 			if (c == '"' || c == '\\') {
