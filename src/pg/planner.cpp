@@ -12,6 +12,7 @@
 #include "pg/connection.hpp"
 #include "pg/deparse.hpp"
 #include "pg/guard.hpp"
+#include "pg/object_table.hpp"
 #include "pg/table.hpp"
 
 extern "C" {
@@ -460,8 +461,8 @@ void AddParameterizedPaths(PlannerInfo *root, RelOptInfo *baserel, FdwRelInfo *i
 
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
                                 int *batch_size, bool *unique_key) {
-	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr ||
-	    rel->fdwroutine->GetForeignRelSize != kintoneGetForeignRelSize || rel->fdw_private == nullptr) {
+	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr || !IsRecordsRel(root, rel) ||
+	    rel->fdw_private == nullptr) {
 		return nullptr;
 	}
 	FdwRelInfo *info = static_cast<FdwRelInfo *>(rel->fdw_private);
