@@ -106,6 +106,15 @@ SELECT count(*), max(id) FROM c.comments WHERE app = 7 AND record_id = 5;
 SELECT try($$DELETE FROM c.comments WHERE app = 7 AND record_id = 3 AND id = 1$$);
 SELECT try($$DELETE FROM c.comments WHERE app = 7 AND record_id IN (4, 3)$$);
 SELECT record_id, count(*) FROM c.comments WHERE app = 7 AND record_id IN (3, 4) GROUP BY 1 ORDER BY 1;
+-- Kintone has no rollback: what a rolled-back (sub)transaction posted or deleted stays so.
+BEGIN;
+INSERT INTO c.comments (app, record_id, text) VALUES (7, 9, 'kept'), (7, 9, 'gone');
+SAVEPOINT s;
+DELETE FROM c.comments WHERE app = 7 AND record_id = 9 AND text = 'gone';
+ROLLBACK TO s;
+ROLLBACK;
+SELECT id, text FROM c.comments WHERE app = 7 AND record_id = 9;
+
 -- Comments cannot be edited in Kintone; a table without the comment id cannot delete.
 SELECT try($$UPDATE c.comments SET text = 'x' WHERE app = 7 AND record_id = 4$$);
 CREATE FOREIGN TABLE c.texts (record_id bigint, text text) SERVER emu_c OPTIONS (object 'comments', app '7');

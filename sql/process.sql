@@ -116,6 +116,13 @@ SELECT "ステータス", count(*), min("$id"), max("$id") FROM approvals_oauth 
 SELECT count(*), bool_and(moved) FROM kintone_run_action('approvals_oauth', ARRAY(SELECT g FROM generate_series(102, 251) g), '差し戻す', 'yamada');
 :stats
 
+-- Kintone has no rollback: a transaction rolled back after an action says what stays done.
+BEGIN;
+SELECT id, status FROM kintone_run_action('p.approvals', ARRAY[258, 259], '却下する');
+SELECT id, assignees FROM kintone_set_assignees('p.approvals', ARRAY[260], ARRAY['sato']);
+ROLLBACK;
+SELECT "$id", "ステータス", "作業者" FROM p.approvals WHERE "$id" BETWEEN 258 AND 260 ORDER BY 1;
+
 -- Privileges: running an action needs UPDATE on the table; a table of another kind is refused.
 CREATE ROLE kfdw_process_reader;
 GRANT USAGE ON SCHEMA p TO kfdw_process_reader;

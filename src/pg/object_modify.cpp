@@ -475,7 +475,18 @@ TupleTableSlot *ObjectExecForeignDelete(EState *estate, ResultRelInfo *rinfo, Tu
 
 void ObjectEndForeignModify(EState *estate, ResultRelInfo *rinfo) {
 	(void)estate;
-	(void)rinfo; // the state goes with the statement's memory context
+	CommentsModifyState *st = static_cast<CommentsModifyState *>(rinfo->ri_FdwState);
+	if (st == nullptr || st->cpp == nullptr || st->cpp->written == 0) {
+		return; // the rest goes with the statement's memory context
+	}
+	EnsureChangeCallbacks();
+	CommentsCpp *cpp = st->cpp;
+	const char *done = st->op == CMD_DELETE ? "deleted" : "posted";
+	Guard([&]() {
+		NoteKintoneChange("comments " + std::string(done) + " through foreign table \"" + cpp->def.relname + "\"",
+		                  cpp->written);
+		cpp->written = 0;
+	});
 }
 
 int ObjectIsForeignRelUpdatable(Relation rel) {

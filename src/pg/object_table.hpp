@@ -139,6 +139,12 @@ void ObjectExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 constexpr const char *kMetaSchema = "kintone_meta";
 List *ImportMetaSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
+// A change issue 13's functions or comments tables made in Kintone, which a rollback of the
+// current (sub)transaction cannot undo: a WARNING says so if it is rolled back (object_xact.cpp).
+// EnsureChangeCallbacks: PostgreSQL phase, before the call; NoteKintoneChange: C++ phase.
+void EnsureChangeCallbacks();
+void NoteKintoneChange(const std::string &what, long long count);
+
 // Interrupt check after a client call (the session's transfer only noticed the request).
 inline void AfterKintoneCall() {
 	CHECK_FOR_INTERRUPTS();

@@ -137,6 +137,7 @@ Datum kintone_run_action(PG_FUNCTION_ARGS) {
 	char *assignee = PG_ARGISNULL(3) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	InitMaterializedSRF(fcinfo, 0);
 	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	EnsureChangeCallbacks();
 
 	Guard([&]() {
 		ObjectTableDef def = MakeObjectTableDef(*raw, true);
@@ -147,6 +148,9 @@ Datum kintone_run_action(PG_FUNCTION_ARGS) {
 		}
 		kintone::Session &session = GetSession(def.conn);
 		call->results = kintone::RunAction(session, def.app, def.guest_space_id, call->ids, call->options);
+		NoteKintoneChange("records of app " + std::to_string(def.app) + " that took action \"" + call->options.action +
+		                      "\" (kintone_run_action)",
+		                  static_cast<long long>(call->results.size()));
 	});
 	AfterKintoneCall();
 	for (const auto &r : call->results) {
@@ -189,6 +193,7 @@ Datum kintone_set_assignees(PG_FUNCTION_ARGS) {
 	}
 	InitMaterializedSRF(fcinfo, 0);
 	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	EnsureChangeCallbacks();
 
 	Guard([&]() {
 		ObjectTableDef def = MakeObjectTableDef(*raw, true);
@@ -197,6 +202,8 @@ Datum kintone_set_assignees(PG_FUNCTION_ARGS) {
 		}
 		kintone::Session &session = GetSession(def.conn);
 		call->results = kintone::SetAssignees(session, def.app, def.guest_space_id, call->ids, call->assignees);
+		NoteKintoneChange("records of app " + std::to_string(def.app) + " given new assignees (kintone_set_assignees)",
+		                  static_cast<long long>(call->results.size()));
 	});
 	AfterKintoneCall();
 	for (const auto &r : call->results) {
