@@ -342,6 +342,161 @@ void CheckVerifyWithCa(const OptionList &options) {
 	}
 }
 
+// ---- "Did you mean": the names users bring from postgres_fdw (and libpq) and from CData's
+// Kintone drivers (their connection properties), compared without case, "_", "-" and spaces.
+// option: kintone_fdw's option for the same thing (nullptr: none); from: who uses the name;
+// note: what to do instead, when the option alone does not say it.
+struct OptionAlias {
+	const char *key;
+	const char *option;
+	const char *from;
+	const char *note;
+};
+
+constexpr const char *kUrlNote = "Kintone is reached by its base URL, e.g. url 'https://example.cybozu.com'.";
+constexpr const char *kProxyNote = "The proxy is one URL with its port, e.g. proxy 'http://proxy.example.com:8080' "
+                                   "or 'socks5://proxy.example.com:1080'.";
+constexpr const char *kPageNote =
+    "kintone_fdw reads 500 records per request, Kintone's maximum; there is nothing to set.";
+
+const OptionAlias kOptionAliases[] = {
+    {"user", "username", "postgres_fdw and CData", nullptr},
+    {"login", "username", nullptr, nullptr},
+    {"pwd", "password", nullptr, nullptr},
+    {"passwd", "password", nullptr, nullptr},
+    {"host", "url", "postgres_fdw", kUrlNote},
+    {"hostaddr", "url", "postgres_fdw", kUrlNote},
+    {"port", "url", "postgres_fdw", "A port goes into the URL, e.g. url 'https://example.cybozu.com:8443'."},
+    {"dbname", "url", "postgres_fdw",
+     "A Kintone domain has no databases: the server is its base URL, e.g. url 'https://example.cybozu.com'."},
+    {"domain", "url", nullptr, kUrlNote},
+    {"subdomain", "url", nullptr, kUrlNote},
+    {"baseurl", "url", nullptr, kUrlNote},
+    {"appid", "app", "CData", nullptr},
+    {"appids", "app", "CData", "A foreign table reads one app; IMPORT FOREIGN SCHEMA takes several (option apps)."},
+    {"tablename", "app", "postgres_fdw", "A foreign table reads the Kintone app with this id."},
+    {"schemaname", nullptr, "postgres_fdw",
+     "A Kintone domain has no schemas: the option app names the app, guest_space_id its guest space."},
+    {"columnname", "field_code", "postgres_fdw", nullptr},
+    {"token", "api_token", nullptr, nullptr},
+    {"apikey", "api_token", nullptr, nullptr},
+    {"apitokens", "api_token", nullptr, "Several tokens go into one option, separated by commas."},
+    {"guestspace", "guest_space_id", nullptr, nullptr},
+    {"spaceid", "guest_space_id", nullptr, nullptr},
+    {"sslrootcert", "ssl_ca_file", "postgres_fdw", nullptr},
+    {"sslservercert", "ssl_ca_file", "CData", nullptr},
+    {"sslmode", "ssl_verify", "postgres_fdw",
+     "An https URL always uses TLS; the certificate is verified unless ssl_verify is 'false'."},
+    {"sslpassword", "ssl_key_password", "postgres_fdw", nullptr},
+    {"sslclientcert", "ssl_cert", "CData", "ssl_cert names the certificate file, ssl_key its private key."},
+    {"sslclientcerttype", "ssl_cert_type", "CData", nullptr},
+    {"sslclientcertpassword", "ssl_key_password", "CData", nullptr},
+    {"sslclientcertsubject", nullptr, "CData",
+     "kintone_fdw reads the client certificate from files: ssl_cert and ssl_key, or one P12 file with ssl_cert_type "
+     "'P12'."},
+    {"proxyserver", "proxy", "CData", kProxyNote},
+    {"proxyport", "proxy", "CData", kProxyNote},
+    {"proxyautodetect", "proxy", "CData", kProxyNote},
+    {"proxyauthscheme", "proxy_user", "CData", "proxy_user and proxy_password sign in to the proxy."},
+    {"firewallserver", "proxy", "CData", kProxyNote},
+    {"firewallport", "proxy", "CData", kProxyNote},
+    {"firewalltype", "proxy", "CData", kProxyNote},
+    {"firewalluser", "proxy_user", "CData", nullptr},
+    {"firewallpassword", "proxy_password", "CData", nullptr},
+    {"timeout", "request_timeout", "CData", "connect_timeout limits connecting alone."},
+    {"applicationname", "user_agent", "postgres_fdw", nullptr},
+    {"oauthcallbackurl", "oauth_redirect_uri", "CData", nullptr},
+    {"callbackurl", "oauth_redirect_uri", nullptr, nullptr},
+    {"redirecturi", "oauth_redirect_uri", nullptr, nullptr},
+    {"redirecturl", "oauth_redirect_uri", nullptr, nullptr},
+    {"clientid", "oauth_client_id", nullptr, nullptr},
+    {"clientsecret", "oauth_client_secret", nullptr, nullptr},
+    {"scope", "oauth_scope", nullptr, nullptr},
+    {"authscheme", nullptr, "CData",
+     "kintone_fdw takes the method from the user mapping's options: api_token; username and password; or "
+     "oauth_client_id and oauth_client_secret."},
+    {"pagesize", nullptr, "CData", kPageNote},
+    {"fetchsize", nullptr, "postgres_fdw", kPageNote},
+    {"batchsize", nullptr, "postgres_fdw",
+     "kintone_fdw writes up to 2,000 records per request (Kintone's bulkRequest); there is nothing to set."},
+    {"maxrows", nullptr, "CData", "Use LIMIT in the query: kintone_fdw sends it to Kintone when it can."},
+    {"usecursor", "max_cursors", "CData",
+     "kintone_fdw uses Kintone's cursor API by itself when a query needs it; max_cursors limits how many one session "
+     "holds."},
+    {"usecodeforfieldname", nullptr, "CData",
+     "IMPORT FOREIGN SCHEMA names columns by field code; its option column_names 'label' names them by label."},
+};
+
+std::string AliasKey(std::string_view name) {
+	std::string key;
+	for (char c : name) {
+		if (c != '_' && c != '-' && c != ' ') {
+			key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+		}
+	}
+	return key;
+}
+
+// "a server or a foreign table": the contexts an option belongs to.
+std::string ContextList(unsigned contexts) {
+	std::string out;
+	for (unsigned bit = 1; bit <= Bit(OptionContext::kColumn); bit <<= 1) {
+		if (contexts & bit) {
+			out += (out.empty() ? "a " : " or a ") + std::string(OptionContextName(static_cast<OptionContext>(bit)));
+		}
+	}
+	return out;
+}
+
+// The pointed hint for an unknown option name another tool uses, or one of ours written with
+// other case or separators ("URL", "GuestSpaceId", "apitoken"); "" when there is none.
+std::string PointedHint(std::string_view name, OptionContext context) {
+	const std::string key = AliasKey(name);
+	const char *option = nullptr;
+	const char *from = nullptr;
+	const char *note = nullptr;
+	bool found = false;
+	for (const auto &spec : KnownOptions()) {
+		if (AliasKey(spec.name) == key) {
+			option = spec.name;
+			found = true;
+			break;
+		}
+	}
+	for (const auto &alias : kOptionAliases) {
+		if (!found && key == alias.key) {
+			option = alias.option;
+			from = alias.from;
+			note = alias.note;
+			found = true;
+		}
+	}
+	if (!found) {
+		return {};
+	}
+	std::string hint;
+	if (option != nullptr) {
+		const OptionSpec *spec = FindOption(option);
+		hint = "Perhaps you meant the option \"" + std::string(option) + "\"";
+		if (from != nullptr) {
+			hint += " (in " + std::string(from) + ": \"" + std::string(name) + "\")";
+		} else if (AliasKey(option) == AliasKey(name) && Lower(name) == option) {
+			hint += " (option names are lower case)";
+		}
+		if (spec != nullptr && !(spec->contexts & Bit(context))) {
+			hint += ", which belongs in " + ContextList(spec->contexts);
+		}
+		hint += ".";
+	} else {
+		hint = std::string(from != nullptr ? from : "another tool") + "'s \"" + std::string(name) +
+		       "\" has no counterpart here.";
+	}
+	if (note != nullptr) {
+		hint += " " + std::string(note);
+	}
+	return hint;
+}
+
 } // namespace
 
 void CheckCombinations(const OptionList &options) {
@@ -394,10 +549,14 @@ void ValidateOptions(OptionContext context, const OptionList &options) {
 			if (valid.empty()) {
 				hint = "There are no valid options in this context.";
 			} else {
-				std::string closest = ClosestMatch(name, valid);
+				// A name of ours in the wrong context keeps the plain list; other names may be
+				// another tool's.
+				hint = FindOption(name) == nullptr ? PointedHint(name, context) : std::string();
+				std::string closest = hint.empty() ? ClosestMatch(name, valid) : std::string();
 				if (!closest.empty()) {
-					hint = "Perhaps you meant the option \"" + closest + "\". ";
+					hint = "Perhaps you meant the option \"" + closest + "\".";
 				}
+				hint += hint.empty() ? "" : " ";
 				hint += "Valid options in this context are: ";
 				for (size_t i = 0; i < valid.size(); ++i) {
 					hint += (i ? ", " : "") + valid[i];

@@ -23,6 +23,7 @@ extern "C" {
 #include "pg/object_table.hpp"
 #include "pg/option.hpp"
 #include "pg/planner.hpp"
+#include "pg/row_mark.hpp"
 #include "pg/scan.hpp"
 
 extern "C" {
@@ -83,6 +84,7 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->ExplainForeignScan = kintoneExplainForeignScan;
 	routine->AnalyzeForeignTable = kintoneAnalyzeForeignTable;
 	routine->ImportForeignSchema = kintoneImportForeignSchema;
+	routine->GetForeignRowMarkType = kintoneGetForeignRowMarkType;
 	routine->AddForeignUpdateTargets = kintoneAddForeignUpdateTargets;
 	routine->PlanForeignModify = kintonePlanForeignModify;
 	routine->BeginForeignModify = kintoneBeginForeignModify;
