@@ -88,6 +88,6 @@ COMMENT ON FUNCTION kintone_set_assignees(regclass, bigint[], text[]) IS 'sets t
 CREATE FUNCTION kintone_schema_drift(tbl regclass)
 RETURNS TABLE (column_name name, field_code text, change text, column_type text, field_type text, detail text)
 AS 'MODULE_PATHNAME'
-LANGUAGE C VOLATILE PARALLEL SAFE;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION kintone_schema_drift(regclass) IS 'what differs between a Kintone foreign table and its app''s current form';

@@ -607,6 +607,12 @@ TupleTableSlot *ObjectIterateForeignScan(ForeignScanState *node) {
 					auto it = row.find(cpp.attrs[c]);
 					if (it != row.end()) {
 						nulls[c] = !ValueText(*it, cpp.shapes[c], &texts[c]);
+						if (texts[c].find('\0') != std::string::npos) {
+							throw kintone::Error(kintone::ErrorKind::kProtocol,
+							                     "Kintone returned a value with the character U+0000 in \"" +
+							                         cpp.attrs[c] + "\", which PostgreSQL cannot store",
+							                     "Table \"" + cpp.def.relname + "\".");
+						}
 					}
 				}
 				cpp.texts.push_back(std::move(texts));
