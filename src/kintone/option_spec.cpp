@@ -3,6 +3,7 @@
 
 #include "kintone/error.hpp"
 #include "kintone/metadata.hpp"
+#include "kintone/query.hpp"
 #include "kintone/schema.hpp"
 #include "kintone/text.hpp"
 
@@ -21,144 +22,105 @@ Error ValueError(std::string message, std::string hint = {}) {
 	return Error(ErrorKind::kInvalidOptionValue, std::move(message), "", std::move(hint));
 }
 
-void CheckUrl(std::string_view value) {
+// The value checks of KnownOptions. Each receives the name of the option it checks, so its
+// messages name that option whatever option shares the check.
+void CheckUrl(std::string_view, std::string_view value) {
 	(void)ParseBaseUrl(value);
 }
-void CheckGuestSpace(std::string_view value) {
-	(void)ParsePositiveId("guest_space_id", value);
+void CheckPositiveId(std::string_view name, std::string_view value) {
+	(void)ParsePositiveId(name, value);
 }
-void CheckApp(std::string_view value) {
-	(void)ParsePositiveId("app", value);
-}
-void CheckObject(std::string_view value) {
+void CheckObject(std::string_view, std::string_view value) {
 	(void)ObjectKindFromName(value); // issue 13: records (default), apps, spaces, fields, …
 }
-void CheckTokens(std::string_view value) {
+void CheckTokens(std::string_view, std::string_view value) {
 	(void)ParseApiTokens(value);
 }
-
-void CheckNonEmpty(const char *name, std::string_view value) {
+void CheckNonEmpty(std::string_view name, std::string_view value) {
 	if (value.empty()) {
-		throw ValueError(std::string("option \"") + name + "\" must not be empty");
+		throw ValueError("option \"" + std::string(name) + "\" must not be empty");
 	}
 }
-void CheckUsername(std::string_view value) {
-	CheckNonEmpty("username", value);
+void CheckBoolean(std::string_view name, std::string_view value) {
+	(void)ParseBooleanOption(name, value);
 }
-void CheckPassword(std::string_view value) {
-	CheckNonEmpty("password", value);
-}
-void CheckFieldCode(std::string_view value) {
-	CheckNonEmpty("field_code", value);
-}
-void CheckLookupCopyOf(std::string_view value) {
-	CheckNonEmpty("lookup_copy_of", value);
+void CheckFieldCodeOption(std::string_view, std::string_view value) {
+	try {
+		CheckFieldCode(value);
+	} catch (const Error &e) {
+		throw Error(ErrorKind::kInvalidOptionValue, "invalid value for option \"field_code\": " + e.message(),
+		            e.detail(), e.hint());
+	}
 }
 
-void CheckFieldType(std::string_view value) {
+void CheckFieldType(std::string_view, std::string_view value) {
 	if (FieldTypeFromName(value) == FieldType::kUnknown) {
 		throw ValueError("invalid value for option \"field_type\": \"" + std::string(value) + "\"",
 		                 "Use a Kintone field type such as SINGLE_LINE_TEXT, NUMBER, DATE or DROP_DOWN.");
 	}
 }
-void CheckBoolean(std::string_view value) {
-	(void)ParseBooleanOption("use_remote_estimate", value);
-}
-void CheckMaxCursors(std::string_view value) {
-	if (ParsePositiveId("max_cursors", value) > 10) {
-		throw ValueError("invalid value for option \"max_cursors\": \"" + std::string(value) + "\"",
+void CheckMaxCursors(std::string_view name, std::string_view value) {
+	if (ParsePositiveId(name, value) > 10) {
+		throw ValueError("invalid value for option \"" + std::string(name) + "\": \"" + std::string(value) + "\"",
 		                 "Kintone allows at most 10 live cursors per domain; use a value from 1 to 10.");
 	}
 }
 
 // Keys per batch of a batched join (0 turns the batched join off). Each key costs a few dozen
 // bytes of query; long queries go by POST, so the bound is only there to keep requests sane.
-void CheckJoinBatchSize(std::string_view value) {
+void CheckJoinBatchSize(std::string_view name, std::string_view value) {
 	bool digits = !value.empty() && value.size() <= 4;
 	for (char c : value) {
 		digits = digits && c >= '0' && c <= '9';
 	}
 	if (!digits || std::stoi(std::string(value)) > kMaxJoinBatchSize) {
-		throw ValueError("invalid value for option \"join_batch_size\": \"" + std::string(value) + "\"",
+		throw ValueError("invalid value for option \"" + std::string(name) + "\": \"" + std::string(value) + "\"",
 		                 "Use a number of keys from 1 to " + std::to_string(kMaxJoinBatchSize) +
 		                     ", or 0 to turn batched joins off.");
 	}
 }
 
-void CheckSslVerify(std::string_view value) {
-	(void)ParseBooleanOption("ssl_verify", value);
-}
-void CheckFile(const char *name, std::string_view value) {
+void CheckFile(std::string_view name, std::string_view value) {
 	CheckNonEmpty(name, value);
 	if (value.front() != '/') {
-		throw ValueError(std::string("option \"") + name + "\" must be an absolute path",
+		throw ValueError("option \"" + std::string(name) + "\" must be an absolute path",
 		                 "The file is read by the PostgreSQL server process, whose working directory is the data "
 		                 "directory; give the full path.");
 	}
 }
-void CheckSslCaFile(std::string_view value) {
-	CheckFile("ssl_ca_file", value);
-}
-void CheckSslCert(std::string_view value) {
-	CheckFile("ssl_cert", value);
-}
-void CheckSslKey(std::string_view value) {
-	CheckFile("ssl_key", value);
-}
-void CheckSslCertType(std::string_view value) {
+void CheckSslCertType(std::string_view, std::string_view value) {
 	(void)ParseCertType(value);
 }
-void CheckSslKeyPassword(std::string_view value) {
-	CheckNonEmpty("ssl_key_password", value);
-}
-void CheckProxy(std::string_view value) {
+void CheckProxy(std::string_view, std::string_view value) {
 	(void)ParseProxyUrl(value);
 }
-void CheckProxyUser(std::string_view value) {
-	CheckNonEmpty("proxy_user", value);
+void CheckSeconds(std::string_view name, std::string_view value) {
+	(void)ParseSeconds(name, value);
 }
-void CheckProxyPassword(std::string_view value) {
-	CheckNonEmpty("proxy_password", value);
-}
-void CheckConnectTimeout(std::string_view value) {
-	(void)ParseSeconds("connect_timeout", value);
-}
-void CheckRequestTimeout(std::string_view value) {
-	(void)ParseSeconds("request_timeout", value);
-}
-void CheckUserAgent(std::string_view value) {
-	CheckNonEmpty("user_agent", value);
+void CheckUserAgent(std::string_view name, std::string_view value) {
+	CheckNonEmpty(name, value);
 	for (char c : value) {
 		if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
 			throw ValueError("option \"user_agent\" must not contain control characters");
 		}
 	}
 }
-void CheckBasicUser(std::string_view value) {
-	CheckNonEmpty("basic_auth_user", value);
+void CheckBasicUser(std::string_view name, std::string_view value) {
+	CheckNonEmpty(name, value);
 	if (value.find(':') != std::string_view::npos) {
 		throw ValueError("option \"basic_auth_user\" must not contain a colon",
 		                 "HTTP Basic authentication separates the user from the password with a colon.");
 	}
 }
-void CheckBasicPassword(std::string_view value) {
-	CheckNonEmpty("basic_auth_password", value);
-}
-void CheckOAuthClientId(std::string_view value) {
-	CheckNonEmpty("oauth_client_id", value);
-}
-void CheckOAuthClientSecret(std::string_view value) {
-	CheckNonEmpty("oauth_client_secret", value);
-}
-void CheckOAuthRedirectUri(std::string_view value) {
-	CheckNonEmpty("oauth_redirect_uri", value);
+void CheckOAuthRedirectUri(std::string_view name, std::string_view value) {
+	CheckNonEmpty(name, value);
 	if (value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0) {
 		throw ValueError("invalid value for option \"oauth_redirect_uri\": \"" + std::string(value) + "\"",
 		                 "Use the redirect URL registered for the OAuth client, e.g. https://localhost/callback.");
 	}
 }
-void CheckOAuthScope(std::string_view value) {
-	CheckNonEmpty("oauth_scope", value);
+void CheckOAuthScope(std::string_view name, std::string_view value) {
+	CheckNonEmpty(name, value);
 	for (char c : value) {
 		if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
 			throw ValueError("invalid value for option \"oauth_scope\"",
@@ -235,38 +197,38 @@ const std::vector<OptionSpec> &KnownOptions() {
 	// superusers only); server and table options are readable by everyone.
 	static const std::vector<OptionSpec> options = {
 	    {"url", kS, false, CheckUrl},
-	    {"guest_space_id", kS | kT, false, CheckGuestSpace},
+	    {"guest_space_id", kS | kT, false, CheckPositiveId},
 	    {"max_cursors", kS, false, CheckMaxCursors},
 	    {"use_remote_estimate", kS | kT, false, CheckBoolean},
 	    {"updatable", kS | kT, false, CheckBoolean},
 	    // Transport (server, or a user mapping to override the server's).
-	    {"ssl_verify", kS | kU, false, CheckSslVerify},
-	    {"ssl_ca_file", kS | kU, false, CheckSslCaFile},
+	    {"ssl_verify", kS | kU, false, CheckBoolean},
+	    {"ssl_ca_file", kS | kU, false, CheckFile},
 	    {"proxy", kS | kU, false, CheckProxy},
-	    {"connect_timeout", kS | kU, false, CheckConnectTimeout},
-	    {"request_timeout", kS | kU, false, CheckRequestTimeout},
+	    {"connect_timeout", kS | kU, false, CheckSeconds},
+	    {"request_timeout", kS | kU, false, CheckSeconds},
 	    {"user_agent", kS | kU, false, CheckUserAgent},
 	    // Credentials: user mappings only.
 	    {"api_token", kU, true, CheckTokens},
-	    {"username", kU, false, CheckUsername},
-	    {"password", kU, true, CheckPassword},
+	    {"username", kU, false, CheckNonEmpty},
+	    {"password", kU, true, CheckNonEmpty},
 	    {"basic_auth_user", kU, false, CheckBasicUser},
-	    {"basic_auth_password", kU, true, CheckBasicPassword},
-	    {"ssl_cert", kU, false, CheckSslCert},
-	    {"ssl_key", kU, false, CheckSslKey},
+	    {"basic_auth_password", kU, true, CheckNonEmpty},
+	    {"ssl_cert", kU, false, CheckFile},
+	    {"ssl_key", kU, false, CheckFile},
 	    {"ssl_cert_type", kU, false, CheckSslCertType},
-	    {"ssl_key_password", kU, true, CheckSslKeyPassword},
-	    {"oauth_client_id", kU, false, CheckOAuthClientId},
-	    {"oauth_client_secret", kU, true, CheckOAuthClientSecret},
+	    {"ssl_key_password", kU, true, CheckNonEmpty},
+	    {"oauth_client_id", kU, false, CheckNonEmpty},
+	    {"oauth_client_secret", kU, true, CheckNonEmpty},
 	    {"oauth_redirect_uri", kU, false, CheckOAuthRedirectUri},
 	    {"oauth_scope", kU, false, CheckOAuthScope},
-	    {"proxy_user", kU, false, CheckProxyUser},
-	    {"proxy_password", kU, true, CheckProxyPassword},
-	    {"app", kT, false, CheckApp},
+	    {"proxy_user", kU, false, CheckNonEmpty},
+	    {"proxy_password", kU, true, CheckNonEmpty},
+	    {"app", kT, false, CheckPositiveId},
 	    {"object", kT, false, CheckObject},
-	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCode},
+	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCodeOption},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
-	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckLookupCopyOf},
+	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckNonEmpty},
 	    {"join_batch_size", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckJoinBatchSize},
 	};
 	return options;
@@ -294,21 +256,7 @@ const OptionSpec *FindOption(std::string_view name) {
 namespace {
 
 bool Has(const OptionList &options, std::string_view name) {
-	for (const auto &[key, value] : options) {
-		if (key == name) {
-			return true;
-		}
-	}
-	return false;
-}
-
-std::string Value(const OptionList &options, std::string_view name) {
-	for (const auto &[key, value] : options) {
-		if (key == name) {
-			return value;
-		}
-	}
-	return {};
+	return OptionValue(options, name) != nullptr;
 }
 
 void Requires(const OptionList &options, const char *name, const char *needed, const char *hint = "") {
@@ -335,7 +283,7 @@ bool HasOAuth(const OptionList &options) {
 // ssl_ca_file with verification turned off is a contradiction (which one did the user mean?).
 void CheckVerifyWithCa(const OptionList &options) {
 	if (Has(options, "ssl_ca_file") && Has(options, "ssl_verify") &&
-	    !ParseBooleanOption("ssl_verify", Value(options, "ssl_verify"))) {
+	    !ParseBooleanOption("ssl_verify", OptionValueOr(options, "ssl_verify", ""))) {
 		throw ValueError("options \"ssl_ca_file\" and \"ssl_verify 'false'\" cannot be used together",
 		                 "ssl_ca_file names the CA used to verify Kintone's certificate; ssl_verify 'false' turns "
 		                 "verification off (unsafe).");
@@ -507,7 +455,7 @@ void CheckCombinations(const OptionList &options) {
 	Requires(options, "ssl_key", "ssl_cert", "A client key is used with its certificate: set ssl_cert too.");
 	Requires(options, "ssl_cert_type", "ssl_cert");
 	Requires(options, "ssl_key_password", "ssl_cert");
-	if (Has(options, "ssl_cert") && ParseCertType(Value(options, "ssl_cert_type")) == CertType::kP12) {
+	if (Has(options, "ssl_cert") && ParseCertType(OptionValueOr(options, "ssl_cert_type", "")) == CertType::kP12) {
 		Excludes(options, "ssl_cert_type", "ssl_key",
 		         "A PKCS#12 file (ssl_cert_type 'P12') holds the certificate and its key; drop ssl_key.");
 	}
@@ -564,7 +512,7 @@ void ValidateOptions(OptionContext context, const OptionList &options) {
 			}
 			throw Error(ErrorKind::kInvalidOption, "invalid option \"" + name + "\"", "", hint);
 		}
-		spec->check(value);
+		spec->check(spec->name, value);
 	}
 	if (context == OptionContext::kUserMapping) {
 		CheckCombinations(options);
@@ -697,15 +645,31 @@ std::vector<std::string> ParseApiTokens(std::string_view value) {
 }
 
 bool ParseBooleanOption(std::string_view option, std::string_view value) {
+	// What PostgreSQL's defGetBoolean accepts for an option given as a string.
 	std::string v = Lower(value);
-	if (v == "true" || v == "on" || v == "yes" || v == "1") {
+	if (v == "true" || v == "on") {
 		return true;
 	}
-	if (v == "false" || v == "off" || v == "no" || v == "0") {
+	if (v == "false" || v == "off") {
 		return false;
 	}
 	throw ValueError("invalid value for option \"" + std::string(option) + "\": \"" + std::string(value) + "\"",
 	                 "Use true or false.");
+}
+
+const std::string *OptionValue(const OptionList &options, std::string_view name) {
+	const std::string *found = nullptr;
+	for (const auto &[key, value] : options) {
+		if (key == name) {
+			found = &value; // the last one, as PostgreSQL keeps only one per name
+		}
+	}
+	return found;
+}
+
+std::string OptionValueOr(const OptionList &options, std::string_view name, std::string fallback) {
+	const std::string *v = OptionValue(options, name);
+	return v != nullptr ? *v : std::move(fallback);
 }
 
 long long ParsePositiveId(std::string_view option, std::string_view value) {

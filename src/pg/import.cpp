@@ -29,6 +29,7 @@
 
 #include "kintone/error.hpp"
 #include "kintone/option_spec.hpp"
+#include "kintone/query.hpp"
 #include "kintone/schema.hpp"
 #include "kintone/text.hpp"
 #include "pg/connection.hpp"
@@ -782,6 +783,7 @@ std::vector<ImportColumn> MakeColumns(const kintone::FormInfo &form, ColumnNamin
 	std::set<std::string> used;
 	auto add = [&](const std::string &code, const std::string &label, const PgType *type, FieldType field_type,
 	               const kintone::FieldInfo *field) {
+		kintone::CheckFormFieldCode(code); // a code that could change a query never reaches one
 		ImportColumn col;
 		col.name = NewColumnName(code, label, naming, used);
 		used.insert(col.name);
