@@ -181,10 +181,6 @@ class SpaceTests(EmulatorTestCase):
         self.assertEqual((apps[0]["spaceId"], apps[0]["threadId"]), ("3", "3"))
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class DeployDropsValuesTests(EmulatorTestCase):
     """A deploy that deletes a field (or deletes it and adds it again with another type) drops
     its values: a field added later under the same code starts empty."""
@@ -205,3 +201,7 @@ class DeployDropsValuesTests(EmulatorTestCase):
         # Fields left alone keep theirs.
         kept = next(c for c, f in before.items() if f["type"] == "SINGLE_LINE_TEXT" and f["value"])
         self.assertEqual(after[kept], before[kept])
+
+
+if __name__ == "__main__":
+    unittest.main()
