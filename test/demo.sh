@@ -79,6 +79,21 @@ INSERT INTO kintone.orders ("受注番号", "顧客ID", "数量", "単価", "受
 VALUES ('DEMO-1', 'C001', 3, 1200, '2026-11-22') RETURNING "$id", "受注番号", "金額";
 UPDATE kintone.orders SET "数量" = 4 WHERE "受注番号" = 'DEMO-1' RETURNING "$revision", "数量", "金額";
 DELETE FROM kintone.orders WHERE "受注番号" = 'DEMO-1';
+\echo '== The app around the records: apps, fields and comments as tables (IMPORT FOREIGN SCHEMA kintone_meta)'
+CREATE SCHEMA meta;
+IMPORT FOREIGN SCHEMA kintone_meta FROM SERVER kintone INTO meta;
+SELECT id, code, name, space_id FROM meta.apps ORDER BY id;
+SELECT code, label, type, required, options FROM meta.fields WHERE app = 7 AND subtable IS NULL AND type NOT IN ('RECORD_NUMBER', 'CREATOR', 'MODIFIER', 'CREATED_TIME', 'UPDATED_TIME');
+SELECT record_id, id, creator_code, replace(text, E'\n', ' ') AS text FROM meta.comments WHERE app = 7 AND record_id IN (2, 3) ORDER BY 1, 2;
+\echo '== Process management: which action each expense report can take, then approve those waiting for me'
+SELECT e."$id", e."ステータス", string_agg(a.name, ', ' ORDER BY a.index) AS actions
+  FROM kintone.expense e JOIN meta.actions a ON a.app = 7 AND a.from_status = e."ステータス" GROUP BY 1, 2 ORDER BY 1;
+SELECT id, status_before, action, status, assignees, moved
+  FROM kintone_run_action('kintone.expense',
+         ARRAY(SELECT "$id" FROM kintone.expense WHERE "ステータス" = '承認待ち' AND "作業者" @> '[{"code": "Administrator"}]'),
+         '承認');
+\echo '== Schema drift: what differs between a foreign table and its app (no rows: nothing)'
+SELECT * FROM kintone_schema_drift('kintone.expense');
 SQL
 
 	cat <<EOF

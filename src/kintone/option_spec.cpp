@@ -3,6 +3,7 @@
 
 #include "kintone/error.hpp"
 #include "kintone/messages.hpp"
+#include "kintone/metadata.hpp"
 #include "kintone/query.hpp"
 #include "kintone/schema.hpp"
 #include "kintone/text.hpp"
@@ -29,6 +30,9 @@ void CheckUrl(std::string_view, std::string_view value) {
 }
 void CheckPositiveId(std::string_view name, std::string_view value) {
 	(void)ParsePositiveId(name, value);
+}
+void CheckObject(std::string_view, std::string_view value) {
+	(void)ObjectKindFromName(value); // issue 13: records (default), apps, spaces, fields, …
 }
 void CheckTokens(std::string_view, std::string_view value) {
 	(void)ParseApiTokens(value);
@@ -231,6 +235,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"proxy_user", kU, false, CheckNonEmpty},
 	    {"proxy_password", kU, true, CheckNonEmpty},
 	    {"app", kT, false, CheckPositiveId},
+	    {"object", kT, false, CheckObject},
 	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCodeOption},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
 	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckNonEmpty},

@@ -20,6 +20,7 @@ extern "C" {
 #include "pg/guard.hpp"
 #include "pg/import.hpp"
 #include "pg/modify.hpp"
+#include "pg/object_table.hpp"
 #include "pg/option.hpp"
 #include "pg/planner.hpp"
 #include "pg/row_mark.hpp"
@@ -95,6 +96,7 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->EndForeignInsert = kintoneEndForeignInsert;
 	routine->IsForeignRelUpdatable = kintoneIsForeignRelUpdatable;
 	routine->ExplainForeignModify = kintoneExplainForeignModify;
+	InstallObjectTables(routine); // issue 13: tables of apps, fields, comments, … (object_table.hpp)
 	PG_RETURN_POINTER(routine);
 }
 

@@ -20,6 +20,7 @@
 #include "pg/connection.hpp"
 #include "pg/deparse.hpp"
 #include "pg/guard.hpp"
+#include "pg/object_table.hpp"
 #include "pg/plan_tree.hpp"
 #include "pg/table.hpp"
 
@@ -692,7 +693,7 @@ ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause
                                 int *batch_size, bool *unique_key) {
 	(void)key_type; // the keys' type is read from the array at execution
 	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr ||
-	    rel->fdwroutine->GetForeignRelSize != kintoneGetForeignRelSize || rel->fdw_private == nullptr) {
+	    !IsRecordsRel(root, rel) || rel->fdw_private == nullptr) {
 		return nullptr;
 	}
 	FdwRelInfo *info = static_cast<FdwRelInfo *>(rel->fdw_private);

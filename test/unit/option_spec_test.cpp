@@ -62,7 +62,7 @@ TEST(ValidateOptions, OptionInTheWrongContext) {
 	                    "language, join_batch_size");
 	auto t = Invalid(OptionContext::kForeignTable, {{"apps", "1"}});
 	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, "
-	                    "use_remote_estimate, updatable, app, join_batch_size");
+	                    "use_remote_estimate, updatable, app, object, join_batch_size");
 }
 
 TEST(ValidateOptions, FieldTypeAndMaxCursors) {
