@@ -230,13 +230,7 @@ std::string OAuthTokenPath(unsigned server_oid, unsigned user_oid) {
 	       ".json";
 }
 
-kintone::Session &GetSession(const ConnectionParams &params) {
-	Caches &c = GetCaches();
-	auto key = std::make_pair(params.server_oid, params.user_oid);
-	auto it = c.sessions.find(key);
-	if (it != c.sessions.end() && !it->second.stale && SameParams(it->second.params, params)) {
-		return *it->second.session;
-	}
+std::shared_ptr<kintone::Session> NewSession(const ConnectionParams &params) {
 	std::string owner = CredentialOwner(params.server_name);
 	kintone::ConnectionSettings settings =
 	    kintone::MakeConnectionSettings(params.server_options, params.user_options, owner);
@@ -247,7 +241,21 @@ kintone::Session &GetSession(const ConnectionParams &params) {
 		    config.base, settings.oauth_client, kintone::TokenFile(OAuthTokenPath(params.server_oid, params.user_oid)),
 		    config.http, owner, params.server_name);
 	}
-	auto session = std::make_shared<kintone::Session>(std::move(config));
+	return std::make_shared<kintone::Session>(std::move(config));
+}
+
+bool SameConnection(const ConnectionParams &a, const ConnectionParams &b) {
+	return SameParams(a, b);
+}
+
+kintone::Session &GetSession(const ConnectionParams &params) {
+	Caches &c = GetCaches();
+	auto key = std::make_pair(params.server_oid, params.user_oid);
+	auto it = c.sessions.find(key);
+	if (it != c.sessions.end() && !it->second.stale && SameParams(it->second.params, params)) {
+		return *it->second.session;
+	}
+	std::shared_ptr<kintone::Session> session = NewSession(params);
 	if (it != c.sessions.end()) {
 		c.retired_sessions.push_back(std::move(it->second.session)); // a scan may still use it
 	}
