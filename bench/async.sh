@@ -52,12 +52,19 @@ apps = []
 for i in (1, 2, 3):
     a = copy.deepcopy(app)
     a["id"], a["code"], a["name"] = i, "BENCH%d" % i, "bench %d" % i
+    for t in a.get("api_tokens", []):
+        t["token"] = "benchtoken%d" % i
     apps.append(a)
 seed["apps"] = apps
 json.dump(seed, open(sys.argv[2], "w"), ensure_ascii=False)
 PY
 rm -f "$WORK/one.json"
-start_emulator "$WORK" "$WORK/seed.json" || die "the emulator did not start"
+echo '{}' >"$WORK/empty.json"
+start_emulator "$WORK" "$WORK/empty.json" || die "the emulator did not start"
+code=$(curl -sS --max-time 1800 -o "$WORK/seed.out" -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data-binary @"$WORK/seed.json" "$EMULATOR_URL/_emulator/seed")
+[ "$code" = 200 ] || die "seeding failed: HTTP $code $(head -c 500 "$WORK/seed.out")"
+rm -f "$WORK/seed.json"
 emu -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "{\"latency_ms\": $LATENCY}" \
 	"$EMULATOR_URL/_emulator/config" || die "could not set the latency"
 start_postgres "$WORK" || die "PostgreSQL did not start"
@@ -66,14 +73,15 @@ COLUMNS_SQL=$(python3 "$BENCH/make_seed.py" --columns)
 CREATE EXTENSION kintone_fdw;
 CREATE SERVER emu FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url '$EMULATOR_URL');
 CREATE SERVER emu_sync FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url '$EMULATOR_URL', async_capable 'false');
-CREATE USER MAPPING FOR CURRENT_USER SERVER emu OPTIONS (api_token 'benchtoken');
-CREATE USER MAPPING FOR CURRENT_USER SERVER emu_sync OPTIONS (api_token 'benchtoken');
+CREATE USER MAPPING FOR CURRENT_USER SERVER emu OPTIONS (api_token 'benchtoken1,benchtoken2,benchtoken3');
+CREATE USER MAPPING FOR CURRENT_USER SERVER emu_sync OPTIONS (api_token 'benchtoken1,benchtoken2,benchtoken3');
 CREATE FOREIGN TABLE a1 ($COLUMNS_SQL) SERVER emu OPTIONS (app '1');
 CREATE FOREIGN TABLE a2 ($COLUMNS_SQL) SERVER emu OPTIONS (app '2');
 CREATE FOREIGN TABLE a3 ($COLUMNS_SQL) SERVER emu OPTIONS (app '3');
 CREATE FOREIGN TABLE s1 ($COLUMNS_SQL) SERVER emu_sync OPTIONS (app '1');
 CREATE FOREIGN TABLE s2 ($COLUMNS_SQL) SERVER emu_sync OPTIONS (app '2');
 CREATE FOREIGN TABLE s3 ($COLUMNS_SQL) SERVER emu_sync OPTIONS (app '3');
+EOF
 "${PSQL[@]}" -c 'EXPLAIN (COSTS OFF) SELECT * FROM a1 UNION ALL SELECT * FROM a2 UNION ALL SELECT * FROM a3' \
 	>"$WORK/explain.txt" || die "EXPLAIN failed"
 grep -q "Async Foreign Scan" "$WORK/explain.txt" || die "no async plan: $(cat "$WORK/explain.txt")"

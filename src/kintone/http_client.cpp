@@ -468,7 +468,8 @@ void HttpClient::ArmWaitFd() noexcept {
 	}
 	std::set<int> now;
 	for (int fd = 0; fd <= max_fd; ++fd) {
-		uint32_t events = (FD_ISSET(fd, &reads) ? EPOLLIN : 0) | (FD_ISSET(fd, &writes) ? EPOLLOUT : 0);
+		uint32_t events =
+		    (FD_ISSET(fd, &reads) ? uint32_t{EPOLLIN} : 0u) | (FD_ISSET(fd, &writes) ? uint32_t{EPOLLOUT} : 0u);
 		if (events == 0) {
 			continue;
 		}

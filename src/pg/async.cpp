@@ -19,7 +19,10 @@
 #include "pg/planner.hpp"
 #include "pg/scan.hpp"
 
+#include "kintone/pager.hpp"
+
 extern "C" {
+#include "catalog/pg_class.h"
 #include "commands/defrem.h"
 #include "executor/execAsync.h"
 #include "foreign/foreign.h"
@@ -97,7 +100,7 @@ void SessionLease::Release() noexcept {
 namespace {
 
 // The option of the table, else of its server; default on (README, "Asynchronous execution").
-bool AsyncCapableOption(RelOptInfo *rel) {
+bool AsyncCapableOption(Oid serverid, Oid relid) {
 	bool capable = true;
 	auto read = [&](List *options) {
 		ListCell *cell;
@@ -108,8 +111,7 @@ bool AsyncCapableOption(RelOptInfo *rel) {
 			}
 		}
 	};
-	read(GetForeignServer(rel->serverid)->options);
-	Oid relid = PlannedTableOid(rel);
+	read(GetForeignServer(serverid)->options);
 	if (OidIsValid(relid)) {
 		read(GetForeignTable(relid)->options);
 	}
@@ -142,7 +144,37 @@ void ProduceRow(AsyncRequest *areq) {
 } // namespace
 
 extern "C" bool kintoneIsForeignPathAsyncCapable(ForeignPath *path) {
-	return AsyncCapableOption(path->path.parent);
+	return AsyncCapableOption(path->path.parent->serverid, PlannedTableOid(path->path.parent));
+}
+
+bool StartsEarly(ForeignScanState *node, Oid relid) {
+	ForeignScan *plan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
+	EState *estate = node->ss.ps.state;
+	List *priv = plan->fdw_private;
+	if (plan->fdw_exprs != NIL || intVal(list_nth(priv, kPlanBatchKeys)) != 0 ||
+	    intVal(list_nth(priv, kPlanCountOnly)) != 0 ||
+	    static_cast<kintone::PagingStrategy>(intVal(list_nth(priv, kPlanStrategy))) ==
+	        kintone::PagingStrategy::kCursor ||
+	    estate->es_epq_active != nullptr) {
+		return false; // values known only later; a count; a cursor (created by the first read)
+	}
+	if (node->ss.ps.async_capable) {
+		return true;
+	}
+	// Another side of the statement may read Kintone too (a join of two apps): only plain reads.
+	PlannedStmt *stmt = estate->es_plannedstmt;
+	if (stmt == nullptr || stmt->commandType != CMD_SELECT || stmt->rowMarks != NIL) {
+		return false;
+	}
+	int foreign = 0;
+	ListCell *cell;
+	foreach (cell, estate->es_range_table) {
+		RangeTblEntry *rte = static_cast<RangeTblEntry *>(lfirst(cell));
+		if (rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_FOREIGN_TABLE) {
+			++foreign;
+		}
+	}
+	return foreign >= 2 && AsyncCapableOption(GetForeignTable(relid)->serverid, relid);
 }
 
 extern "C" void kintoneForeignAsyncRequest(AsyncRequest *areq) {

@@ -48,6 +48,13 @@ private:
 	std::shared_ptr<kintone::Session> session_;
 };
 
+// Whether a scan sends its first page's request at executor start (BeginForeignScan) rather
+// than at its first row, so that it travels while other parts of the plan start: a scan under an
+// asynchronous Append, or a plain SELECT reading more than one foreign table (the two sides of
+// a join), when the condition needs no value known only later (a parameter, a batched join's
+// keys), the scan is not a count or a cursor, and async_capable is on. PostgreSQL phase.
+bool StartsEarly(ForeignScanState *node, Oid relid);
+
 extern "C" {
 bool kintoneIsForeignPathAsyncCapable(ForeignPath *path);
 void kintoneForeignAsyncRequest(AsyncRequest *areq);

@@ -102,6 +102,7 @@ struct KintoneScanState {
 	int id_column; // reader column holding "$id" (for error messages), -1 if none
 	bool count_only;
 	bool async; // run under an asynchronous Append (async.cpp): never waits for a page
+	bool early; // the first page is requested at executor start, through a leased session
 	bool started;
 	bool done;
 	bool returned_count;
@@ -577,7 +578,7 @@ void StartExecution(KintoneScanState *st, ForeignScanState *node) {
 			}
 			cpp.requests += 1;
 		} else {
-			if (st->async && !cpp.lease) {
+			if ((st->async || st->early) && !cpp.lease) {
 				cpp.lease = SessionLease::Acquire(cpp.conn);
 			}
 			cpp.pager = std::make_unique<kintone::Pager>(cpp.PageSession(), cpp.request, cpp.budget);
@@ -665,6 +666,10 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	AttachScanCpp(st);
 	bool base_scan = fsplan->scan.scanrelid > 0;
 	Guard([&]() { BindPlan(st, *st->cpp, raw, relid, base_scan); });
+	st->early = StartsEarly(node, relid);
+	if (st->early) {
+		StartExecution(st, node); // the first page travels while the rest of the plan starts
+	}
 }
 
 bool ScanReadyForRow(ForeignScanState *node) {
