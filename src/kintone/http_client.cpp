@@ -9,6 +9,12 @@
 #include <cctype>
 #include <chrono>
 #include <mutex>
+#include <set>
+
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 namespace kintone {
 
@@ -398,6 +404,97 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 	Start(request);
 	return Finish();
+}
+
+// The wait handle (see HttpClient::WaitFd). libcurl 7.88 has no curl_multi_waitfds, and its
+// socket callback is driven by curl_multi_socket_action only, not by the curl_multi_perform
+// that Pump uses; so the epoll set is re-read from curl_multi_fdset on every ArmWaitFd. A socket
+// numbered FD_SETSIZE or more is not in an fd_set: the tick then stands in for it.
+struct HttpClient::WaitSet {
+	int epoll = -1;
+	int timer = -1;
+	std::set<int> watched; // sockets in the epoll set (besides the timer)
+
+	~WaitSet() {
+		if (timer >= 0) {
+			close(timer);
+		}
+		if (epoll >= 0) {
+			close(epoll);
+		}
+	}
+};
+
+int HttpClient::WaitFd() noexcept {
+	if (!wait_) {
+		auto set = std::unique_ptr<WaitSet>(new (std::nothrow) WaitSet);
+		if (!set) {
+			return -1;
+		}
+		set->epoll = epoll_create1(EPOLL_CLOEXEC);
+		set->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (set->epoll < 0 || set->timer < 0) {
+			return -1;
+		}
+		struct epoll_event ev = {};
+		ev.events = EPOLLIN;
+		ev.data.fd = set->timer;
+		if (epoll_ctl(set->epoll, EPOLL_CTL_ADD, set->timer, &ev) != 0) {
+			return -1;
+		}
+		wait_ = std::move(set);
+		ArmWaitFd();
+	}
+	return wait_->epoll;
+}
+
+void HttpClient::ArmWaitFd() noexcept {
+	if (!wait_) {
+		return;
+	}
+	WaitSet &w = *wait_;
+	uint64_t expirations;
+	while (read(w.timer, &expirations, sizeof expirations) > 0) {
+	}
+	fd_set reads, writes, errors;
+	FD_ZERO(&reads);
+	FD_ZERO(&writes);
+	FD_ZERO(&errors);
+	int max_fd = -1;
+	long timeout_ms = -1;
+	if (in_flight_) {
+		curl_multi_fdset(impl_->multi, &reads, &writes, &errors, &max_fd);
+		curl_multi_timeout(impl_->multi, &timeout_ms);
+	}
+	std::set<int> now;
+	for (int fd = 0; fd <= max_fd; ++fd) {
+		uint32_t events =
+		    (FD_ISSET(fd, &reads) ? uint32_t{EPOLLIN} : 0u) | (FD_ISSET(fd, &writes) ? uint32_t{EPOLLOUT} : 0u);
+		if (events == 0) {
+			continue;
+		}
+		struct epoll_event ev = {};
+		ev.events = events;
+		ev.data.fd = fd;
+		// A socket closed and reopened under the same number has left the epoll set by itself.
+		if (epoll_ctl(w.epoll, EPOLL_CTL_MOD, fd, &ev) != 0 && epoll_ctl(w.epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			continue; // watched by the tick only
+		}
+		now.insert(fd);
+	}
+	for (int fd : w.watched) {
+		if (now.count(fd) == 0) {
+			epoll_ctl(w.epoll, EPOLL_CTL_DEL, fd, nullptr); // ENOENT when already closed
+		}
+	}
+	w.watched.swap(now);
+	// Due when libcurl's timeout expires (0: at once), at the latest after a tick; nothing in
+	// flight: the tick alone (a waiter still checks for cancels).
+	long due = timeout_ms < 0 || timeout_ms > kWaitTickMs ? kWaitTickMs : timeout_ms;
+	struct itimerspec spec = {};
+	spec.it_value.tv_sec = due / 1000;
+	spec.it_value.tv_nsec = (due % 1000) * 1000000L + (due == 0 ? 1 : 0); // zero would disarm
+	timerfd_settime(w.timer, 0, &spec, nullptr);
 }
 
 std::string UrlEncode(std::string_view text) {

@@ -209,6 +209,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"guest_space_id", kS | kT, false, CheckPositiveId},
 	    {"max_cursors", kS, false, CheckMaxCursors},
 	    {"use_remote_estimate", kS | kT, false, CheckBoolean},
+	    {"async_capable", kS | kT, false, CheckBoolean},
 	    {"updatable", kS | kT, false, CheckBoolean},
 	    // Transport (server, or a user mapping to override the server's).
 	    {"ssl_verify", kS | kU, false, CheckBoolean},

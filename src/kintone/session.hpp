@@ -117,6 +117,11 @@ public:
 	bool Pump(const void *owner) noexcept { return pending_owner_ == owner && http_.Pump(); }
 	const std::string *FinishGetRaw(const void *owner);
 	void CancelPending(const void *owner) noexcept;
+	// owner's read (StartGetRaw) is still in flight on this session.
+	bool Pending(const void *owner) const noexcept { return pending_owner_ == owner && http_.in_flight(); }
+	// The wait handle of the request in flight (HttpClient::WaitFd), for asynchronous execution.
+	int WaitFd() noexcept { return http_.WaitFd(); }
+	void ArmWaitFd() noexcept { http_.ArmWaitFd(); }
 
 	// POST / PUT / DELETE with a JSON body, sent at most once. Retried only when Kintone
 	// refused the request before doing anything (429 GAIA_TO04): a write whose outcome is

@@ -259,14 +259,7 @@ const char *MessageLocale() {
 #endif
 }
 
-kintone::Session &GetSession(const ConnectionParams &params) {
-	Caches &c = GetCaches();
-	auto key = std::make_pair(params.server_oid, params.user_oid);
-	auto it = c.sessions.find(key);
-	if (it != c.sessions.end() && !it->second.stale && SameParams(it->second.params, params)) {
-		it->second.session->set_locale(MessageLocale());
-		return *it->second.session;
-	}
+std::shared_ptr<kintone::Session> NewSession(const ConnectionParams &params) {
 	std::string owner = CredentialOwner(params.server_name);
 	kintone::ConnectionSettings settings =
 	    kintone::MakeConnectionSettings(params.server_options, params.user_options, owner);
@@ -278,6 +271,23 @@ kintone::Session &GetSession(const ConnectionParams &params) {
 		    config.http, owner, params.server_name);
 	}
 	auto session = std::make_shared<kintone::Session>(std::move(config));
+	session->set_locale(MessageLocale());
+	return session;
+}
+
+bool SameConnection(const ConnectionParams &a, const ConnectionParams &b) {
+	return SameParams(a, b);
+}
+
+kintone::Session &GetSession(const ConnectionParams &params) {
+	Caches &c = GetCaches();
+	auto key = std::make_pair(params.server_oid, params.user_oid);
+	auto it = c.sessions.find(key);
+	if (it != c.sessions.end() && !it->second.stale && SameParams(it->second.params, params)) {
+		it->second.session->set_locale(MessageLocale());
+		return *it->second.session;
+	}
+	std::shared_ptr<kintone::Session> session = NewSession(params);
 	if (it != c.sessions.end()) {
 		c.retired_sessions.push_back(std::move(it->second.session)); // a scan may still use it
 	}

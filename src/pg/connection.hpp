@@ -73,6 +73,11 @@ std::string OAuthTokenPath(unsigned server_oid, unsigned user_oid);
 // It stays valid at least until the end of the transaction.
 kintone::Session &GetSession(const ConnectionParams &params);
 
+// A session of its own (not the cached one), for a scan that keeps requests in flight beside
+// other scans' (src/pg/async.cpp); and whether two connections' parameters are the same.
+std::shared_ptr<kintone::Session> NewSession(const ConnectionParams &params);
+bool SameConnection(const ConnectionParams &a, const ConnectionParams &b);
+
 // Drops the cached session of a user mapping (after new OAuth tokens were stored).
 void ForgetSession(unsigned server_oid, unsigned user_oid) noexcept;
 

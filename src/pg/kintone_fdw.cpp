@@ -16,6 +16,7 @@ extern "C" {
 }
 
 #include "kintone/error.hpp"
+#include "pg/async.hpp"
 #include "pg/batch_join.hpp"
 #include "pg/guard.hpp"
 #include "pg/import.hpp"
@@ -82,6 +83,10 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->ReScanForeignScan = kintoneReScanForeignScan;
 	routine->EndForeignScan = kintoneEndForeignScan;
 	routine->ExplainForeignScan = kintoneExplainForeignScan;
+	routine->IsForeignPathAsyncCapable = kintoneIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = kintoneForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = kintoneForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = kintoneForeignAsyncNotify;
 	routine->AnalyzeForeignTable = kintoneAnalyzeForeignTable;
 	routine->ImportForeignSchema = kintoneImportForeignSchema;
 	routine->GetForeignRowMarkType = kintoneGetForeignRowMarkType;

@@ -689,6 +689,14 @@ extern "C" void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	info->rows = baserel->rows;
 }
 
+Oid PlannedTableOid(RelOptInfo *rel) {
+	const FdwRelInfo *info = static_cast<const FdwRelInfo *>(rel->fdw_private);
+	while (info != nullptr && info->base != nullptr && info->base != info) {
+		info = info->base;
+	}
+	return info != nullptr ? info->relid : InvalidOid;
+}
+
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
                                 int *batch_size, bool *unique_key) {
 	(void)key_type; // the keys' type is read from the array at execution

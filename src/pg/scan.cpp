@@ -10,6 +10,7 @@
 #include "kintone/pager.hpp"
 #include "kintone/pushdown.hpp"
 #include "kintone/record_reader.hpp"
+#include "pg/async.hpp"
 #include "pg/connection.hpp"
 #include "pg/convert.hpp"
 #include "pg/deparse.hpp"
@@ -72,11 +73,16 @@ struct ScanCpp {
 	size_t unconfirmed = 0;
 	kintone::ScanRequest request;
 	std::unique_ptr<kintone::RecordReader> reader;
+	// A session of the scan's own under asynchronous execution (async.cpp); it outlives the pager.
+	SessionLease lease;
 	std::unique_ptr<kintone::Pager> pager;
 	long requests = 0; // of finished pagers (rescans)
 	long long records = 0;
 	long long bytes = 0; // of finished pagers (rescans)
 	long long count = -1;
+
+	// Where the pages are read: the leased session, else the user mapping's.
+	kintone::Session &PageSession() { return lease ? *lease.get() : *session; }
 };
 
 void DeleteScanCpp(void *arg) noexcept {
@@ -96,6 +102,8 @@ struct KintoneScanState {
 	ColumnConv *conv;
 	int id_column; // reader column holding "$id" (for error messages), -1 if none
 	bool count_only;
+	bool async; // run under an asynchronous Append (async.cpp): never waits for a page
+	bool early; // the first page is requested at executor start, through a leased session
 	bool started;
 	bool done;
 	bool returned_count;
@@ -372,8 +380,20 @@ bool RetryWidened(KintoneScanState *st, const kintone::Error &e) {
 	codes.insert(codes.end(), cpp.recheck_codes.begin(), cpp.recheck_codes.end());
 	cpp.request.fields.clear();
 	SetUpReader(st, cpp, codes, true);
-	cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
+	cpp.pager = std::make_unique<kintone::Pager>(cpp.PageSession(), cpp.request, cpp.budget);
 	return cpp.pager->Next(*cpp.reader);
+}
+
+// Ends the pager of an execution, keeping its counts for EXPLAIN ANALYZE, and gives a leased
+// session back (C++ phase).
+void FinishPager(ScanCpp &cpp) {
+	if (cpp.pager) {
+		cpp.requests += cpp.pager->requests();
+		cpp.records += cpp.pager->records();
+		cpp.bytes += cpp.pager->bytes();
+		cpp.pager.reset(); // deletes a live cursor, drops a request in flight
+	}
+	cpp.lease.Release();
 }
 
 // Fetches the next page (C++ phase).
@@ -555,7 +575,7 @@ void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid 
 // become WARNINGs.
 void RaiseSessionWarnings(KintoneScanState *st) {
 	char *text = Guard([&]() -> char * {
-		std::vector<std::string> warnings = st->cpp->session->TakeWarnings();
+		std::vector<std::string> warnings = st->cpp->PageSession().TakeWarnings();
 		std::string joined;
 		for (const auto &w : warnings) {
 			joined += w + "\n";
@@ -589,7 +609,13 @@ void StartExecution(KintoneScanState *st, ForeignScanState *node) {
 			}
 			cpp.requests += 1;
 		} else {
-			cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
+			if ((st->async || st->early) && !cpp.lease) {
+				cpp.lease = SessionLease::Acquire(cpp.conn);
+			}
+			cpp.pager = std::make_unique<kintone::Pager>(cpp.PageSession(), cpp.request, cpp.budget);
+			if (cpp.lease) {
+				cpp.pager->StartFirst(); // awaited in IterateForeignScan, beside other scans
+			}
 		}
 	});
 	st->started = true;
@@ -605,6 +631,9 @@ bool NextRow(KintoneScanState *st, ForeignScanState *node, TupleTableSlot *slot)
 			if (st->done) {
 				return false;
 			}
+			if (st->async && !st->cpp->pager->Ready()) {
+				return false; // no row now; async.cpp waits for the page (ScanFinished says which)
+			}
 			bool more = Guard([&]() { return NextPage(st); });
 			CHECK_FOR_INTERRUPTS();
 			RaiseSessionWarnings(st);
@@ -614,6 +643,10 @@ bool NextRow(KintoneScanState *st, ForeignScanState *node, TupleTableSlot *slot)
 			st->row = 0;
 			if (!more) {
 				st->done = true;
+				if (st->cpp->lease) {
+					// Another scan of the Append may want the session now.
+					Guard([&]() { FinishPager(*st->cpp); });
+				}
 			}
 		}
 		if ((st->row & 31) == 0 && st->cpp->pager) {
@@ -647,6 +680,7 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	node->fdw_state = st;
 	st->priv = fsplan->fdw_private;
 	st->count_only = intVal(list_nth(st->priv, kPlanCountOnly)) != 0;
+	st->async = node->ss.ps.async_capable;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY) {
 		return; // plain EXPLAIN: no connection, no request
 	}
@@ -663,6 +697,44 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	AttachScanCpp(st);
 	bool base_scan = fsplan->scan.scanrelid > 0;
 	Guard([&]() { BindPlan(st, *st->cpp, raw, relid, base_scan); });
+	st->early = StartsEarly(node, relid);
+	if (st->early) {
+		StartExecution(st, node); // the first page travels while the rest of the plan starts
+	}
+}
+
+bool ScanReadyForRow(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	if (!st->started) {
+		StartExecution(st, node);
+	}
+	ScanCpp *cpp = st->cpp;
+	if (st->count_only || st->done || st->row < cpp->reader->rows() || !cpp->pager) {
+		return true;
+	}
+	if (cpp->pager->Ready()) {
+		return true;
+	}
+	if (cpp->pager->WaitFd() < 0) {
+		st->async = false; // no wait handle (the system refused one): wait in IterateForeignScan
+		return true;
+	}
+	return false;
+}
+
+bool ScanFinished(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	return st->started && (st->count_only ? st->returned_count : st->done);
+}
+
+int ScanWaitFd(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	kintone::Pager *pager = st->cpp != nullptr ? st->cpp->pager.get() : nullptr;
+	if (pager == nullptr) {
+		return -1;
+	}
+	pager->ArmWaitFd();
+	return pager->WaitFd();
 }
 
 extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
@@ -692,12 +764,7 @@ extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {
 	}
 	Guard([&]() {
 		ScanCpp &cpp = *st->cpp;
-		if (cpp.pager) {
-			cpp.requests += cpp.pager->requests();
-			cpp.records += cpp.pager->records();
-			cpp.bytes += cpp.pager->bytes();
-			cpp.pager.reset(); // deletes a live cursor
-		}
+		FinishPager(cpp);
 		cpp.reader->Truncate(0); // the previous execution's page must not be served again
 	});
 	st->started = false;
