@@ -115,7 +115,8 @@ SELECT count(*) AS rows, (SELECT count(*) FROM (SELECT * FROM asy.everything EXC
 \! eval "$FAULTS_CLEAR"
 \! eval "$FAULT" "'{\"match\": \"records\\\\.json\$\", \"method\": \"GET\", \"skip\": 1, \"count\": 1, \"code\": \"CB_NO02\"}'" "$FAULT_URL"
 \set VERBOSITY terse
-SELECT count(*) FROM asy.everything;
+-- Which app's request is refused depends on which arrives second: the message names it, masked here.
+DO $$ BEGIN PERFORM count(*) FROM asy.everything; EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', regexp_replace(SQLERRM, 'app [0-9]+ of foreign table "[^"]+"', 'app N of foreign table T'); END $$;
 \set VERBOSITY default
 \! eval "$FAULTS_CLEAR"
 \! eval "$WAIT_IDLE"
@@ -144,6 +145,9 @@ EXPLAIN (COSTS OFF) SELECT * FROM asy.everything;
 ALTER FOREIGN TABLE asy.orders OPTIONS (ADD async_capable 'true');
 EXPLAIN (COSTS OFF) SELECT * FROM asy.everything;
 ALTER FOREIGN TABLE asy.orders OPTIONS (DROP async_capable);
+-- (A warm-up first: the ALTER dropped the table's cached record count, which planning asks for
+-- once, see docs/estimates.md; that request must not be counted below.)
+SELECT count(*) > 0 AS warm FROM asy.everything;
 \! test/emulator/emulator-ctl POST /_emulator/config '{"latency_ms": 300}' > /dev/null
 \! eval "$STATS_RESET"
 SELECT count(*) FROM asy.everything;

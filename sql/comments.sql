@@ -9,7 +9,7 @@ CREATE EXTENSION IF NOT EXISTS kintone_fdw;
 \! curl -s -o /dev/null -X POST -d '{"now": "2026-05-01T09:00:00Z"}' $KINTONE_EMULATOR_URL/_emulator/clock
 RESET client_min_messages;
 \getenv emulator_url KINTONE_EMULATOR_URL
-CREATE SERVER emu_c FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');
+CREATE SERVER emu_c FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url', language 'ja'); -- Kintone's names and messages in Japanese, as written below
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_c OPTIONS (username 'yamada', password 'yamada-pass');
 SET timezone = 'UTC';
 CREATE SCHEMA c;

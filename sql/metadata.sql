@@ -9,7 +9,7 @@ CREATE EXTENSION IF NOT EXISTS kintone_fdw;
 \! curl -s -o /dev/null -X POST $KINTONE_EMULATOR_URL/_emulator/reset
 RESET client_min_messages;
 \getenv emulator_url KINTONE_EMULATOR_URL
-CREATE SERVER emu_m FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');
+CREATE SERVER emu_m FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url', language 'ja'); -- Kintone's names and messages in Japanese, as written below
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_m OPTIONS (username 'yamada', password 'yamada-pass');
 SET timezone = 'UTC';
 CREATE SCHEMA meta;
@@ -134,7 +134,7 @@ IMPORT FOREIGN SCHEMA kintone_meta EXCEPT (apps, fields, comments) FROM SERVER e
 SELECT try($$INSERT INTO meta.apps (id) VALUES (1)$$);
 SELECT try($$DELETE FROM meta.fields WHERE app = 7$$);
 ANALYZE meta.apps;
-CREATE SERVER emu_tok FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');
+CREATE SERVER emu_tok FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url', language 'ja'); -- Kintone's names and messages in Japanese, as written below
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_tok OPTIONS (api_token 'expensefulltoken');
 CREATE FOREIGN TABLE token_apps (id bigint, name text) SERVER emu_tok OPTIONS (object 'apps');
 CREATE FOREIGN TABLE token_fields (app bigint, code text) SERVER emu_tok OPTIONS (object 'fields');

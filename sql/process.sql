@@ -10,7 +10,7 @@ CREATE EXTENSION IF NOT EXISTS kintone_fdw;
 \! curl -s -o /dev/null -X POST $KINTONE_EMULATOR_URL/_emulator/reset
 RESET client_min_messages;
 \getenv emulator_url KINTONE_EMULATOR_URL
-CREATE SERVER emu_p FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');
+CREATE SERVER emu_p FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url', language 'ja'); -- Kintone's names and messages in Japanese, as written below
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_p OPTIONS (username 'yamada', password 'yamada-pass');
 CREATE SCHEMA p;
 IMPORT FOREIGN SCHEMA kintone FROM SERVER emu_p INTO p OPTIONS (apps '7, 97');
@@ -98,7 +98,7 @@ SELECT "ステータス", count(*) FROM p.approvals WHERE "$id" BETWEEN 2 AND 25
 
 -- Under OAuth there is no bulkRequest: 100 records per call, each atomic by itself. The second
 -- call fails: the first 100 records moved and stay moved, and the error says which.
-CREATE SERVER emu_po FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url');
+CREATE SERVER emu_po FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url :'emulator_url', language 'ja'); -- Kintone's names and messages in Japanese, as written below
 CREATE USER MAPPING FOR CURRENT_USER SERVER emu_po OPTIONS (oauth_client_id 'kfdw-client',
   oauth_client_secret 'kfdw-client-secret', oauth_redirect_uri 'https://localhost/callback');
 CREATE FOREIGN TABLE approvals_oauth ("$id" bigint, "ステータス" text) SERVER emu_po OPTIONS (app '97');

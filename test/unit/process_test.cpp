@@ -184,6 +184,7 @@ TEST_F(ProcessTest, SettingsInBothLanguages) {
 
 TEST_F(ProcessTest, ActionOnOneRecord) {
 	Session sato(Config("sato"));
+	sato.set_locale("ja_JP.UTF-8"); // Kintone's user-language names in Japanese, as the expectations
 	// Record 1 (未処理) is assigned to its creator, sato; 処理中 needs one of its candidates.
 	long requests = 0;
 	auto results = kintone::RunAction(sato, kExpense, -1, {1}, Action("処理開始", "tanaka"), &requests);
@@ -200,6 +201,7 @@ TEST_F(ProcessTest, ActionOnOneRecord) {
 
 TEST_F(ProcessTest, RefusedBeforeAnythingIsSent) {
 	Session sato(Config("sato"));
+	sato.set_locale("ja_JP.UTF-8"); // Kintone's user-language names in Japanese, as the expectations
 	ResetStats();
 	auto e = ErrorOf([&] { kintone::RunAction(sato, kExpense, -1, {1, 2, 4, 5}, Action("承認")); });
 	EXPECT_EQ(e.kind(), kintone::ErrorKind::kInvalidRequest);
