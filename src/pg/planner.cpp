@@ -700,8 +700,8 @@ Oid PlannedTableOid(RelOptInfo *rel) {
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
                                 int *batch_size, bool *unique_key) {
 	(void)key_type; // the keys' type is read from the array at execution
-	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr ||
-	    !IsRecordsRel(root, rel) || rel->fdw_private == nullptr) {
+	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr || !IsRecordsRel(root, rel) ||
+	    rel->fdw_private == nullptr) {
 		return nullptr;
 	}
 	FdwRelInfo *info = static_cast<FdwRelInfo *>(rel->fdw_private);
