@@ -94,6 +94,19 @@ SELECT id, status_before, action, status, assignees, moved
          '承認');
 \echo '== Schema drift: what differs between a foreign table and its app (no rows: nothing)'
 SELECT * FROM kintone_schema_drift('kintone.expense');
+\echo '== Subtable rows as a table (orderlines_明細: one row per line of 受注明細), joined with a local table'
+SELECT l."$id", o."伝票番号", l."$row_index", l."品目", l."数量", s.score
+  FROM kintone."orderlines_明細" l JOIN kintone.orderlines o ON o."$id" = l."$id"
+  JOIN customer_scores s ON s.customer_id = o."顧客ID"
+ WHERE l."数量" >= 5 ORDER BY 1, 3;
+\echo '== Upsert from a local table: the option upsert_key makes INSERT update the record holding each key'
+CREATE TEMP TABLE order_notes (slip text, note text);
+INSERT INTO order_notes VALUES ('Q-1001', 'upserted: existing slip'), ('DEMO-U1', 'upserted: new slip');
+CREATE FOREIGN TABLE kintone.orderlines_by_slip ("伝票番号" text, "備考" text)
+  SERVER kintone OPTIONS (app '6', upsert_key '伝票番号');
+INSERT INTO kintone.orderlines_by_slip SELECT slip, note FROM order_notes;
+SELECT "$id", "伝票番号", "備考" FROM kintone.orderlines WHERE "伝票番号" IN ('Q-1001', 'DEMO-U1') ORDER BY 1;
+DELETE FROM kintone.orderlines WHERE "伝票番号" = 'DEMO-U1';
 SQL
 
 	cat <<EOF

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstring>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -93,6 +95,75 @@ size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
 	return size * count;
 }
 
+// File transfers (docs/data.md, "Files"): a download's body into the caller's memory, an
+// upload's body read from three pieces, the middle one borrowed.
+struct BodySink {
+	HttpResponse *response = nullptr; // error answers (and a body without a buffer) go here
+	CURL *easy = nullptr;
+	bool given = false; // ReceiveInto was called
+	char *buffer = nullptr;
+	size_t capacity = 0;
+	size_t used = 0;
+	bool paused = false;
+	bool overflow = false;
+};
+
+size_t WriteToBuffer(char *data, size_t size, size_t count, void *user) {
+	auto *sink = static_cast<BodySink *>(user);
+	size_t n = size * count;
+	long status = 0;
+	curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status >= 300 || (sink->given && sink->buffer == nullptr)) {
+		sink->response->body.append(data, n);
+		return n;
+	}
+	if (!sink->given) {
+		sink->paused = true; // the caller allocates now; curl keeps this data until resumed
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	if (n > sink->capacity - sink->used) {
+		sink->overflow = true;
+		return 0;
+	}
+	memcpy(sink->buffer + sink->used, data, n);
+	sink->used += n;
+	return n;
+}
+
+struct BodyParts {
+	std::string_view parts[3];
+	size_t part = 0;
+	size_t offset = 0;
+};
+
+size_t ReadParts(char *out, size_t size, size_t count, void *user) {
+	auto *b = static_cast<BodyParts *>(user);
+	size_t room = size * count;
+	size_t n = 0;
+	while (n < room && b->part < 3) {
+		std::string_view p = b->parts[b->part];
+		size_t take = std::min(room - n, p.size() - b->offset);
+		memcpy(out + n, p.data() + b->offset, take);
+		n += take;
+		b->offset += take;
+		if (b->offset == p.size()) {
+			++b->part;
+			b->offset = 0;
+		}
+	}
+	return n;
+}
+
+int SeekParts(void *user, curl_off_t offset, int origin) {
+	auto *b = static_cast<BodyParts *>(user);
+	if (origin != SEEK_SET || offset != 0) {
+		return CURL_SEEKFUNC_CANTSEEK;
+	}
+	b->part = 0;
+	b->offset = 0;
+	return CURL_SEEKFUNC_OK;
+}
+
 // TLS and proxy settings (curl_easy_reset clears them, so they are set for every request).
 void ApplyTransportOptions(CURL *easy, const HttpOptions &o) {
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, o.ssl_verify ? 1L : 0L);
@@ -138,6 +209,8 @@ struct HttpClient::Impl {
 	bool done = false;
 	CURLcode result = CURLE_OK;
 	char error_buffer[CURL_ERROR_SIZE] = {0};
+	BodySink sink;  // body_to_buffer
+	BodyParts body; // body_borrowed
 	Transfer transfer;
 
 	~Impl() {
@@ -201,14 +274,24 @@ void HttpClient::Start(const HttpRequest &request) {
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, current_.timeout_ms > 0 ? current_.timeout_ms : options_.timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
+	if (!current_.body_to_buffer) {
+		curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
+	}
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error_buffer);
 	impl_->transfer = Transfer();
 	impl_->transfer.response = &response_;
 	impl_->transfer.max_bytes = options_.max_response_bytes;
 	impl_->transfer.once = current_.once;
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->transfer);
+	if (current_.body_to_buffer) {
+		impl_->sink = BodySink();
+		impl_->sink.response = &response_;
+		impl_->sink.easy = easy;
+		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteToBuffer);
+		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->sink);
+	} else {
+		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
+		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->transfer);
+	}
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, WriteHeader);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &impl_->transfer);
 	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, BeforeSend);
@@ -227,7 +310,21 @@ void HttpClient::Start(const HttpRequest &request) {
 	} else {
 		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, current_.method.c_str());
 	}
-	if (!current_.body.empty() || current_.method == "POST" || current_.method == "PUT") {
+	if (!current_.body_borrowed.empty() || !current_.body_tail.empty()) {
+		// A file upload: read from the pieces, the caller's bytes never copied.
+		impl_->body = BodyParts();
+		impl_->body.parts[0] = current_.body;
+		impl_->body.parts[1] = current_.body_borrowed;
+		impl_->body.parts[2] = current_.body_tail;
+		curl_easy_setopt(easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(easy, CURLOPT_READFUNCTION, ReadParts);
+		curl_easy_setopt(easy, CURLOPT_READDATA, &impl_->body);
+		curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, SeekParts);
+		curl_easy_setopt(easy, CURLOPT_SEEKDATA, &impl_->body);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		                 static_cast<curl_off_t>(current_.body.size() + current_.body_borrowed.size() +
+		                                         current_.body_tail.size()));
+	} else if (!current_.body.empty() || current_.method == "POST" || current_.method == "PUT") {
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, current_.body.c_str());
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(current_.body.size()));
 		if (current_.method == "GET") {
@@ -353,6 +450,13 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 	CURLcode code = impl_->result;
 	Detach();
 	stats_.bytes_received += static_cast<long long>(response_.body.size());
+	if (current_.body_to_buffer) {
+		stats_.bytes_received += static_cast<long long>(impl_->sink.used);
+		if (impl_->sink.overflow) {
+			throw Error(ErrorKind::kProtocol, "Kintone sent a file longer than its announced size",
+			            current_.method + " " + current_.url);
+		}
+	}
 	bool sent = impl_->transfer.sends > 0;
 	std::string label = current_.method + " " + current_.url; // no secrets: they travel in headers
 
@@ -399,6 +503,42 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 		response_.content_type = content_type;
 	}
 	return response_;
+}
+
+long long HttpClient::AwaitBody() {
+	if (!in_flight_ || !current_.body_to_buffer) {
+		throw Error(ErrorKind::kInternal, "HttpClient::AwaitBody without a download in flight");
+	}
+	while (!Pump()) {
+		if (impl_->sink.paused) {
+			curl_off_t length = -1;
+			if (curl_easy_getinfo(impl_->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) != CURLE_OK) {
+				length = -1;
+			}
+			return length < 0 ? -1 : static_cast<long long>(length);
+		}
+		if (current_.abortable && options_.should_abort != nullptr && options_.should_abort(options_.abort_arg)) {
+			Detach();
+			throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+		}
+		curl_multi_poll(impl_->multi, nullptr, 0, kPollMs, nullptr);
+	}
+	return -2;
+}
+
+void HttpClient::ReceiveInto(char *buffer, size_t capacity) noexcept {
+	BodySink &sink = impl_->sink;
+	sink.given = true;
+	sink.buffer = buffer;
+	sink.capacity = buffer != nullptr ? capacity : 0;
+	if (sink.paused && in_flight_) {
+		sink.paused = false;
+		curl_easy_pause(impl_->easy, CURLPAUSE_CONT); // may deliver the kept data at once
+	}
+}
+
+size_t HttpClient::received() const {
+	return impl_->sink.used;
 }
 
 HttpResponse &HttpClient::Perform(const HttpRequest &request) {

@@ -35,6 +35,14 @@ struct HttpRequest {
 	// aborted by the cancel they clean up after; they get a short timeout instead.
 	bool abortable = true;
 	long timeout_ms = 0; // overrides HttpOptions::timeout_ms when > 0
+	// File transfers (file.json; docs/data.md, "Files"). Upload: bytes the caller keeps alive
+	// until the transfer has ended, sent after `body` and before `body_tail` without being
+	// copied (a file inside a multipart body). Download: a 2xx answer's body goes into memory
+	// the caller provides once its size is known (HttpClient::AwaitBody, ReceiveInto), sent
+	// without compression so that Content-Length is its size.
+	std::string_view body_borrowed{};
+	std::string body_tail{};
+	bool body_to_buffer = false;
 	// Sent at most once: libcurl's own re-send on a fresh connection is refused.
 	bool once = false;
 	// When the abort check fires, the answer is still awaited this long (not abortable) before
@@ -118,6 +126,16 @@ public:
 	bool cancel_pending() const { return cancel_pending_; }
 	// How many times libcurl sent the current (or last) request: 0 = never sent.
 	int sends() const;
+
+	// A download into the caller's memory (HttpRequest::body_to_buffer), after Start: waits
+	// (abortable) until the answer's headers are in and returns its Content-Length, -1 when it
+	// has none, or -2 when the transfer has ended already (an error answer, an empty body: call
+	// Finish). Then ReceiveInto(buffer, capacity) (nullptr: into the response's body) and
+	// Finish; an answer longer than capacity fails Finish (kProtocol). received(): the bytes
+	// that went into the buffer.
+	long long AwaitBody();
+	void ReceiveInto(char *buffer, size_t capacity) noexcept;
+	size_t received() const;
 
 	const HttpStats &stats() const { return stats_; }
 

@@ -6,6 +6,7 @@
 #include "kintone/metadata.hpp"
 #include "kintone/query.hpp"
 #include "kintone/schema.hpp"
+#include "kintone/subtable.hpp"
 #include "kintone/text.hpp"
 
 #include <cctype>
@@ -54,6 +55,9 @@ void CheckBoolean(std::string_view name, std::string_view value) {
 	(void)ParseBooleanOption(name, value);
 }
 void CheckFieldCodeOption(std::string_view, std::string_view value) {
+	if (IsRowPseudoField(value)) {
+		return; // a subtable row's id or position (subtable.hpp); refused at use outside such a table
+	}
 	try {
 		CheckFieldCode(value);
 	} catch (const Error &e) {
@@ -67,6 +71,10 @@ void CheckFieldType(std::string_view, std::string_view value) {
 		throw ValueError("invalid value for option \"field_type\": \"" + std::string(value) + "\"",
 		                 "Use a Kintone field type such as SINGLE_LINE_TEXT, NUMBER, DATE or DROP_DOWN.");
 	}
+}
+// Subtables, upsert, files (docs/data.md).
+void CheckMaxFileSize(std::string_view, std::string_view value) {
+	(void)ParseMaxFileSize(value);
 }
 void CheckMaxCursors(std::string_view name, std::string_view value) {
 	if (ParsePositiveId(name, value) > 10) {
@@ -241,6 +249,10 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
 	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckNonEmpty},
 	    {"join_batch_size", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckJoinBatchSize},
+	    // Subtables, upsert, files (docs/data.md).
+	    {"subtable", kT, false, CheckNonEmpty},
+	    {"upsert_key", kT, false, CheckNonEmpty},
+	    {"max_file_size", kS, false, CheckMaxFileSize},
 	};
 	return options;
 }
@@ -691,6 +703,24 @@ bool ParseBooleanOption(std::string_view option, std::string_view value) {
 	}
 	throw ValueError("invalid value for option \"" + std::string(option) + "\": \"" + std::string(value) + "\"",
 	                 "Use true or false.");
+}
+
+long long ParseMaxFileSize(std::string_view value) {
+	long long n = 0;
+	bool ok = !value.empty() && value.size() <= 10;
+	for (char c : value) {
+		ok = ok && c >= '0' && c <= '9';
+		if (ok) {
+			n = n * 10 + (c - '0');
+		}
+	}
+	if (!ok || n < 1 || n > kMaxFileSize) {
+		throw Error(ErrorKind::kInvalidOptionValue,
+		            "invalid value for option \"max_file_size\": \"" + std::string(value) + "\"",
+		            "The largest file Kintone takes, in bytes: a whole number from 1 to " +
+		                std::to_string(kMaxFileSize) + " (Kintone's limit, 1 GB, is the default).");
+	}
+	return n;
 }
 
 const std::string *OptionValue(const OptionList &options, std::string_view name) {

@@ -94,4 +94,9 @@ long ParseSeconds(std::string_view option, std::string_view value);
 // Returns it normalised (scheme lower case, no trailing slash).
 std::string ParseProxyUrl(std::string_view url);
 
+// Subtables, upsert, files (docs/data.md). max_file_size: the largest file uploaded, in bytes
+// (Kintone takes files of up to 1 GB, contract §4.11, §5).
+constexpr long long kMaxFileSize = 1LL << 30;
+long long ParseMaxFileSize(std::string_view value);
+
 } // namespace kintone

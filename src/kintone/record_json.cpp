@@ -361,7 +361,8 @@ const char *ReadOnlyReason(FieldType type, WriteKind kind) {
 	case FieldType::kModifier:
 	case FieldType::kCreatedTime:
 	case FieldType::kUpdatedTime:
-		return kind == WriteKind::kUpdate
+		// An upsert may update: the rule of updates applies to each of its records.
+		return kind == WriteKind::kUpdate || kind == WriteKind::kUpsert
 		           ? "Kintone allows creator, modifier and their times only when a record is added"
 		           : nullptr;
 	default:
@@ -453,6 +454,21 @@ std::string CallBody(WriteKind kind, long long app, const CallRows &rows) {
 		}
 		out += ']';
 		break;
+	case WriteKind::kUpsert:
+		// {"updateKey": {"field", "value"}, "record"}; the key field itself is not in the record
+		// (Kintone takes the key's value from updateKey, as @kintone/cli sends it).
+		out += ",\"upsert\":true,\"records\":[";
+		for (size_t i = first; i < end; ++i) {
+			out += i > first ? ",{\"updateKey\":{\"field\":" : "{\"updateKey\":{\"field\":";
+			AppendJsonString(out, rows.update_key != nullptr ? *rows.update_key : std::string());
+			out += ",\"value\":";
+			AppendJsonString(out, (*rows.ids)[i]);
+			out += "},\"record\":";
+			out += (*rows.records)[i];
+			out += '}';
+		}
+		out += ']';
+		break;
 	case WriteKind::kDelete: {
 		bool any_revision = false;
 		out += ",\"ids\":[";
@@ -513,7 +529,8 @@ void ReadCallAnswer(WriteKind kind, const Json &answer, const CallRows &rows, co
 		}
 		break;
 	}
-	case WriteKind::kUpdate: {
+	case WriteKind::kUpdate:
+	case WriteKind::kUpsert: {
 		auto records = answer.find("records");
 		if (records == answer.end()) {
 			BadAnswer("lacks \"records\"", request);
@@ -531,7 +548,20 @@ void ReadCallAnswer(WriteKind kind, const Json &answer, const CallRows &rows, co
 			if (!item.contains("revision") || !IdText(item["revision"], &r.revision)) {
 				BadAnswer("has no revision at \"records\"[" + std::to_string(i) + "]", request);
 			}
-			r.id = (*rows.ids)[rows.first + i];
+			if (kind == WriteKind::kUpsert) {
+				// The record Kintone updated or added: its id is in the answer only.
+				auto op = item.find("operation");
+				if (op == item.end() || !op->is_string() ||
+				    (op->get_ref<const std::string &>() != "INSERT" &&
+				     op->get_ref<const std::string &>() != "UPDATE")) {
+					BadAnswer("has no \"operation\" (INSERT or UPDATE) at \"records\"[" + std::to_string(i) + "]",
+					          request);
+				}
+				r.inserted = op->get_ref<const std::string &>() == "INSERT";
+				r.id = std::move(id);
+			} else {
+				r.id = (*rows.ids)[rows.first + i];
+			}
 			out->push_back(std::move(r));
 		}
 		break;
@@ -556,6 +586,76 @@ const Json &BulkResults(const Json &answer, size_t calls, const std::string &req
 		BadAnswer("does not list one result per call in \"results\"", request);
 	}
 	return *results;
+}
+
+std::string UpsertKeyIdentity(FieldType type, std::string_view text) {
+	if (type != FieldType::kNumber) {
+		return std::string(text);
+	}
+	// sign, significant digits without leading or trailing zeros, decimal exponent of the first.
+	std::string_view s = Trim(text);
+	bool negative = false;
+	if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+		negative = s[0] == '-';
+		s.remove_prefix(1);
+	}
+	std::string digits;
+	long long point = 0; // digits before the point (of the significant ones, after leading zeros)
+	bool seen_point = false;
+	size_t i = 0;
+	for (; i < s.size(); ++i) {
+		char c = s[i];
+		if (c == '.' && !seen_point) {
+			seen_point = true;
+		} else if (IsDigit(c)) {
+			if (digits.empty() && c == '0') {
+				if (seen_point) {
+					--point;
+				}
+			} else {
+				digits += c;
+				if (!seen_point) {
+					++point;
+				}
+			}
+		} else {
+			break;
+		}
+	}
+	long long exponent = 0;
+	if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+		size_t j = i + 1;
+		bool exp_negative = false;
+		if (j < s.size() && (s[j] == '+' || s[j] == '-')) {
+			exp_negative = s[j] == '-';
+			++j;
+		}
+		size_t start = j;
+		for (; j < s.size() && IsDigit(s[j]); ++j) {
+			if (exponent < 1000000000LL) {
+				exponent = exponent * 10 + (s[j] - '0');
+			}
+		}
+		if (j > start) {
+			i = j;
+			exponent = exp_negative ? -exponent : exponent;
+		}
+	}
+	if (i != s.size()) {
+		return std::string(text); // not a number: Kintone refuses it; compared as text
+	}
+	while (!digits.empty() && digits.back() == '0') {
+		digits.pop_back();
+	}
+	if (digits.empty()) {
+		return "0";
+	}
+	return (negative ? "-0." : "0.") + digits + "e" + std::to_string(point + exponent);
+}
+
+long long UpsertKeySet::Add(std::string_view key, long long row) {
+	auto [it, inserted] = rows_.emplace(UpsertKeyIdentity(type_, key), row);
+	return inserted ? 0 : it->second;
 }
 
 void AppendJsonString(std::string &out, std::string_view s) {

@@ -17,16 +17,21 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace kintone {
 
-enum class WriteKind { kInsert, kUpdate, kDelete };
+// kUpsert: PUT records.json with "upsert": true, each record named by its value of a unique
+// key field ("updateKey"); Kintone updates the record holding that value or adds one (contract
+// §4.6). See docs/data.md, "Upsert".
+enum class WriteKind { kInsert, kUpdate, kDelete, kUpsert };
 
 // What Kintone answered for one written record.
 struct WriteResult {
-	std::string id;       // record id ($id)
-	std::string revision; // new revision (empty for deletes)
+	std::string id;        // record id ($id)
+	std::string revision;  // new revision (empty for deletes)
+	bool inserted = false; // kUpsert: Kintone added the record ("operation": "INSERT")
 };
 
 // The shape a value arrives in (the glue's column type decides it, not the field type).
@@ -75,21 +80,24 @@ bool IsListField(FieldType type, ValueShape shape);
 void AppendRecord(std::string &out, const std::vector<WriteField> &fields, const FieldValue *values, long long row = 1);
 std::string BuildRecord(const std::vector<WriteField> &fields, const FieldValue *values, long long row = 1);
 
-// Rows of one records.json call, as the writer queues them: records (inserts, updates), ids
-// (updates, deletes) and revisions (< 0: no check), each indexed from first.
+// Rows of one records.json call, as the writer queues them: records (inserts, updates,
+// upserts), ids (updates, deletes; for upserts the key values) and revisions (< 0: no check),
+// each indexed from first.
 struct CallRows {
 	const std::vector<std::string> *records = nullptr;
 	const std::vector<std::string> *ids = nullptr;
 	const std::vector<long long> *revisions = nullptr;
 	size_t first = 0;
 	size_t count = 0;
+	const std::string *update_key = nullptr; // kUpsert: the key field's code
 };
 
 // The JSON body of one records.json call of this kind (≤ 100 rows).
 std::string CallBody(WriteKind kind, long long app, const CallRows &rows);
 
 // Reads Kintone's answer to one records.json call and appends one result per row to out.
-// POST: {"ids":[…],"revisions":[…]}; PUT: {"records":[{"id","revision"},…]}; DELETE: {}.
+// POST: {"ids":[…],"revisions":[…]}; PUT: {"records":[{"id","revision"},…]}; upsert: PUT's
+// with "operation": "INSERT" or "UPDATE" in each entry; DELETE: {}.
 // A member missing, of the wrong kind or of the wrong length is Error(kProtocol) whose detail
 // names request (e.g. "POST /k/v1/records.json with rows 1 to 100 of the statement").
 void ReadCallAnswer(WriteKind kind, const Json &answer, const CallRows &rows, const std::string &request,
@@ -97,6 +105,27 @@ void ReadCallAnswer(WriteKind kind, const Json &answer, const CallRows &rows, co
 
 // The "results" of a bulkRequest answer with `calls` entries, or Error(kProtocol) naming request.
 const Json &BulkResults(const Json &answer, size_t calls, const std::string &request);
+
+// The identity of an upsert key value as Kintone compares it, for finding a value that a
+// statement gives twice: a NUMBER's value as a number ("1.50", "01.5" and "1.5e0" are one
+// value: Kintone normalises numbers, contract §6.1), any other key's text as it is (whether
+// Kintone's unique check ignores case or width is not known, §11 item 7: the texts are
+// compared exactly, so only certain duplicates are found). Never throws but bad_alloc.
+std::string UpsertKeyIdentity(FieldType type, std::string_view text);
+
+// The key values of one upsert statement so far, to refuse a value given twice before anything
+// is sent: two rows with one key would be one record in Kintone, the second write updating
+// what the first added or updated.
+class UpsertKeySet {
+public:
+	explicit UpsertKeySet(FieldType type = FieldType::kUnknown) : type_(type) {}
+	// Adds the key of statement row `row`; returns 0, or the earlier row that gave the same key.
+	long long Add(std::string_view key, long long row);
+
+private:
+	FieldType type_;
+	std::unordered_map<std::string, long long> rows_; // identity -> first row
+};
 
 // Appends s as a JSON string literal (quotes, backslashes and control characters escaped;
 // UTF-8 passes through).

@@ -469,17 +469,80 @@ std::string_view RecordReader::loaded() const {
 	return std::string_view(impl_->buffer.get(), loaded_size_);
 }
 
+template <class Object, class ChecksT>
+void RecordReader::ParseFields(Object &record, size_t base, const char *limit, ChecksT &checks) {
+	Impl &impl = *impl_;
+	size_t position = 0;
+	for (ondemand::field field : record) {
+		int g = impl.GroupFor(position++, field.key().raw(), limit, field);
+		if (g < 0) {
+			continue; // not requested: On-Demand skips the value
+		}
+		Impl::Group &group = impl.groups[g];
+		checks.field = &group.code;
+		for (size_t column : group.columns) {
+			present_[column] = 1;
+		}
+		ondemand::value wrapper = field.value();
+		if (wrapper.type() != ondemand::json_type::object) {
+			throw Error(ErrorKind::kProtocol, kMalformed,
+			            "field \"" + group.code + "\" is not a {\"type\", \"value\"} object");
+		}
+		ondemand::object wrapper_obj = wrapper.get_object();
+		// Kintone sends "type" before "value"; either order is read.
+		std::string_view type_raw;
+		bool has_type = false;
+		bool has_value = false;
+		ondemand::json_type value_type = ondemand::json_type::null;
+		for (ondemand::field member : wrapper_obj) {
+			ondemand::raw_json_string key = member.key();
+			if (key == "type") {
+				ondemand::value type = member.value();
+				if (type.type() == ondemand::json_type::string) {
+					// Type names have no escapes: the raw text up to the quote is the
+					// name (one with an escape reads as an unknown type).
+					const char *t = type.get_raw_json_string().raw();
+					const char *end = t;
+					while (end < limit && *end != '"' && *end != '\\') {
+						++end;
+					}
+					type_raw = std::string_view(t, static_cast<size_t>(end - t));
+					has_type = true;
+				}
+				continue;
+			}
+			if (!(key == "value") || has_value) {
+				continue;
+			}
+			has_value = true;
+			ondemand::value value = member.value();
+			value_type = value.type();
+			if (has_type) { // Kintone sends "type" first: checked before the value is read
+				CheckKind(group, type_raw, value_type, checks);
+			}
+			Cell *row = &cells_[base];
+			if (!group.mixed) {
+				Decode(value, columns_[group.columns.front()].shape, row[group.columns.front()], elements_, checks);
+				for (size_t k = 1; k < group.columns.size(); ++k) {
+					row[group.columns[k]] = row[group.columns.front()];
+				}
+			} else {
+				std::string_view raw_value = CheckedRaw(RawJson(value), checks);
+				for (size_t column : group.columns) {
+					DecodeFromJson(raw_value, columns_[column].shape, row[column], elements_, impl.scratch, checks);
+				}
+			}
+		}
+		if (has_type && has_value) { // "type" came after "value"
+			CheckKind(group, type_raw, value_type, checks);
+		}
+	}
+}
+
 void RecordReader::ParseLoaded() {
 	Impl &impl = *impl_;
 	const size_t ncols = columns_.size();
-	cells_.clear();
-	elements_.clear();
-	impl.scratch.clear();
-	present_.assign(ncols, 0);
-	rows_ = 0;
-	last_id_ = -1;
-	total_count_.reset();
-	next_.reset();
+	Reset();
 	std::string_view body(impl.buffer.get(), loaded_size_);
 	Checks checks;
 	// U+0000 can only come as the escape \u0000: one look at the page spares every string the
@@ -505,73 +568,7 @@ void RecordReader::ParseLoaded() {
 					ondemand::object record = record_value.get_object();
 					size_t base = cells_.size();
 					cells_.resize(base + ncols);
-					size_t position = 0;
-					for (ondemand::field field : record) {
-						int g = impl.GroupFor(position++, field.key().raw(), limit, field);
-						if (g < 0) {
-							continue; // not requested: On-Demand skips the value
-						}
-						Impl::Group &group = impl.groups[g];
-						checks.field = &group.code;
-						for (size_t column : group.columns) {
-							present_[column] = 1;
-						}
-						ondemand::value wrapper = field.value();
-						if (wrapper.type() != ondemand::json_type::object) {
-							throw Error(ErrorKind::kProtocol, kMalformed,
-							            "field \"" + group.code + "\" is not a {\"type\", \"value\"} object");
-						}
-						ondemand::object wrapper_obj = wrapper.get_object();
-						// Kintone sends "type" before "value"; either order is read.
-						std::string_view type_raw;
-						bool has_type = false;
-						bool has_value = false;
-						ondemand::json_type value_type = ondemand::json_type::null;
-						for (ondemand::field member : wrapper_obj) {
-							ondemand::raw_json_string key = member.key();
-							if (key == "type") {
-								ondemand::value type = member.value();
-								if (type.type() == ondemand::json_type::string) {
-									// Type names have no escapes: the raw text up to the quote is the
-									// name (one with an escape reads as an unknown type).
-									const char *t = type.get_raw_json_string().raw();
-									const char *end = t;
-									while (end < limit && *end != '"' && *end != '\\') {
-										++end;
-									}
-									type_raw = std::string_view(t, static_cast<size_t>(end - t));
-									has_type = true;
-								}
-								continue;
-							}
-							if (!(key == "value") || has_value) {
-								continue;
-							}
-							has_value = true;
-							ondemand::value value = member.value();
-							value_type = value.type();
-							if (has_type) { // Kintone sends "type" first: checked before the value is read
-								CheckKind(group, type_raw, value_type, checks);
-							}
-							Cell *row = &cells_[base];
-							if (!group.mixed) {
-								Decode(value, columns_[group.columns.front()].shape, row[group.columns.front()],
-								       elements_, checks);
-								for (size_t k = 1; k < group.columns.size(); ++k) {
-									row[group.columns[k]] = row[group.columns.front()];
-								}
-							} else {
-								std::string_view raw_value = CheckedRaw(RawJson(value), checks);
-								for (size_t column : group.columns) {
-									DecodeFromJson(raw_value, columns_[column].shape, row[column], elements_,
-									               impl.scratch, checks);
-								}
-							}
-						}
-						if (has_type && has_value) { // "type" came after "value"
-							CheckKind(group, type_raw, value_type, checks);
-						}
-					}
+					ParseFields(record, base, limit, checks);
 					++rows_;
 					if (impl.id_column >= 0) {
 						const Cell &id = cells_[base + static_cast<size_t>(impl.id_column)];
@@ -689,6 +686,126 @@ bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id) {
 	}
 	*last_id = id;
 	return true;
+}
+
+void RecordReader::Reset() {
+	cells_.clear();
+	elements_.clear();
+	impl_->scratch.clear();
+	present_.assign(columns_.size(), 0);
+	rows_ = 0;
+	last_id_ = -1;
+	total_count_.reset();
+	next_.reset();
+}
+
+void RecordReader::ParseRows(std::string_view rows_json, std::string_view parent_id) {
+	Impl &impl = *impl_;
+	if (TrimTrailingSpace(rows_json).empty()) {
+		Reset(); // no value (a NULL cell): no row
+		return;
+	}
+	Load(rows_json);
+	const size_t ncols = columns_.size();
+	Reset();
+	std::string_view body(impl.buffer.get(), loaded_size_);
+	const char *limit = impl.buffer.get() + body.size() + simdjson::SIMDJSON_PADDING;
+	Checks checks;
+	checks.may_have_nul = memmem(body.data(), body.size(), "\\u0000", 6) != nullptr;
+	impl.scratch.emplace_back(parent_id);
+	std::string_view parent = impl.scratch.back();
+	// The pseudo columns: filled per row, not from the row's fields.
+	std::vector<size_t> parent_columns, id_columns, index_columns;
+	for (size_t i = 0; i < ncols; ++i) {
+		const std::string &code = columns_[i].field_code;
+		if (code == "$id") {
+			parent_columns.push_back(i);
+		} else if (code == "$row_id") {
+			id_columns.push_back(i);
+		} else if (code == "$row_index") {
+			index_columns.push_back(i);
+		}
+	}
+	auto bad = [](const std::string &why) {
+		return Error(ErrorKind::kProtocol, "Kintone returned a malformed subtable value", why);
+	};
+	try {
+		ondemand::document doc =
+		    impl.parser.iterate(simdjson::padded_string_view(impl.buffer.get(), body.size(), impl.capacity));
+		ondemand::json_type type = doc.type();
+		if (type == ondemand::json_type::array) {
+			for (ondemand::value row_value : doc.get_array()) {
+				if (row_value.type() != ondemand::json_type::object) {
+					throw bad("a row is not a JSON object");
+				}
+				size_t base = cells_.size();
+				cells_.resize(base + ncols);
+				bool has_id = false;
+				for (ondemand::field field : row_value.get_object()) {
+					std::string_view key = field.unescaped_key();
+					if (key == "id") {
+						ondemand::value id = field.value();
+						std::string_view text;
+						if (id.type() == ondemand::json_type::string) {
+							text = id.get_string();
+						} else if (id.type() == ondemand::json_type::number) {
+							text = TrimTrailingSpace(id.raw_json_token());
+						} else {
+							throw bad("a row's \"id\" is not a string or a number");
+						}
+						if (ParseId(text) < 0) {
+							throw bad("a row's \"id\" is not a row id");
+						}
+						has_id = true;
+						for (size_t c : id_columns) {
+							cells_[base + c].is_null = false;
+							cells_[base + c].text = text;
+							present_[c] = 1;
+						}
+					} else if (key == "value") {
+						ondemand::value value = field.value();
+						if (value.type() != ondemand::json_type::object) {
+							throw bad("a row's \"value\" is not a JSON object");
+						}
+						ondemand::object inner = value.get_object();
+						ParseFields(inner, base, limit, checks);
+					}
+				}
+				if (!has_id) {
+					throw bad("a row has no \"id\"");
+				}
+				++rows_;
+				impl.scratch.push_back(std::to_string(rows_));
+				for (size_t c : index_columns) {
+					cells_[base + c].is_null = false;
+					cells_[base + c].text = impl.scratch.back();
+					present_[c] = 1;
+				}
+				for (size_t c : parent_columns) {
+					cells_[base + c].is_null = parent.empty();
+					cells_[base + c].text = parent;
+					present_[c] = 1;
+				}
+			}
+		} else if (type == ondemand::json_type::string) {
+			if (!doc.get_string().value().empty()) {
+				throw bad("the value is a string");
+			}
+		} else if (type == ondemand::json_type::null) {
+			(void)doc.is_null();
+		} else {
+			throw bad("the value is not a JSON array");
+		}
+		if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+			throw bad("trailing content after the JSON value");
+		}
+	} catch (const simdjson::simdjson_error &e) {
+		Reset();
+		throw bad(std::string("simdjson: ") + e.what());
+	} catch (const Error &) {
+		Reset();
+		throw;
+	}
 }
 
 void RecordReader::SetLastId() {

@@ -59,6 +59,12 @@ public:
 	// the last $id of the previous page); -1 = no order check (the default).
 	void set_id_floor(long long floor) { id_floor_ = floor; }
 
+	// Parses the value of a SUBTABLE field, [{"id": …, "value": {code: {"type", "value"}, …}}, …],
+	// one row per subtable row (subtable.hpp): a column "$row_id" reads the row's "id", "$row_index"
+	// its position from 1, "$id" gets parent_id, and other columns read the row's inner fields.
+	// JSON null or "" is no row. Previous cells become invalid. Throws kProtocol for bad shapes.
+	void ParseRows(std::string_view rows_json, std::string_view parent_id);
+
 	// Parse in two steps: Load copies the page into the reader's own buffer (so the HTTP buffer
 	// can take the next response), ParseLoaded parses it. loaded() is the copied page.
 	void Load(std::string_view body);
@@ -87,6 +93,10 @@ public:
 
 private:
 	void SetLastId();
+	void Reset();
+	// Fills the cells of row base from one record (or subtable row value) object.
+	template <class Object, class ChecksT>
+	void ParseFields(Object &object, size_t base, const char *limit, ChecksT &checks);
 
 	struct Impl;
 	std::unique_ptr<Impl> impl_;

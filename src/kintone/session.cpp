@@ -678,6 +678,82 @@ void Session::ForgetWrite(const void *owner) noexcept {
 	    settled_.end());
 }
 
+Json Session::SendMultipart(std::string_view endpoint, const std::string &content_type, const std::string &head,
+                            std::string_view data, const std::string &tail, long long guest_space_id) {
+	std::string path = Path(endpoint, guest_space_id);
+	HttpRequest request = BuildRequest("POST", path, "", "", false, false, true); // an upload is sent at most once
+	request.headers.emplace_back("Content-Type", content_type);
+	request.body = head;
+	request.body_borrowed = data;
+	request.body_tail = tail;
+	const HttpResponse &response = Execute(std::move(request), "POST " + path, false, false, 0);
+	Json doc = Json::parse(response.body, nullptr, false);
+	if (doc.is_discarded()) {
+		throw Error(ErrorKind::kProtocol, "Kintone returned a response that is not JSON", "POST " + path);
+	}
+	return doc;
+}
+
+long long Session::StartDownload(std::string_view endpoint, const Json &params, long long guest_space_id) {
+	SettleWrite(WriteWait::kNormal); // the session carries one request at a time; a write is not dropped
+	download_ = BuildGet(endpoint, params, guest_space_id, &download_label_);
+	download_.body_to_buffer = true;
+	download_done_ = false;
+	downloaded_ = nullptr;
+	long delay = config_.retry_base_delay_ms;
+	bool may_refresh = true;
+	try {
+		for (int attempt = 0;; ++attempt) {
+			pending_owner_ = nullptr; // this request replaces (cancels) any pending one
+			http_.Start(download_);
+			long long length = http_.AwaitBody();
+			if (length != -2) {
+				return length; // a 2xx answer whose body waits for the caller's memory
+			}
+			HttpResponse &response = http_.Finish();
+			if (may_refresh && RefreshAfter401(download_, response)) {
+				may_refresh = false;
+				--attempt;
+				continue;
+			}
+			if (!ShouldRetry(response, download_label_, true, false, attempt)) {
+				download_done_ = true; // a 2xx answer without a body: an empty file
+				downloaded_ = &response.body;
+				return 0;
+			}
+			if (!SleepUnlessAborted(delay, config_.http)) {
+				throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+			}
+			delay *= 2;
+		}
+	} catch (Error &e) {
+		Explain(e);
+		throw;
+	}
+}
+
+size_t Session::FinishDownload(char *buffer, size_t capacity) {
+	if (download_done_) {
+		download_done_ = false;
+		return 0;
+	}
+	try {
+		http_.ReceiveInto(buffer, capacity);
+		HttpResponse &response = http_.Finish();
+		downloaded_ = &response.body;
+		if (response.status < 200 || response.status >= 300) {
+			throw ErrorFromResponse(response.status, response.body, response.content_type);
+		}
+		return buffer != nullptr ? http_.received() : response.body.size();
+	} catch (Error &e) {
+		if (e.context().empty()) {
+			e.set_context("Kintone request: " + download_label_);
+		}
+		Explain(e);
+		throw;
+	}
+}
+
 Json Session::SendText(const std::string &method, std::string_view endpoint, const std::string &body,
                        long long guest_space_id, long abort_grace_ms) {
 	std::string path = Path(endpoint, guest_space_id);

@@ -175,6 +175,23 @@ public:
 	void set_locale(std::string_view lc_messages);
 	const std::string &accept_language() const { return accept_language_; }
 
+	// File transfers (file.json; docs/data.md, "Files").
+	// An upload: POST multipart/form-data with the body head + data + tail, where data is the
+	// caller's memory (alive until this returns, never copied). Sent at most once (it changes
+	// state: Kintone keeps the file), retried only like a write; returns the JSON answer.
+	Json SendMultipart(std::string_view endpoint, const std::string &content_type, const std::string &head,
+	                   std::string_view data, const std::string &tail, long long guest_space_id = -1);
+	// A download in two steps, so that the caller allocates the memory the file goes into once
+	// its size is known (no copy of the file): StartDownload sends the GET and waits for the
+	// answer's headers (a refusal throws like Get; retried like a read before any body byte is
+	// kept) and returns the file's size, -1 when Kintone did not announce it. FinishDownload
+	// then receives the file into buffer (capacity bytes; nullptr: into the session's response
+	// buffer, see downloaded()) and returns the bytes received. Any other request cancels a
+	// download in between.
+	long long StartDownload(std::string_view endpoint, const Json &params, long long guest_space_id = -1);
+	size_t FinishDownload(char *buffer, size_t capacity);
+	const std::string &downloaded() const { return *downloaded_; }
+
 	const HttpStats &stats() const { return http_.stats(); }
 	const SessionConfig &config() const { return config_; }
 
@@ -233,6 +250,11 @@ private:
 	HttpRequest write_request_;           // that write, kept for a 429 retry or a token refresh
 	std::string write_label_;
 	std::vector<SettledWrite> settled_; // writes finished by another request, not yet collected
+	// StartDownload: the request (kept for its label) and whether its answer has ended already.
+	HttpRequest download_;
+	std::string download_label_;
+	bool download_done_ = false;
+	const std::string *downloaded_ = nullptr;
 	std::vector<std::string> warnings_;
 };
 

@@ -105,11 +105,37 @@ void Writer::AddDelete(const std::string &id, long long revision) {
 	++rows_;
 }
 
+void Writer::SetUpsertKey(std::string field_code) {
+	update_key_ = std::move(field_code);
+}
+
+void Writer::AddUpsert(std::string key, std::string record) {
+	Batch &b = queued_batch_;
+	if (b.count == 0) {
+		Reset(b);
+	}
+	b.records.push_back(std::move(record));
+	b.ids.push_back(std::move(key));
+	b.revisions.push_back(-1);
+	++b.count;
+	++rows_;
+}
+
+void Writer::CountUpserts(size_t from) {
+	if (kind_ != WriteKind::kUpsert) {
+		return;
+	}
+	for (size_t i = from; i < results_.size(); ++i) {
+		upsert_inserted_ += results_[i].inserted ? 1 : 0;
+	}
+}
+
 const char *Writer::Method() const {
 	switch (kind_) {
 	case WriteKind::kInsert:
 		return "POST";
 	case WriteKind::kUpdate:
+	case WriteKind::kUpsert:
 		return "PUT";
 	case WriteKind::kDelete:
 		return "DELETE";
@@ -124,6 +150,7 @@ CallRows Writer::Rows(const Batch &b, size_t first, size_t count) const {
 	rows.revisions = &b.revisions;
 	rows.first = first;
 	rows.count = count;
+	rows.update_key = &update_key_;
 	return rows;
 }
 
@@ -252,12 +279,14 @@ void Writer::SendChunk(size_t first, size_t count) {
 			size_t failed = e.bulk_index() >= 0 ? static_cast<size_t>(e.bulk_index()) : 0;
 			Rethrow(b, std::move(e), failed, first, count, true);
 		}
+		size_t before = results_.size();
 		try {
 			ParseBulk(b, response, first, count);
 		} catch (Error &e) {
 			AnswerError(std::move(e));
 		}
 		written_ += static_cast<long long>(count);
+		CountUpserts(before);
 		return;
 	}
 	for (size_t c = 0; c < calls; ++c) {
@@ -271,12 +300,14 @@ void Writer::SendChunk(size_t first, size_t count) {
 			// Only this call failed; it was all-or-nothing by itself.
 			Rethrow(b, std::move(e), 0, first + c * kRecordsPerCall, n, true);
 		}
+		size_t before = results_.size();
 		try {
 			ParseCall(b, response, first + c * kRecordsPerCall, n, CallName(b, first + c * kRecordsPerCall, n));
 		} catch (Error &e) {
 			AnswerError(std::move(e));
 		}
 		written_ += static_cast<long long>(n);
+		CountUpserts(before);
 	}
 }
 
@@ -370,6 +401,7 @@ void Writer::FinishFlush() {
 		throw;
 	}
 	written_ += static_cast<long long>(count);
+	CountUpserts(0);
 }
 
 void Writer::Settle(Session::WriteWait wait) noexcept {
@@ -393,6 +425,7 @@ void Writer::Settle(Session::WriteWait wait) noexcept {
 		results_.clear();
 		try {
 			ParseWhole(b, response);
+			CountUpserts(0);
 		} catch (...) {
 			unknown(); // a 2xx answer that does not list the records
 			return;

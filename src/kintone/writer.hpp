@@ -45,6 +45,11 @@ public:
 	void AddInsert(std::string record);
 	void AddUpdate(const std::string &id, long long revision, std::string record);
 	void AddDelete(const std::string &id, long long revision);
+	// kUpsert: the key field (a unique SINGLE_LINE_TEXT or NUMBER, contract §4.6) before the
+	// first row; then one row per record: its key value and the record without the key field.
+	// The caller refuses NULL and repeated keys first (UpsertKeySet, record_json.hpp).
+	void SetUpsertKey(std::string field_code);
+	void AddUpsert(std::string key, std::string record);
 	void AddInsert(const Json &record) { AddInsert(record.dump()); }
 	void AddUpdate(const std::string &id, long long revision, const Json &record) {
 		AddUpdate(id, revision, record.dump());
@@ -89,6 +94,9 @@ public:
 	long long rows() const { return rows_; }
 	// Records Kintone confirmed written (added, updated or deleted) by this writer.
 	long long written() const { return written_; }
+	// kUpsert: of written(), the records Kintone added and updated.
+	long long upsert_inserted() const { return upsert_inserted_; }
+	long long upsert_updated() const { return written_ - upsert_inserted_; }
 	// HTTP requests this writer sent.
 	long requests() const { return requests_; }
 	WriteKind kind() const { return kind_; }
@@ -126,6 +134,8 @@ private:
 	                          bool chunk_atomic);
 	[[noreturn]] void AnswerError(Error error);
 	void SendChunk(size_t first, size_t count);
+	// Counts the records of results_[from…] that an upsert added.
+	void CountUpserts(size_t from);
 	void Reset(Batch &b);
 
 	Session &session_;
@@ -144,6 +154,9 @@ private:
 	std::string unknown_outcome_;
 	std::string settled_note_;
 	bool told_ = false;
+	// kUpsert
+	std::string update_key_;
+	long long upsert_inserted_ = 0;
 };
 
 // The statement row (1-based) and field code named by a bulk validation key such as

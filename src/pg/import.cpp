@@ -31,6 +31,7 @@
 #include "kintone/option_spec.hpp"
 #include "kintone/query.hpp"
 #include "kintone/schema.hpp"
+#include "kintone/subtable.hpp"
 #include "kintone/text.hpp"
 #include "pg/connection.hpp"
 #include "pg/guard.hpp"
@@ -131,6 +132,7 @@ struct ImportTable {
 	std::string name;
 	std::string app;            // the app id, as text
 	std::string guest_space_id; // "" for no table option (the server's applies)
+	std::string subtable;       // a table of this SUBTABLE field's rows (docs/subtables.md)
 	std::string comment;
 	std::vector<ImportColumn> columns;
 	std::set<std::string> form_codes; // every field code of the form (inner ones too), $id, $revision
@@ -820,6 +822,39 @@ std::vector<ImportColumn> MakeColumns(const kintone::FormInfo &form, ColumnNamin
 	return columns;
 }
 
+// The columns of a table of a subtable's rows: the parent record's $id, the row's id and
+// position, then the subtable's inner fields in form order.
+std::vector<ImportColumn> MakeRowColumns(const kintone::FieldInfo &subtable, ColumnNaming naming) {
+	using kintone::FieldType;
+	std::vector<ImportColumn> columns;
+	std::set<std::string> used;
+	auto add = [&](const std::string &code, const std::string &label, const PgType *type, const std::string &field_type,
+	               const std::string &comment) {
+		ImportColumn col;
+		col.name = NewColumnName(code, label, naming, used);
+		used.insert(col.name);
+		col.type = type;
+		col.field_code = code;
+		col.label = label;
+		col.field_type = field_type;
+		col.comment = comment;
+		columns.push_back(std::move(col));
+	};
+	add("$id", "", &kBigint, kintone::FieldTypeName(FieldType::kId), "parent record id");
+	add(kintone::kRowIdField, "", &kBigint, "", "row id");
+	add(kintone::kRowIndexField, "", &kBigint, "", "row position in the record, from 1");
+	for (const auto &field : subtable.fields) {
+		const PgType *type = ColumnType(field);
+		if (type == nullptr || field.code.empty()) {
+			continue;
+		}
+		kintone::CheckFormFieldCode(field.code);
+		std::string field_type = kintone::FieldTypeName(field.type);
+		add(field.code, field.label, type, field_type, ColumnComment(field.code, field.label, field_type, &field));
+	}
+	return columns;
+}
+
 // Every code a column may name: the form's fields (subtable inner fields too), $id, $revision.
 std::set<std::string> FormCodes(const kintone::FormInfo &form) {
 	std::set<std::string> codes = {"$id", "$revision"};
@@ -920,6 +955,7 @@ void BuildImport(const RawImport &raw, ImportResult &out) {
 
 	// Names are chosen over every candidate app, so that LIMIT TO / EXCEPT do not change them.
 	std::vector<std::string> names = TableNames(apps, options.naming);
+	std::set<std::string> taken(names.begin(), names.end());
 
 	for (size_t i = 0; i < apps.size(); ++i) {
 		const kintone::AppInfo &app = apps[i];
@@ -976,7 +1012,35 @@ void BuildImport(const RawImport &raw, ImportResult &out) {
 		table.comment = TableComment(app, guest);
 		table.columns = MakeColumns(form, options.column_naming);
 		table.form_codes = FormCodes(form);
+		// A table of rows for each SUBTABLE field, named after the app's table and the field
+		// (made unique among the import's table names).
+		std::vector<ImportTable> row_tables;
+		for (const auto &field : form.fields) {
+			if (field.type != kintone::FieldType::kSubtable || field.code.empty()) {
+				continue;
+			}
+			kintone::CheckFormFieldCode(field.code);
+			ImportTable rows;
+			std::string part = NormaliseName(field.code);
+			rows.name = UniqueName(table.name + "_" + (part.empty() ? "rows" : part), taken);
+			taken.insert(rows.name);
+			rows.app = table.app;
+			rows.guest_space_id = table.guest_space_id;
+			rows.subtable = field.code;
+			std::string label = LabelName(field.label);
+			rows.comment = "rows of the table " + (label.empty() ? field.code : label + " (" + field.code + ")") +
+			               " of " + table.comment;
+			rows.columns = MakeRowColumns(field, options.column_naming);
+			rows.form_codes = {"$id", kintone::kRowIdField, kintone::kRowIndexField};
+			for (const auto &inner : field.fields) {
+				rows.form_codes.insert(inner.code);
+			}
+			row_tables.push_back(std::move(rows));
+		}
 		out.tables.push_back(std::move(table));
+		for (auto &rows : row_tables) {
+			out.tables.push_back(std::move(rows));
+		}
 	}
 }
 
@@ -1157,8 +1221,10 @@ void RunDdl(const char *sql) {
 const char *ColumnOptions(const ImportColumn &col) {
 	StringInfoData buf;
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "OPTIONS (field_code %s, field_type %s", quote_literal_cstr(col.field_code.c_str()),
-	                 quote_literal_cstr(col.field_type.c_str()));
+	appendStringInfo(&buf, "OPTIONS (field_code %s", quote_literal_cstr(col.field_code.c_str()));
+	if (!col.field_type.empty()) {
+		appendStringInfo(&buf, ", field_type %s", quote_literal_cstr(col.field_type.c_str()));
+	}
 	if (!col.lookup_copy_of.empty()) {
 		appendStringInfo(&buf, ", lookup_copy_of %s", quote_literal_cstr(col.lookup_copy_of.c_str()));
 	}
@@ -1179,6 +1245,9 @@ void CreateTable(const ImportTable &table, const char *qualified, const char *se
 	                 quote_literal_cstr(table.app.c_str()));
 	if (!table.guest_space_id.empty()) {
 		appendStringInfo(&buf, ", guest_space_id %s", quote_literal_cstr(table.guest_space_id.c_str()));
+	}
+	if (!table.subtable.empty()) {
+		appendStringInfo(&buf, ", subtable %s", quote_literal_cstr(table.subtable.c_str()));
 	}
 	appendStringInfoChar(&buf, ')');
 	RunDdl(buf.data);

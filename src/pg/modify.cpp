@@ -63,6 +63,7 @@ KintoneModifyState *NewModifyState(EState *estate, Relation rel, const ModifyReq
 	KintoneModifyState *st = static_cast<KintoneModifyState *>(palloc0(sizeof(KintoneModifyState)));
 	st->op = req.op;
 	st->rel = rel;
+	st->upsert_col = -1;
 	st->estate = estate;
 	st->explain_only = (req.eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
 	st->per_row = req.has_returning;
@@ -116,7 +117,13 @@ void StartStatement(KintoneModifyState *st, const RawTable &raw, const int *retu
 		const std::string &code = def.column(return_attnums[r]).field_code;
 		fetch[r] = code != "$id" && code != "$revision";
 	}
-	cpp.writer = std::make_unique<kintone::Writer>(*cpp.session, def.app, def.guest_space_id, WriteKindOf(st->op));
+	std::string upsert_key = st->op == CMD_INSERT ? UpsertKeyOption(raw) : std::string();
+	cpp.writer =
+	    std::make_unique<kintone::Writer>(*cpp.session, def.app, def.guest_space_id,
+	                                      upsert_key.empty() ? WriteKindOf(st->op) : kintone::WriteKind::kUpsert);
+	if (!upsert_key.empty()) {
+		StartUpsert(st, cpp, def, upsert_key);
+	}
 	cpp.relname = def.relname;
 	st->chunk = static_cast<long>(cpp.writer->chunk_size());
 	if (!st->explain_only) {
@@ -166,6 +173,9 @@ KintoneModifyState *BeginModify(EState *estate, ResultRelInfo *rinfo, const Modi
 	char *app_text = nullptr;
 	char *fields_text = nullptr;
 	Guard([&]() { StartStatement(st, *raw, return_attnums, nreturn, fetch, &app_text, &fields_text); });
+	if (st->upsert_key != nullptr) {
+		st->upsert_key = TakeMalloced(st->upsert_key);
+	}
 	st->app_text = TakeMalloced(app_text);
 	st->fields_text = TakeMalloced(fields_text);
 	InitRowIdentity(st, estate, req);
@@ -217,6 +227,9 @@ TupleTableSlot *ExecRow(KintoneModifyState *st, TupleTableSlot *slot, TupleTable
 	if (st->op != CMD_DELETE) {
 		ReadRowSettling(st, slot);
 	}
+	if (st->upsert_col >= 0) {
+		CheckUpsertKey(st);
+	}
 	QueueRow(st, id, revision);
 	if (st->per_row) {
 		slot = StoreReturning(st, slot, planSlot);
@@ -245,6 +258,7 @@ extern "C" void kintoneBeginForeignModify(ModifyTableState *mtstate, ResultRelIn
 extern "C" void kintoneBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo) {
 	EState *estate = mtstate->ps.state;
 	Relation rel = rinfo->ri_RelationDesc;
+	RefuseSubtableWrites(RelationGetRelid(rel));
 	ModifyRequest req;
 	req.op = CMD_INSERT;
 	req.send_attrs = AttnumList(rel, ExecGetInsertedCols(rinfo, estate), true);
@@ -297,11 +311,18 @@ extern "C" void kintoneExplainForeignModify(ModifyTableState *mtstate, ResultRel
 	}
 	ExplainPropertyText("Kintone app", st->app_text, es);
 	const char *batching =
-	    st->per_row        ? "one request per row (RETURNING): not batched, not atomic"
+	    st->per_row           ? "one request per row (RETURNING): not batched, not atomic"
+	    : st->upsert_col >= 0 ? (st->chunk > 100 ? "up to 2000 records per request (bulkRequest of 100-record calls, "
+	                                               "all or nothing), sent when every key of the statement is checked"
+	                                             : "100 records per request (no bulkRequest: atomic per 100 records "
+	                                               "only), sent when every key of the statement is checked")
 	    : st->reads_target ? "up to 2000 records per request, sent when the statement's scan of the same app has ended"
 	    : st->chunk > 100  ? "up to 2000 records per request (bulkRequest of 100-record calls, all or nothing)"
 	                       : "100 records per request (no bulkRequest: atomic per 100 records only)";
 	ExplainPropertyText("Kintone batching", batching, es);
+	if (st->upsert_col >= 0) {
+		ExplainPropertyText("Kintone upsert key", st->upsert_key, es);
+	}
 	if (es->verbose) {
 		if (st->op != CMD_DELETE) {
 			ExplainPropertyText("Kintone fields", st->fields_text, es);
@@ -319,6 +340,10 @@ extern "C" void kintoneExplainForeignModify(ModifyTableState *mtstate, ResultRel
 		long long written = st->cpp->writer->written();
 		ExplainPropertyInteger("Kintone requests", nullptr, requests, es);
 		ExplainPropertyInteger("Kintone records written", nullptr, written, es);
+		if (st->upsert_col >= 0) {
+			ExplainPropertyInteger("Kintone records inserted", nullptr, st->cpp->writer->upsert_inserted(), es);
+			ExplainPropertyInteger("Kintone records updated", nullptr, st->cpp->writer->upsert_updated(), es);
+		}
 	}
 }
 

@@ -173,6 +173,12 @@ void QueueRow(KintoneModifyState *st, const char *id, const char *revision) {
 		ModifyCpp &cpp = *st->cpp;
 		long long rev = revision != nullptr ? std::stoll(revision) : -1;
 		std::string record;
+		std::string key;
+		if (st->upsert_col >= 0) {
+			// The key goes as updateKey, not in the record (CheckUpsertKey refused NULL).
+			key = st->cells[st->upsert_col].text;
+			st->cells[st->upsert_col].omit = true;
+		}
 		if (st->op != CMD_DELETE) {
 			try {
 				record = kintone::BuildRecord(cpp.fields, st->cells, st->row);
@@ -183,7 +189,11 @@ void QueueRow(KintoneModifyState *st, const char *id, const char *revision) {
 		}
 		switch (st->op) {
 		case CMD_INSERT:
-			cpp.writer->AddInsert(std::move(record));
+			if (st->upsert_col >= 0) {
+				cpp.writer->AddUpsert(std::move(key), std::move(record));
+			} else {
+				cpp.writer->AddInsert(std::move(record));
+			}
 			break;
 		case CMD_UPDATE:
 			cpp.writer->AddUpdate(id, rev, std::move(record));
@@ -197,7 +207,8 @@ void QueueRow(KintoneModifyState *st, const char *id, const char *revision) {
 			if (!cpp.writer->results().empty()) {
 				cpp.last_written = cpp.writer->results().back();
 			}
-		} else if (cpp.writer->full() && !st->reads_target) {
+		} else if (cpp.writer->full() && !st->reads_target && st->upsert_col < 0) {
+			// (An upsert sends nothing before every key of the statement is checked.)
 			// Overlapped: the chunk travels (and Kintone works on it) while the next rows are
 			// converted; the previous chunk's answer is checked first.
 			cpp.writer->StartFlush();
@@ -228,6 +239,9 @@ void EndModify(KintoneModifyState *st) {
 	}
 	FinishWrites(st);
 	ModifyCpp *cpp = st->cpp;
+	if (st->upsert_col >= 0 && cpp->writer && !st->explain_only) {
+		ReportUpsert(st, cpp->writer->upsert_inserted(), cpp->writer->upsert_updated());
+	}
 	st->cpp = nullptr;
 	st->callback.arg = nullptr;
 	StopCancelWatch(cpp->watch);

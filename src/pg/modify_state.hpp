@@ -75,6 +75,8 @@ struct ModifyCpp {
 	std::string relname;                     // for messages
 	// An error or warning of the statement has said how many records stay written.
 	bool written_reported = false;
+	// INSERT/COPY upserting (the table option upsert_key): the key values given so far.
+	std::unique_ptr<kintone::UpsertKeySet> upsert_keys;
 	// UPDATE/DELETE: the records this statement has written or queued. A join (UPDATE ...
 	// FROM, DELETE ... USING) can hand PostgreSQL the same target record several times; as for
 	// a local table (and postgres_fdw, whose later ctid no longer matches) only the first one
@@ -111,6 +113,10 @@ struct KintoneModifyState {
 	char *fields_text;          // EXPLAIN VERBOSE
 	long chunk;                 // records per request
 	bool finished;              // the statement's writes were finished (ExecutorFinish)
+	// INSERT/COPY into a table with the option upsert_key (upsert.cpp): the index in send[]
+	// of the key column, -1 otherwise; the key field's code (EXPLAIN).
+	int upsert_col;
+	char *upsert_key;
 };
 
 // --- modify_plan.cpp ---
@@ -119,6 +125,8 @@ struct KintoneModifyState {
 List *AttnumList(Relation rel, Bitmapset *cols, bool with_defaults);
 // The columns not in send that a BEFORE ROW INSERT/UPDATE trigger of rel may set.
 List *TriggerAttrs(Relation rel, CmdType op, List *send);
+// ERROR for a foreign table of a subtable's rows (not writable yet).
+void RefuseSubtableWrites(Oid relid);
 
 // --- modify_columns.cpp ---
 // The Kintone field type of each send column, refusing read-only ones (kintone::ReadOnlyReason,
@@ -146,6 +154,18 @@ void QueueRow(KintoneModifyState *st, const char *id, const char *revision);
 void FinishWrites(KintoneModifyState *st);
 // The statement ended normally: FinishWrites, then frees the C++ state.
 void EndModify(KintoneModifyState *st);
+
+// --- upsert.cpp ---
+// The table option upsert_key of an INSERT: "" when the statement plainly inserts. C++ phase.
+std::string UpsertKeyOption(const RawTable &raw);
+// Makes the statement an upsert by the field `key`: finds and checks its column among the
+// send columns (st->upsert_col), readies the writer and the key set. C++ phase (throws).
+void StartUpsert(KintoneModifyState *st, ModifyCpp &cpp, const TableDef &def, const std::string &key);
+// PostgreSQL phase, after the row was read: refuses a NULL or empty key, and a key the
+// statement gave before (SQLSTATE 23502 / 23505), before anything of it is sent.
+void CheckUpsertKey(KintoneModifyState *st);
+// The NOTICE of a finished upsert: how many records Kintone added and updated.
+void ReportUpsert(KintoneModifyState *st, long long inserted, long long updated);
 
 // --- returning.cpp ---
 // The read-back of the RETURNING columns fetch_attrs (values Kintone fills: not $id and

@@ -16,6 +16,7 @@
 #include "kintone/messages.hpp"
 #include "kintone/pager.hpp"
 #include "kintone/pushdown.hpp"
+#include "kintone/subtable.hpp"
 #include "kintone/schema.hpp"
 #include "pg/connection.hpp"
 #include "pg/deparse.hpp"
@@ -191,17 +192,18 @@ void ResolveColumns(PlanCpp &cpp, const bool *wanted, bool refresh) {
 			continue;
 		}
 		CheckColumnCode(def, col);
-		if (!NeedsForm(f.type)) {
+		if (!NeedsForm(f.type) || (!def.subtable.empty() && kintone::IsRowPseudoField(col.field_code))) {
 			continue;
 		}
 		if (!form) {
 			read_form(refresh);
 		}
-		if (!FieldInForm(*form, col.field_code) && !cpp.form_read) {
+		if (!FieldInTable(def, *form, col.field_code) && !cpp.form_read) {
 			read_form(true); // the cached form may predate the field
 		}
 		const kintone::FormInfo &current = *form;
-		if (!FieldInForm(current, col.field_code)) {
+		if (!FieldInTable(def, current, col.field_code)) {
+			CheckFieldsExist(def, {col.attnum}); // the error naming the table's subtable
 			throw kintone::UnknownFieldError(def.relname, col.name, col.field_code, def.app, current);
 		}
 		const kintone::FieldInfo *field = current.Find(col.field_code);
@@ -210,6 +212,23 @@ void ResolveColumns(PlanCpp &cpp, const bool *wanted, bool refresh) {
 		f.options_known = true;
 		f.options = field->options;
 	}
+}
+
+// The rules' answer for a condition on this table; for a table of a subtable's rows, narrowed by
+// Kintone's per-row semantics (subtable.hpp). C++ phase.
+kintone::Pushdown TranslateFor(const PlanCpp &cpp, const SqlCond *cond) {
+	kintone::Pushdown p = Translate(cond, cpp.facts);
+	if (cpp.def.subtable.empty()) {
+		return p;
+	}
+	return kintone::PushForRows(p, [&cpp](const std::string &code) {
+		for (const auto &f : cpp.facts) {
+			if (f.code == code) {
+				return f.type;
+			}
+		}
+		return kintone::FieldType::kUnknown;
+	});
 }
 
 // Sorts the base quals into exact / superset / local and keeps the pushed conditions. Returns
@@ -230,7 +249,7 @@ bool ClassifyQuals(RelOptInfo *baserel, FdwRelInfo *info) {
 		kintone::Verdict verdict = kintone::Verdict::kLocal;
 		if (cond != nullptr) {
 			verdict = Guard([&]() {
-				kintone::Pushdown p = Translate(cond, cpp->facts);
+				kintone::Pushdown p = TranslateFor(*cpp, cond);
 				unknown_option = unknown_option || p.unknown_option;
 				if (p.verdict != kintone::Verdict::kLocal) {
 					cpp->pushed.push_back(std::move(p.condition));
@@ -349,6 +368,9 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 // pathkeys that order honours (*usable; NIL and 0 when none).
 List *DeparseOrderBy(RelOptInfo *rel, const FdwRelInfo *info, List *pathkeys, int *usable) {
 	*usable = 0;
+	if (!info->cpp->def.subtable.empty()) {
+		return NIL; // Kintone orders records, not their rows
+	}
 	// PostgreSQL phase: the leading pathkeys that are plain columns of this table in their
 	// type's default order.
 	int nkeys = 0;
@@ -457,7 +479,7 @@ bool TranslateJoinClause(const FdwRelInfo *info, Expr *clause, List **param_expr
 	int before = list_length(*param_exprs);
 	SqlCond *cond = ReadCondition(&info->cols, clause, param_exprs, true);
 	bool pushed = cond != nullptr && Guard([&]() {
-		              kintone::Pushdown p = Translate(cond, info->cpp->facts);
+		              kintone::Pushdown p = TranslateFor(*info->cpp, cond);
 		              if (p.verdict == kintone::Verdict::kLocal) {
 			              return false;
 		              }
@@ -656,6 +678,18 @@ List *FieldList(const FdwRelInfo *base, List *attrs, bool count_only) {
 		Guard([&]() { CheckColumnCode(def, col); });
 		fields = lappend(fields, makeString(pstrdup(col.field_code.c_str())));
 	}
+	if (!def.subtable.empty()) {
+		// The scan reads the subtable, whose rows carry only the inner fields they hold: the form
+		// confirms the columns' codes here, once per planning (cached).
+		Guard([&]() {
+			std::vector<int> attnums;
+			ListCell *c;
+			foreach (c, attrs) {
+				attnums.push_back(lfirst_int(c));
+			}
+			CheckFieldsExist(def, attnums);
+		});
+	}
 	if (fields == NIL && !count_only) {
 		fields = list_make1(makeString(pstrdup("$id")));
 	}
@@ -721,7 +755,7 @@ ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause
 		return nullptr;
 	}
 	*batch_size = info->join_batch_size;
-	*unique_key = facts.type == kintone::FieldType::kId;
+	*unique_key = facts.type == kintone::FieldType::kId && info->cpp->def.subtable.empty();
 	return create_foreignscan_path(root, rel, nullptr, rel->rows, kRequestCost, kRequestCost, NIL, nullptr, nullptr,
 	                               MakePathPrivate(NIL, var->varattno));
 }
@@ -873,6 +907,9 @@ extern "C" void kintoneGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind
 	    parse->commandType != CMD_SELECT) {
 		return;
 	}
+	if (!base->cpp->def.subtable.empty()) {
+		return; // count, LIMIT and OFFSET count records, not their rows
+	}
 	if (stage == UPPERREL_GROUP_AGG && in->kind == RelKind::kScan) {
 		AddCountPath(root, base, output_rel);
 	} else if (stage == UPPERREL_ORDERED && in->kind == RelKind::kScan) {
@@ -946,6 +983,7 @@ List *MakePlanPrivate(const FdwRelInfo *base, Node *condition, const PlanShape &
 	priv = lappend(priv, makeInteger(shape.count_only ? 1 : 0));
 	priv = lappend(priv, makeInteger(shape.batch_attnum > 0 ? 1 : 0));
 	priv = lappend(priv, t.recheck_attrs);
+	priv = lappend(priv, makeString(pstrdup(base->cpp->def.subtable.c_str())));
 	Assert(list_length(priv) == kPlanPrivateLength);
 	return priv;
 }

@@ -29,6 +29,7 @@ enum PlanPrivate {
 	kPlanCountOnly,     // Integer: 1 for a pushed-down count(*)
 	kPlanBatchKeys,     // Integer: 1 when a batched join hands this scan its keys (slot -1)
 	kPlanRecheckAttrs,  // List of Integer: columns of the exact conditions not retrieved (fdw_recheck_quals)
+	kPlanSubtable,      // String: the subtable whose rows the table holds ("": records)
 	kPlanPrivateLength, // number of entries
 };
 

@@ -11,6 +11,7 @@
 #include "kintone/pushdown.hpp"
 #include "kintone/record_reader.hpp"
 #include "pg/async.hpp"
+#include "kintone/subtable.hpp"
 #include "pg/connection.hpp"
 #include "pg/convert.hpp"
 #include "pg/deparse.hpp"
@@ -76,6 +77,13 @@ struct ScanCpp {
 	// A session of the scan's own under asynchronous execution (async.cpp); it outlives the pager.
 	SessionLease lease;
 	std::unique_ptr<kintone::Pager> pager;
+	// A table of a subtable's rows (subtable.hpp): reader reads the records' "$id" and the
+	// subtable, rows reads the rows of reader's record `record` (valid when rows_ready); the
+	// conversions read rows.
+	std::string subtable;
+	std::unique_ptr<kintone::RecordReader> rows;
+	size_t record = 0;
+	bool rows_ready = false;
 	long requests = 0; // of finished pagers (rescans)
 	long long records = 0;
 	long long bytes = 0; // of finished pagers (rescans)
@@ -120,7 +128,13 @@ void ConversionErrorContext(void *arg) {
 	if (st->current_column != nullptr) {
 		// The record id is read only here, when an error needs it, not for every row.
 		std::string_view id;
-		if (st->id_column >= 0 && st->cpp != nullptr && st->cpp->reader) {
+		if (st->cpp != nullptr && !st->cpp->subtable.empty() && st->cpp->reader &&
+		    st->cpp->record < st->cpp->reader->rows()) {
+			const kintone::Cell &cell = st->cpp->reader->cell(st->cpp->record, 0);
+			if (!cell.is_null) {
+				id = cell.text;
+			}
+		} else if (st->id_column >= 0 && st->cpp != nullptr && st->cpp->reader) {
 			const kintone::Cell &cell = st->cpp->reader->cell(st->row, st->id_column);
 			if (!cell.is_null) {
 				id = cell.text;
@@ -139,7 +153,8 @@ void ConversionErrorContext(void *arg) {
 // Converts the retrieved columns of reader row st->row into values/isnull (convert.cpp);
 // other entries are left alone.
 void FillColumns(KintoneScanState *st, Datum *values, bool *isnull) {
-	ConvertRow(st->conv, st->nconv, *st->cpp->reader, st->row, values, isnull, &st->current_column);
+	const kintone::RecordReader &reader = st->cpp->subtable.empty() ? *st->cpp->reader : *st->cpp->rows;
+	ConvertRow(st->conv, st->nconv, reader, st->row, values, isnull, &st->current_column);
 }
 
 void FillValues(KintoneScanState *st, int natts, Datum *values, bool *isnull) {
@@ -180,6 +195,7 @@ TableDef BindTable(ScanCpp &cpp, const RawTable &raw) {
 	}
 	cpp.request.app = def.app;
 	cpp.request.guest_space_id = def.guest_space_id;
+	cpp.subtable = def.subtable;
 	return def;
 }
 
@@ -189,6 +205,29 @@ TableDef BindTable(ScanCpp &cpp, const RawTable &raw) {
 void SetUpReader(KintoneScanState *st, ScanCpp &cpp, const std::vector<std::string> &codes, bool need_id) {
 	std::vector<kintone::ColumnRequest> columns;
 	st->id_column = -1;
+	if (!cpp.subtable.empty()) {
+		// Rows of a subtable: the records' "$id" and the subtable; the conversions read the rows
+		// (their codes were confirmed against the form at planning, FieldList).
+		for (size_t i = 0; i < codes.size(); ++i) {
+			kintone::ColumnRequest req;
+			req.field_code = codes[i];
+			req.shape = static_cast<kintone::ColumnRequest::Shape>(st->conv[i].shape);
+			columns.push_back(std::move(req));
+		}
+		cpp.rows = std::make_unique<kintone::RecordReader>(std::move(columns));
+		kintone::ColumnRequest id, table;
+		id.field_code = "$id";
+		table.field_code = cpp.subtable;
+		table.shape = kintone::ColumnRequest::Shape::kJson;
+		cpp.request.fields = {"$id", cpp.subtable};
+		cpp.reader = std::make_unique<kintone::RecordReader>(std::vector<kintone::ColumnRequest>{id, table});
+		st->id_column = 0;
+		cpp.confirmed.assign(codes.size(), 1);
+		cpp.unconfirmed = 0;
+		cpp.record = 0;
+		cpp.rows_ready = false;
+		return;
+	}
 	for (size_t i = 0; i < codes.size(); ++i) {
 		kintone::ColumnRequest req;
 		req.field_code = codes[i];
@@ -568,6 +607,7 @@ void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid 
 	foreach (cell, static_cast<List *>(list_nth(priv, kPlanRecheckAttrs))) {
 		cpp.recheck_codes.push_back(ColumnCode(cpp, lfirst_int(cell)));
 	}
+	cpp.subtable = strVal(list_nth(priv, kPlanSubtable));
 	SetUpReader(st, cpp, codes, !st->count_only);
 }
 
@@ -624,10 +664,54 @@ void StartExecution(KintoneScanState *st, ForeignScanState *node) {
 }
 
 // The next row of the pages into slot, or false at the end (PostgreSQL phase).
+// Subtable rows: moves to the next row (of this record, or of the next record with rows, or of
+// the next page); false at the end (PostgreSQL phase).
+bool NextSubtableRow(KintoneScanState *st, ForeignScanState *node) {
+	ScanCpp &cpp = *st->cpp;
+	for (;;) {
+		if (cpp.rows_ready && st->row < cpp.rows->rows()) {
+			return true;
+		}
+		if (cpp.rows_ready) {
+			cpp.record++;
+			cpp.rows_ready = false;
+		}
+		if (cpp.record < cpp.reader->rows()) {
+			Guard([&]() {
+				const kintone::Cell &id = cpp.reader->cell(cpp.record, 0);
+				const kintone::Cell &table = cpp.reader->cell(cpp.record, 1);
+				cpp.rows->ParseRows(table.is_null ? std::string_view() : table.text,
+				                    id.is_null ? std::string_view() : id.text);
+			});
+			cpp.rows_ready = true;
+			st->row = 0;
+			continue;
+		}
+		if (st->done) {
+			return false;
+		}
+		bool more = Guard([&]() { return NextPage(st); });
+		CHECK_FOR_INTERRUPTS();
+		if (cpp.condition_changed) {
+			NoteConditionChange(st, node);
+		}
+		cpp.record = 0;
+		cpp.rows_ready = false;
+		if (!more) {
+			st->done = true;
+		}
+	}
+}
+
 bool NextRow(KintoneScanState *st, ForeignScanState *node, TupleTableSlot *slot) {
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 	for (;;) {
-		while (st->done || st->row >= st->cpp->reader->rows()) {
+		if (!st->cpp->subtable.empty()) {
+			if (!NextSubtableRow(st, node)) {
+				return false;
+			}
+		}
+		while (st->cpp->subtable.empty() && (st->done || st->row >= st->cpp->reader->rows())) {
 			if (st->done) {
 				return false;
 			}
@@ -766,6 +850,8 @@ extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {
 		ScanCpp &cpp = *st->cpp;
 		FinishPager(cpp);
 		cpp.reader->Truncate(0); // the previous execution's page must not be served again
+		cpp.record = 0;
+		cpp.rows_ready = false;
 	});
 	st->started = false;
 	st->done = false;
@@ -830,7 +916,15 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 			foreach (cell, static_cast<List *>(list_nth(priv, kPlanFields))) {
 				appendStringInfo(&fields, "%s%s", fields.len > 0 ? ", " : "", strVal(lfirst(cell)));
 			}
-			ExplainPropertyText("Kintone fields", fields.data, es);
+			const char *subtable = strVal(list_nth(priv, kPlanSubtable));
+			if (subtable[0] != '\0') {
+				// The request reads the records' $id and the subtable; the rows give the columns.
+				ExplainPropertyText("Kintone subtable rows", subtable, es);
+				ExplainPropertyText("Kintone fields", psprintf("$id, %s", subtable), es);
+				ExplainPropertyText("Kintone row fields", fields.data, es);
+			} else {
+				ExplainPropertyText("Kintone fields", fields.data, es);
+			}
 			ExplainPropertyText("Kintone paging", kintone::PagingStrategyName(strategy), es);
 		}
 	}
@@ -958,28 +1052,45 @@ extern "C" int kintoneAcquireSampleRows(Relation relation, int elevel, HeapTuple
 		if (!more) {
 			break;
 		}
-		size_t page_rows = st->cpp->reader->rows();
-		for (st->row = 0; st->row < page_rows; ++st->row) {
-			int pos = -1;
-			if (numrows < targrows) {
-				pos = numrows++;
-			} else {
-				if (rowstoskip < 0) {
-					rowstoskip = reservoir_get_next_S(&reservoir, samplerows, targrows);
-				}
-				if (rowstoskip <= 0) {
-					pos = static_cast<int>(targrows * sampler_random_fract(&reservoir.randstate));
-					heap_freetuple(rows[pos]);
-				}
-				rowstoskip -= 1;
+		size_t page_records = st->cpp->reader->rows();
+		bool subtable = !st->cpp->subtable.empty();
+		for (size_t r = 0; r < page_records; ++r) {
+			size_t page_rows = 1;
+			st->row = r;
+			if (subtable) {
+				ScanCpp &cpp = *st->cpp;
+				cpp.record = r;
+				Guard([&]() {
+					const kintone::Cell &id = cpp.reader->cell(r, 0);
+					const kintone::Cell &table = cpp.reader->cell(r, 1);
+					cpp.rows->ParseRows(table.is_null ? std::string_view() : table.text,
+					                    id.is_null ? std::string_view() : id.text);
+				});
+				page_rows = cpp.rows->rows();
+				st->row = 0;
 			}
-			samplerows += 1;
-			if (pos >= 0) {
-				MemoryContext old = MemoryContextSwitchTo(row_context);
-				FillValues(st, desc->natts, values, isnull);
-				MemoryContextSwitchTo(old);
-				rows[pos] = heap_form_tuple(desc, values, isnull);
-				MemoryContextReset(row_context);
+			for (size_t k = 0; k < page_rows; ++k, ++st->row) {
+				int pos = -1;
+				if (numrows < targrows) {
+					pos = numrows++;
+				} else {
+					if (rowstoskip < 0) {
+						rowstoskip = reservoir_get_next_S(&reservoir, samplerows, targrows);
+					}
+					if (rowstoskip <= 0) {
+						pos = static_cast<int>(targrows * sampler_random_fract(&reservoir.randstate));
+						heap_freetuple(rows[pos]);
+					}
+					rowstoskip -= 1;
+				}
+				samplerows += 1;
+				if (pos >= 0) {
+					MemoryContext old = MemoryContextSwitchTo(row_context);
+					FillValues(st, desc->natts, values, isnull);
+					MemoryContextSwitchTo(old);
+					rows[pos] = heap_form_tuple(desc, values, isnull);
+					MemoryContextReset(row_context);
+				}
 			}
 		}
 		CHECK_FOR_INTERRUPTS();

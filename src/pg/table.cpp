@@ -4,6 +4,7 @@
 #include "kintone/error.hpp"
 #include "kintone/messages.hpp"
 #include "kintone/option_spec.hpp"
+#include "kintone/subtable.hpp"
 #include "pg/option.hpp"
 
 extern "C" {
@@ -80,6 +81,11 @@ TableDef MakeTableDef(const RawTable &raw) {
 		def.join_batch_size = std::stoi(*v); // validated by the validator (option_spec.cpp)
 	}
 
+	if (const std::string *v = kintone::OptionValue(table, "subtable")) {
+		kintone::CheckFieldCode(*v);
+		def.subtable = *v;
+	}
+
 	def.columns.resize(raw.ncolumns);
 	for (int i = 0; i < raw.ncolumns; ++i) {
 		const RawColumn &rc = raw.columns[i];
@@ -99,6 +105,15 @@ TableDef MakeTableDef(const RawTable &raw) {
 
 void CheckColumnCode(const TableDef &def, const ColumnDef &col) {
 	if (kintone::IsValidFieldCode(col.field_code)) {
+		if (!def.subtable.empty() && col.field_code == "$revision") {
+			throw kintone::Error(kintone::ErrorKind::kInvalidOptionValue,
+			                     "column \"" + col.name + "\" of foreign table \"" + def.relname +
+			                         "\" reads \"$revision\", which subtable rows do not have",
+			                     "", "Read the revision from the parent record's table.");
+		}
+		return;
+	}
+	if (!def.subtable.empty() && kintone::IsRowPseudoField(col.field_code)) {
 		return;
 	}
 	std::string why;
@@ -184,12 +199,54 @@ bool FieldInForm(const kintone::FormInfo &form, const std::string &code) {
 	return kintone::RecordsCarryField(form, code);
 }
 
+bool FieldInTable(const TableDef &def, const kintone::FormInfo &form, const std::string &code) {
+	if (def.subtable.empty()) {
+		return FieldInForm(form, code);
+	}
+	if (code == "$id" || kintone::IsRowPseudoField(code)) {
+		return true;
+	}
+	const kintone::FieldInfo *field = form.Find(code);
+	return field != nullptr && field->subtable == def.subtable;
+}
+
+namespace {
+
+bool IsSubtableOf(const kintone::FormInfo &form, const std::string &code) {
+	const kintone::FieldInfo *field = form.Find(code);
+	return field != nullptr && field->subtable.empty() && field->type == kintone::FieldType::kSubtable;
+}
+
+} // namespace
+
 void CheckFieldsExist(const TableDef &def, const std::vector<int> &attnums) {
 	std::shared_ptr<const kintone::FormInfo> form;
 	bool fresh = false;
+	if (!def.subtable.empty()) {
+		try {
+			form = kintone_fdw::CachedForm(def.conn, def.app, def.guest_space_id, def.relid, &fresh);
+		} catch (const kintone::Error &e) {
+			if (e.kind() == kintone::ErrorKind::kPermission) {
+				return;
+			}
+			throw;
+		}
+		if (!IsSubtableOf(*form, def.subtable) && !fresh) {
+			form = RefreshForm(def.conn, def.app, def.guest_space_id, def.relid);
+			fresh = true;
+		}
+		if (!IsSubtableOf(*form, def.subtable)) {
+			throw kintone::Error(
+			    kintone::ErrorKind::kInvalidOptionValue,
+			    "option \"subtable\" of foreign table \"" + def.relname + "\" names no SUBTABLE field of the app",
+			    "Kintone app " + std::to_string(def.app) + " has no table with the code \"" + def.subtable + "\".",
+			    "Set it to the field code of a table (SUBTABLE) field of the app.");
+		}
+	}
 	for (int attnum : attnums) {
 		const ColumnDef &col = def.column(attnum);
-		if (col.field_code == "$id" || col.field_code == "$revision") {
+		if (col.field_code == "$id" || col.field_code == "$revision" ||
+		    (!def.subtable.empty() && kintone::IsRowPseudoField(col.field_code))) {
 			continue;
 		}
 		if (!form) {
@@ -203,12 +260,21 @@ void CheckFieldsExist(const TableDef &def, const std::vector<int> &attnums) {
 				throw;
 			}
 		}
-		if (!FieldInForm(*form, col.field_code) && !fresh) {
+		if (!FieldInTable(def, *form, col.field_code) && !fresh) {
 			// The cached form may predate the field: read it again once.
 			form = RefreshForm(def.conn, def.app, def.guest_space_id, def.relid);
 			fresh = true;
 		}
-		if (!FieldInForm(*form, col.field_code)) {
+		if (!FieldInTable(def, *form, col.field_code)) {
+			if (!def.subtable.empty()) {
+				throw kintone::Error(kintone::ErrorKind::kInvalidOptionValue,
+				                     "column \"" + col.name + "\" of foreign table \"" + def.relname +
+				                         "\" names no field of the table \"" + def.subtable + "\"",
+				                     "Kintone app " + std::to_string(def.app) + " has no field \"" + col.field_code +
+				                         "\" in the table \"" + def.subtable + "\".",
+				                     "A column of a subtable's rows reads \"$id\" (the parent record), "
+				                     "\"$row_id\", \"$row_index\" or an inner field of the table.");
+			}
 			throw kintone::UnknownFieldError(def.relname, col.name, col.field_code, def.app, *form);
 		}
 	}

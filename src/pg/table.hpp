@@ -63,7 +63,8 @@ struct TableDef {
 	bool use_remote_estimate = false;                     // the table's option, else the server's
 	bool updatable = true;                                // the table's option, else the server's
 	int join_batch_size = kintone::kDefaultJoinBatchSize; // the table's option, else the server's
-	std::vector<ColumnDef> columns;                       // index attnum - 1
+	std::string subtable;           // the option subtable: the table holds that SUBTABLE field's rows
+	std::vector<ColumnDef> columns; // index attnum - 1
 
 	const ColumnDef &column(int attnum) const { return columns[attnum - 1]; }
 };
@@ -93,11 +94,17 @@ bool FieldInForm(const kintone::FormInfo &form, const std::string &code);
 // The error for a column whose field code names no field of the app: kintone::UnknownFieldError
 // (src/kintone/messages.hpp).
 
+// Whether code names a column the table can read: FieldInForm for a table of records; for a
+// table of a subtable's rows "$id" (the parent record), the row pseudo fields (subtable.hpp)
+// and the inner fields of that subtable.
+bool FieldInTable(const TableDef &def, const kintone::FormInfo &form, const std::string &code);
+
 // Issue 10: Kintone ignores unknown field codes in writes. The field code of every column in
 // attnums must name a field of the app's form (cached; read again once when one is missing);
 // else throws UnknownFieldError for the first column that does not. Called before a write
 // statement's first request. A user mapping that may not read the form (an OAuth scope without
 // k:app_settings:read, an API token without view permission) writes without this check.
+// A table of a subtable's rows also needs the subtable to be a SUBTABLE field of the form.
 void CheckFieldsExist(const TableDef &def, const std::vector<int> &attnums);
 
 } // namespace kintone_fdw

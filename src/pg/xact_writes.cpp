@@ -76,6 +76,22 @@ bool SameTarget(const Target &a, const Target &b) {
 	return a.app == b.app && a.kind == b.kind && a.subid == b.subid && a.server == b.server;
 }
 
+// Calls f(target, records) per kind of what a writer wrote: an upsert counts as the records
+// Kintone added and those it updated.
+template <typename F>
+void ForEachKind(const Target &target, const kintone::Writer &writer, F f) {
+	if (writer.kind() != kintone::WriteKind::kUpsert) {
+		f(target, writer.written());
+		return;
+	}
+	Target added = target;
+	added.kind = kintone::WriteKind::kInsert;
+	f(added, writer.upsert_inserted());
+	Target updated = target;
+	updated.kind = kintone::WriteKind::kUpdate;
+	f(updated, writer.upsert_updated());
+}
+
 void AddToTally(const Target &target, bool reported, long long written) {
 	if (written <= 0) {
 		return;
@@ -118,7 +134,10 @@ bool RollbackReport(bool sub, SubTransactionId subid, long long *total, char **d
 			untold |= !t.reported && t.written > 0 && (!sub || t.target.subid == subid);
 		}
 		for (const LiveStatement &l : tracking->live) {
-			add(l.target, l.cpp->writer ? l.cpp->writer->written() : 0);
+			if (!l.cpp->writer) {
+				continue;
+			}
+			ForEachKind(l.target, *l.cpp->writer, [&](const Target &target, long long n) { add(target, n); });
 		}
 		if (!untold) {
 			return false;
@@ -323,10 +342,12 @@ void StatementWritesEnd(ModifyCpp *cpp, bool aborted) noexcept {
 		if (tracking->live[i].cpp != cpp) {
 			continue;
 		}
-		long long written = cpp->writer ? cpp->writer->written() : 0;
 		bool reported = aborted && (cpp->written_reported || (cpp->writer && cpp->writer->told()));
 		try {
-			AddToTally(tracking->live[i].target, reported, written);
+			if (cpp->writer) {
+				ForEachKind(tracking->live[i].target, *cpp->writer,
+				            [&](const Target &target, long long n) { AddToTally(target, reported, n); });
+			}
 		} catch (...) {
 			// Out of memory: a rollback's warning may then miss these records.
 		}

@@ -258,6 +258,75 @@ def restrict_feature_apps(seed):
             app["permissions"] = {"users": [FEATURE_USER["code"]], "admins": [FEATURE_USER["code"]]}
 
 
+# Apps of the data tests (issue 12: subtables as tables, upsert, attachments; sql/upsert.sql,
+# sql/subtable*.sql, sql/files.sql): usable only by yamada, like the feature apps, so that what
+# other users list stays as before. 94 UPSERTS: unique keys of both kinds; 95 LINES: the form and
+# records of sample app 6 (ORDERLINES); 96 LINEDIFF: an empty subtable app the differential test
+# fills.
+DATA_APPS = (94, 95, 96)
+
+
+def upserts_app():
+    """App 94: a unique required text key, a unique number key, and fields to write."""
+    return {
+        "id": 94,
+        "code": "UPSERTS",
+        "name": "アップサート",
+        "properties": {
+            "code": {"type": "SINGLE_LINE_TEXT", "code": "code", "label": "code", "required": True,
+                     "unique": True},
+            "num": {"type": "NUMBER", "code": "num", "label": "num", "unique": True},
+            "site": {"type": "LINK", "code": "site", "label": "site", "protocol": "WEB", "unique": True},
+            "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "title"},
+            "n": {"type": "NUMBER", "code": "n", "label": "n", "maxValue": "1000000"},
+            "day": {"type": "DATE", "code": "day", "label": "day"},
+            "tags": {"type": "CHECK_BOX", "code": "tags", "label": "tags", "options": _options(["a", "b", "c"])},
+        },
+        "records": [{"code": {"value": "U-%03d" % i}, "num": {"value": str(i)},
+                     "title": {"value": "seed %d" % i}, "n": {"value": str(i * 10)}}
+                    for i in range(1, 6)],
+    }
+
+
+def lines_app(seed):
+    """App 95: sample app 6's form and records (ids kept), written by the subtable tests."""
+    six = next(a for a in seed["apps"] if a.get("id") == 6)
+    return {
+        "id": 95,
+        "code": "LINES",
+        "name": "受注明細コピー",
+        "properties": json.loads(json.dumps(six["properties"])),
+        "records": json.loads(json.dumps(six["records"])),
+    }
+
+
+def linediff_app():
+    """App 96: empty; sql/subtable_differential.sql mirrors its subtable rows in a local table."""
+    return {
+        "id": 96,
+        "code": "LINEDIFF",
+        "name": "明細差分",
+        "properties": {
+            "k": {"type": "NUMBER", "code": "k", "label": "k"},
+            "rows": {"type": "SUBTABLE", "code": "rows", "label": "rows", "fields": {
+                "t": {"type": "SINGLE_LINE_TEXT", "code": "t", "label": "t"},
+                "v": {"type": "NUMBER", "code": "v", "label": "v"},
+                "d": {"type": "DATE", "code": "d", "label": "d"},
+                "tags": {"type": "CHECK_BOX", "code": "tags", "label": "tags",
+                         "options": _options(["a", "b", "c"])},
+            }},
+        },
+        "records": [],
+    }
+
+
+def add_data_apps(seed):
+    apps = [upserts_app(), lines_app(seed), linediff_app()]
+    for app in apps:
+        app["permissions"] = {"users": [FEATURE_USER["code"]], "admins": [FEATURE_USER["code"]]}
+    seed["apps"] = [a for a in seed["apps"] if a.get("id") not in DATA_APPS] + apps
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: make-regress-seed.py OUT.json", file=sys.stderr)
@@ -268,6 +337,7 @@ def main(argv):
     seed["apps"] = [a for a in seed["apps"] if a.get("id") not in (96, 97, 98, 99, 100)] + [
         big_app(), writes_app(), diff_app(), approvals_app(), drift_app()]
     restrict_feature_apps(seed)
+    add_data_apps(seed)
     seed["oauth_clients"] = [c for c in seed.get("oauth_clients", [])
                              if c["client_id"] != OAUTH_CLIENT["client_id"]] + [OAUTH_CLIENT]
     with open(argv[1], "w", encoding="utf-8") as f:

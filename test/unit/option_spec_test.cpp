@@ -49,23 +49,38 @@ TEST(ValidateOptions, UnknownNameListsValidOnesAndSuggests) {
 	auto e = Invalid(OptionContext::kServer, {{"ulr", "https://x.cybozu.com"}});
 	EXPECT_EQ(e.kind(), ErrorKind::kInvalidOption);
 	EXPECT_EQ(e.message(), "invalid option \"ulr\"");
-	EXPECT_EQ(
-	    e.hint(),
-	    "Perhaps you meant the option \"url\". Valid options in this context are: url, guest_space_id, "
-	    "max_cursors, use_remote_estimate, async_capable, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, "
-	    "request_timeout, user_agent, language, join_batch_size");
+	EXPECT_EQ(e.hint(), "Perhaps you meant the option \"url\". "
+	                    "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate, "
+	                    "async_capable, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, request_timeout, user_agent, "
+	                    "language, join_batch_size, max_file_size");
 }
 
 TEST(ValidateOptions, OptionInTheWrongContext) {
 	auto e = Invalid(OptionContext::kServer, {{"app", "1"}});
 	EXPECT_EQ(e.message(), "invalid option \"app\"");
-	EXPECT_EQ(e.hint(),
-	          "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate, "
-	          "async_capable, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, request_timeout, user_agent, "
-	          "language, join_batch_size");
+	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate, "
+	                    "async_capable, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, request_timeout, user_agent, "
+	                    "language, join_batch_size, max_file_size");
 	auto t = Invalid(OptionContext::kForeignTable, {{"apps", "1"}});
 	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, "
-	                    "use_remote_estimate, async_capable, updatable, app, object, join_batch_size");
+	                    "use_remote_estimate, async_capable, updatable, app, object, join_batch_size, subtable, upsert_key");
+}
+
+TEST(ValidateOptions, DataOptions) {
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kForeignTable, {{"app", "6"}, {"subtable", "明細"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kForeignTable, {{"app", "6"}, {"upsert_key", "伝票番号"}}));
+	EXPECT_EQ(Invalid(OptionContext::kForeignTable, {{"upsert_key", ""}}).kind(), ErrorKind::kInvalidOptionValue);
+	EXPECT_EQ(Invalid(OptionContext::kForeignTable, {{"subtable", ""}}).kind(), ErrorKind::kInvalidOptionValue);
+	EXPECT_EQ(Invalid(OptionContext::kServer, {{"upsert_key", "x"}}).kind(), ErrorKind::kInvalidOption);
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kServer, {{"max_file_size", "1"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kServer, {{"max_file_size", "1073741824"}}));
+	EXPECT_EQ(kintone::ParseMaxFileSize("1048576"), 1048576);
+	for (const char *bad : {"0", "-1", "1073741825", "1e6", "1 MB", "", "99999999999"}) {
+		auto e = Invalid(OptionContext::kServer, {{"max_file_size", bad}});
+		EXPECT_EQ(e.kind(), ErrorKind::kInvalidOptionValue) << bad;
+		EXPECT_EQ(e.message(), "invalid value for option \"max_file_size\": \"" + std::string(bad) + "\"");
+	}
+	EXPECT_EQ(Invalid(OptionContext::kForeignTable, {{"max_file_size", "5"}}).kind(), ErrorKind::kInvalidOption);
 }
 
 TEST(ValidateOptions, FieldTypeAndMaxCursors) {
