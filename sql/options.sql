@@ -49,6 +49,15 @@ CREATE FOREIGN TABLE bad (id bigint OPTIONS (field_code '')) SERVER ok1 OPTIONS 
 CREATE FOREIGN TABLE bad (id bigint OPTIONS (app '1')) SERVER ok1 OPTIONS (app '12');
 ALTER FOREIGN TABLE ft1 ALTER COLUMN name OPTIONS (ADD field_code '会社名');
 ALTER FOREIGN TABLE ft1 OPTIONS (SET app 'x');
+-- Booleans accept what PostgreSQL accepts for them (true, false, on, off): 'yes' used to pass
+-- here and then fail every statement; a bad value names its own option.
+ALTER FOREIGN TABLE ft1 OPTIONS (ADD updatable 'yes');
+ALTER FOREIGN TABLE ft1 OPTIONS (ADD updatable 'maybe');
+ALTER FOREIGN TABLE ft1 OPTIONS (ADD updatable 'OFF', use_remote_estimate 'On');
+ALTER SERVER ok1 OPTIONS (ADD updatable '1');
+ALTER SERVER ok1 OPTIONS (ADD ssl_verify 'no');
+ALTER SERVER ok1 OPTIONS (ADD request_timeout '0');
+ALTER SERVER ok1 OPTIONS (ADD connect_timeout 'x');
 SELECT relname, ftoptions FROM pg_foreign_table JOIN pg_class ON oid = ftrelid ORDER BY relname;
 SELECT attname, attfdwoptions FROM pg_attribute WHERE attrelid = 'ft1'::regclass AND attnum > 0 ORDER BY attnum;
 

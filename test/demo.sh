@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: installs what is missing, builds and installs kintone_fdw, starts the Kintone
+# `make demo`: installs what is missing, builds kintone_fdw (in build-demo/, -O1 without debug
+# information: test/lib.sh build_demo_extension) and installs it, starts the Kintone
 # emulator with the sample data and a scratch PostgreSQL with the extension, a server and a
 # user mapping created, and prints how to connect. `make demo-stop` stops both by PID.
 #
@@ -24,7 +25,7 @@ demo_stop() {
 
 demo_start() {
 	ensure_dependencies
-	build_extension || die "build failed"
+	build_demo_extension || die "build failed"
 	demo_stop
 	mkdir -p "$DEMO_DIR"
 	install_private "$DEMO_DIR" || die "install failed"

@@ -4,10 +4,11 @@
 # prints a summary ending with "N passed, N failed". Exits non-zero on any failure.
 #
 # Suites: unit (ctest), emulator (python unittest), official clients (node --test),
-# pg_regress (sql/ + expected/), a check that no backend was killed by a signal, and a check
+# pg_regress (sql/ + expected/), sql_clients (ODBC through isql, Python psycopg2: test/sql_clients/
+# run.sh, on pg_regress's cluster and emulator), a check that no backend was killed by a signal, and a check
 # that no secret the tests used appears in the server log.
 #
-# One part only (see README, Tests): SUITE="unit emulator clients pg_regress" (any of them),
+# One part only (see README, Tests): SUITE="unit emulator clients pg_regress sql_clients" (any of them),
 # UNIT_FILTER=REGEX (ctest -R), REGRESS_TESTS="scan join" (pg_regress files; implies
 # SUITE=pg_regress), e.g. `make test REGRESS_TESTS=join`.
 set -u
@@ -137,14 +138,20 @@ else
 	if wanted clients; then
 		run_suite official-clients parse_tap bash "$REPO_ROOT/test/clients/run.sh"
 	fi
-	if ! wanted pg_regress; then
+	if ! wanted pg_regress && ! wanted sql_clients; then
 		:
 	elif python3 "$REPO_ROOT/test/emulator/make-regress-seed.py" "$WORK/regress-seed.json" &&
 		start_emulator "$WORK" "$WORK/regress-seed.json" && start_postgres "$WORK" &&
 		start_auth_servers "$WORK" "$WORK/regress-seed.json"; then
 		log "emulator at $EMULATOR_URL, PostgreSQL on socket $PGHOST port $PGPORT"
 		log "auth servers: TLS $KINTONE_EMULATOR_TLS_URL, mTLS $KINTONE_EMULATOR_MTLS_URL, wrong host $KINTONE_EMULATOR_WRONGHOST_URL, proxy $KINTONE_TEST_PROXY_URL"
-		run_suite pg_regress parse_regress run_pg_regress
+		if wanted pg_regress; then
+			run_suite pg_regress parse_regress run_pg_regress
+		fi
+		# Other clients (ODBC through isql, Python psycopg2) on the same cluster and emulator.
+		if wanted sql_clients; then
+			run_suite sql-clients parse_tap bash "$REPO_ROOT/test/sql_clients/run.sh"
+		fi
 		if server_log_shows_crash "$WORK/server.log"; then
 			grep -E 'terminated by signal|terminated by exception' "$WORK/server.log" >&2
 			record server-log 0 1

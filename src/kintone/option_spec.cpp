@@ -2,6 +2,7 @@
 #include "kintone/option_spec.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/query.hpp"
 #include "kintone/schema.hpp"
 #include "kintone/text.hpp"
 
@@ -20,152 +21,106 @@ Error ValueError(std::string message, std::string hint = {}) {
 	return Error(ErrorKind::kInvalidOptionValue, std::move(message), "", std::move(hint));
 }
 
-void CheckUrl(std::string_view value) {
+// The value checks of KnownOptions. Each receives the name of the option it checks, so its
+// messages name that option whatever option shares the check.
+void CheckUrl(std::string_view, std::string_view value) {
 	(void)ParseBaseUrl(value);
 }
-void CheckGuestSpace(std::string_view value) {
-	(void)ParsePositiveId("guest_space_id", value);
+void CheckPositiveId(std::string_view name, std::string_view value) {
+	(void)ParsePositiveId(name, value);
 }
-void CheckApp(std::string_view value) {
-	(void)ParsePositiveId("app", value);
-}
-void CheckTokens(std::string_view value) {
+void CheckTokens(std::string_view, std::string_view value) {
 	(void)ParseApiTokens(value);
 }
-
-void CheckNonEmpty(const char *name, std::string_view value) {
+void CheckNonEmpty(std::string_view name, std::string_view value) {
 	if (value.empty()) {
-		throw ValueError(std::string("option \"") + name + "\" must not be empty");
+		throw ValueError("option \"" + std::string(name) + "\" must not be empty");
 	}
 }
-void CheckUsername(std::string_view value) {
-	CheckNonEmpty("username", value);
+void CheckBoolean(std::string_view name, std::string_view value) {
+	(void)ParseBooleanOption(name, value);
 }
-void CheckPassword(std::string_view value) {
-	CheckNonEmpty("password", value);
-}
-void CheckFieldCode(std::string_view value) {
-	CheckNonEmpty("field_code", value);
-}
-void CheckLookupCopyOf(std::string_view value) {
-	CheckNonEmpty("lookup_copy_of", value);
+void CheckFieldCodeOption(std::string_view, std::string_view value) {
+	try {
+		CheckFieldCode(value);
+	} catch (const Error &e) {
+		throw Error(ErrorKind::kInvalidOptionValue, "invalid value for option \"field_code\": " + e.message(),
+		            e.detail(), e.hint());
+	}
 }
 
-void CheckFieldType(std::string_view value) {
+void CheckFieldType(std::string_view, std::string_view value) {
 	if (FieldTypeFromName(value) == FieldType::kUnknown) {
 		throw ValueError("invalid value for option \"field_type\": \"" + std::string(value) + "\"",
 		                 "Use a Kintone field type such as SINGLE_LINE_TEXT, NUMBER, DATE or DROP_DOWN.");
 	}
 }
-// Subtables, upsert, files (docs/data.md).
-void CheckSubtableOption(std::string_view value) {
-	CheckNonEmpty("subtable", value);
-}
-void CheckUpsertKeyOption(std::string_view value) {
-	CheckNonEmpty("upsert_key", value);
-}
-void CheckMaxFileSize(std::string_view value) {
+// Files (docs/files.md): the largest upload accepted.
+void CheckMaxFileSize(std::string_view, std::string_view value) {
 	(void)ParseMaxFileSize(value);
 }
-
-void CheckBoolean(std::string_view value) {
-	(void)ParseBooleanOption("use_remote_estimate", value);
-}
-void CheckMaxCursors(std::string_view value) {
-	if (ParsePositiveId("max_cursors", value) > 10) {
-		throw ValueError("invalid value for option \"max_cursors\": \"" + std::string(value) + "\"",
+void CheckMaxCursors(std::string_view name, std::string_view value) {
+	if (ParsePositiveId(name, value) > 10) {
+		throw ValueError("invalid value for option \"" + std::string(name) + "\": \"" + std::string(value) + "\"",
 		                 "Kintone allows at most 10 live cursors per domain; use a value from 1 to 10.");
 	}
 }
 
 // Keys per batch of a batched join (0 turns the batched join off). Each key costs a few dozen
 // bytes of query; long queries go by POST, so the bound is only there to keep requests sane.
-void CheckJoinBatchSize(std::string_view value) {
+void CheckJoinBatchSize(std::string_view name, std::string_view value) {
 	bool digits = !value.empty() && value.size() <= 4;
 	for (char c : value) {
 		digits = digits && c >= '0' && c <= '9';
 	}
 	if (!digits || std::stoi(std::string(value)) > kMaxJoinBatchSize) {
-		throw ValueError("invalid value for option \"join_batch_size\": \"" + std::string(value) + "\"",
+		throw ValueError("invalid value for option \"" + std::string(name) + "\": \"" + std::string(value) + "\"",
 		                 "Use a number of keys from 1 to " + std::to_string(kMaxJoinBatchSize) +
 		                     ", or 0 to turn batched joins off.");
 	}
 }
 
-void CheckSslVerify(std::string_view value) {
-	(void)ParseBooleanOption("ssl_verify", value);
-}
-void CheckFile(const char *name, std::string_view value) {
+void CheckFile(std::string_view name, std::string_view value) {
 	CheckNonEmpty(name, value);
 	if (value.front() != '/') {
-		throw ValueError(std::string("option \"") + name + "\" must be an absolute path",
+		throw ValueError("option \"" + std::string(name) + "\" must be an absolute path",
 		                 "The file is read by the PostgreSQL server process, whose working directory is the data "
 		                 "directory; give the full path.");
 	}
 }
-void CheckSslCaFile(std::string_view value) {
-	CheckFile("ssl_ca_file", value);
-}
-void CheckSslCert(std::string_view value) {
-	CheckFile("ssl_cert", value);
-}
-void CheckSslKey(std::string_view value) {
-	CheckFile("ssl_key", value);
-}
-void CheckSslCertType(std::string_view value) {
+void CheckSslCertType(std::string_view, std::string_view value) {
 	(void)ParseCertType(value);
 }
-void CheckSslKeyPassword(std::string_view value) {
-	CheckNonEmpty("ssl_key_password", value);
-}
-void CheckProxy(std::string_view value) {
+void CheckProxy(std::string_view, std::string_view value) {
 	(void)ParseProxyUrl(value);
 }
-void CheckProxyUser(std::string_view value) {
-	CheckNonEmpty("proxy_user", value);
+void CheckSeconds(std::string_view name, std::string_view value) {
+	(void)ParseSeconds(name, value);
 }
-void CheckProxyPassword(std::string_view value) {
-	CheckNonEmpty("proxy_password", value);
-}
-void CheckConnectTimeout(std::string_view value) {
-	(void)ParseSeconds("connect_timeout", value);
-}
-void CheckRequestTimeout(std::string_view value) {
-	(void)ParseSeconds("request_timeout", value);
-}
-void CheckUserAgent(std::string_view value) {
-	CheckNonEmpty("user_agent", value);
+void CheckUserAgent(std::string_view name, std::string_view value) {
+	CheckNonEmpty(name, value);
 	for (char c : value) {
 		if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
 			throw ValueError("option \"user_agent\" must not contain control characters");
 		}
 	}
 }
-void CheckBasicUser(std::string_view value) {
-	CheckNonEmpty("basic_auth_user", value);
+void CheckBasicUser(std::string_view name, std::string_view value) {
+	CheckNonEmpty(name, value);
 	if (value.find(':') != std::string_view::npos) {
 		throw ValueError("option \"basic_auth_user\" must not contain a colon",
 		                 "HTTP Basic authentication separates the user from the password with a colon.");
 	}
 }
-void CheckBasicPassword(std::string_view value) {
-	CheckNonEmpty("basic_auth_password", value);
-}
-void CheckOAuthClientId(std::string_view value) {
-	CheckNonEmpty("oauth_client_id", value);
-}
-void CheckOAuthClientSecret(std::string_view value) {
-	CheckNonEmpty("oauth_client_secret", value);
-}
-void CheckOAuthRedirectUri(std::string_view value) {
-	CheckNonEmpty("oauth_redirect_uri", value);
+void CheckOAuthRedirectUri(std::string_view name, std::string_view value) {
+	CheckNonEmpty(name, value);
 	if (value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0) {
 		throw ValueError("invalid value for option \"oauth_redirect_uri\": \"" + std::string(value) + "\"",
 		                 "Use the redirect URL registered for the OAuth client, e.g. https://localhost/callback.");
 	}
 }
-void CheckOAuthScope(std::string_view value) {
-	CheckNonEmpty("oauth_scope", value);
+void CheckOAuthScope(std::string_view name, std::string_view value) {
+	CheckNonEmpty(name, value);
 	for (char c : value) {
 		if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
 			throw ValueError("invalid value for option \"oauth_scope\"",
@@ -242,41 +197,41 @@ const std::vector<OptionSpec> &KnownOptions() {
 	// superusers only); server and table options are readable by everyone.
 	static const std::vector<OptionSpec> options = {
 	    {"url", kS, false, CheckUrl},
-	    {"guest_space_id", kS | kT, false, CheckGuestSpace},
+	    {"guest_space_id", kS | kT, false, CheckPositiveId},
 	    {"max_cursors", kS, false, CheckMaxCursors},
 	    {"use_remote_estimate", kS | kT, false, CheckBoolean},
 	    {"updatable", kS | kT, false, CheckBoolean},
 	    // Transport (server, or a user mapping to override the server's).
-	    {"ssl_verify", kS | kU, false, CheckSslVerify},
-	    {"ssl_ca_file", kS | kU, false, CheckSslCaFile},
+	    {"ssl_verify", kS | kU, false, CheckBoolean},
+	    {"ssl_ca_file", kS | kU, false, CheckFile},
 	    {"proxy", kS | kU, false, CheckProxy},
-	    {"connect_timeout", kS | kU, false, CheckConnectTimeout},
-	    {"request_timeout", kS | kU, false, CheckRequestTimeout},
+	    {"connect_timeout", kS | kU, false, CheckSeconds},
+	    {"request_timeout", kS | kU, false, CheckSeconds},
 	    {"user_agent", kS | kU, false, CheckUserAgent},
 	    // Credentials: user mappings only.
 	    {"api_token", kU, true, CheckTokens},
-	    {"username", kU, false, CheckUsername},
-	    {"password", kU, true, CheckPassword},
+	    {"username", kU, false, CheckNonEmpty},
+	    {"password", kU, true, CheckNonEmpty},
 	    {"basic_auth_user", kU, false, CheckBasicUser},
-	    {"basic_auth_password", kU, true, CheckBasicPassword},
-	    {"ssl_cert", kU, false, CheckSslCert},
-	    {"ssl_key", kU, false, CheckSslKey},
+	    {"basic_auth_password", kU, true, CheckNonEmpty},
+	    {"ssl_cert", kU, false, CheckFile},
+	    {"ssl_key", kU, false, CheckFile},
 	    {"ssl_cert_type", kU, false, CheckSslCertType},
-	    {"ssl_key_password", kU, true, CheckSslKeyPassword},
-	    {"oauth_client_id", kU, false, CheckOAuthClientId},
-	    {"oauth_client_secret", kU, true, CheckOAuthClientSecret},
+	    {"ssl_key_password", kU, true, CheckNonEmpty},
+	    {"oauth_client_id", kU, false, CheckNonEmpty},
+	    {"oauth_client_secret", kU, true, CheckNonEmpty},
 	    {"oauth_redirect_uri", kU, false, CheckOAuthRedirectUri},
 	    {"oauth_scope", kU, false, CheckOAuthScope},
-	    {"proxy_user", kU, false, CheckProxyUser},
-	    {"proxy_password", kU, true, CheckProxyPassword},
-	    {"app", kT, false, CheckApp},
-	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCode},
+	    {"proxy_user", kU, false, CheckNonEmpty},
+	    {"proxy_password", kU, true, CheckNonEmpty},
+	    {"app", kT, false, CheckPositiveId},
+	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCodeOption},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
-	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckLookupCopyOf},
+	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckNonEmpty},
 	    {"join_batch_size", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckJoinBatchSize},
 	    // Subtables, upsert, files (docs/data.md).
-	    {"subtable", kT, false, CheckSubtableOption},
-	    {"upsert_key", kT, false, CheckUpsertKeyOption},
+	    {"subtable", kT, false, CheckNonEmpty},
+	    {"upsert_key", kT, false, CheckNonEmpty},
 	    {"max_file_size", kS, false, CheckMaxFileSize},
 	};
 	return options;
@@ -304,21 +259,7 @@ const OptionSpec *FindOption(std::string_view name) {
 namespace {
 
 bool Has(const OptionList &options, std::string_view name) {
-	for (const auto &[key, value] : options) {
-		if (key == name) {
-			return true;
-		}
-	}
-	return false;
-}
-
-std::string Value(const OptionList &options, std::string_view name) {
-	for (const auto &[key, value] : options) {
-		if (key == name) {
-			return value;
-		}
-	}
-	return {};
+	return OptionValue(options, name) != nullptr;
 }
 
 void Requires(const OptionList &options, const char *name, const char *needed, const char *hint = "") {
@@ -345,11 +286,166 @@ bool HasOAuth(const OptionList &options) {
 // ssl_ca_file with verification turned off is a contradiction (which one did the user mean?).
 void CheckVerifyWithCa(const OptionList &options) {
 	if (Has(options, "ssl_ca_file") && Has(options, "ssl_verify") &&
-	    !ParseBooleanOption("ssl_verify", Value(options, "ssl_verify"))) {
+	    !ParseBooleanOption("ssl_verify", OptionValueOr(options, "ssl_verify", ""))) {
 		throw ValueError("options \"ssl_ca_file\" and \"ssl_verify 'false'\" cannot be used together",
 		                 "ssl_ca_file names the CA used to verify Kintone's certificate; ssl_verify 'false' turns "
 		                 "verification off (unsafe).");
 	}
+}
+
+// ---- "Did you mean": the names users bring from postgres_fdw (and libpq) and from CData's
+// Kintone drivers (their connection properties), compared without case, "_", "-" and spaces.
+// option: kintone_fdw's option for the same thing (nullptr: none); from: who uses the name;
+// note: what to do instead, when the option alone does not say it.
+struct OptionAlias {
+	const char *key;
+	const char *option;
+	const char *from;
+	const char *note;
+};
+
+constexpr const char *kUrlNote = "Kintone is reached by its base URL, e.g. url 'https://example.cybozu.com'.";
+constexpr const char *kProxyNote = "The proxy is one URL with its port, e.g. proxy 'http://proxy.example.com:8080' "
+                                   "or 'socks5://proxy.example.com:1080'.";
+constexpr const char *kPageNote =
+    "kintone_fdw reads 500 records per request, Kintone's maximum; there is nothing to set.";
+
+const OptionAlias kOptionAliases[] = {
+    {"user", "username", "postgres_fdw and CData", nullptr},
+    {"login", "username", nullptr, nullptr},
+    {"pwd", "password", nullptr, nullptr},
+    {"passwd", "password", nullptr, nullptr},
+    {"host", "url", "postgres_fdw", kUrlNote},
+    {"hostaddr", "url", "postgres_fdw", kUrlNote},
+    {"port", "url", "postgres_fdw", "A port goes into the URL, e.g. url 'https://example.cybozu.com:8443'."},
+    {"dbname", "url", "postgres_fdw",
+     "A Kintone domain has no databases: the server is its base URL, e.g. url 'https://example.cybozu.com'."},
+    {"domain", "url", nullptr, kUrlNote},
+    {"subdomain", "url", nullptr, kUrlNote},
+    {"baseurl", "url", nullptr, kUrlNote},
+    {"appid", "app", "CData", nullptr},
+    {"appids", "app", "CData", "A foreign table reads one app; IMPORT FOREIGN SCHEMA takes several (option apps)."},
+    {"tablename", "app", "postgres_fdw", "A foreign table reads the Kintone app with this id."},
+    {"schemaname", nullptr, "postgres_fdw",
+     "A Kintone domain has no schemas: the option app names the app, guest_space_id its guest space."},
+    {"columnname", "field_code", "postgres_fdw", nullptr},
+    {"token", "api_token", nullptr, nullptr},
+    {"apikey", "api_token", nullptr, nullptr},
+    {"apitokens", "api_token", nullptr, "Several tokens go into one option, separated by commas."},
+    {"guestspace", "guest_space_id", nullptr, nullptr},
+    {"spaceid", "guest_space_id", nullptr, nullptr},
+    {"sslrootcert", "ssl_ca_file", "postgres_fdw", nullptr},
+    {"sslservercert", "ssl_ca_file", "CData", nullptr},
+    {"sslmode", "ssl_verify", "postgres_fdw",
+     "An https URL always uses TLS; the certificate is verified unless ssl_verify is 'false'."},
+    {"sslpassword", "ssl_key_password", "postgres_fdw", nullptr},
+    {"sslclientcert", "ssl_cert", "CData", "ssl_cert names the certificate file, ssl_key its private key."},
+    {"sslclientcerttype", "ssl_cert_type", "CData", nullptr},
+    {"sslclientcertpassword", "ssl_key_password", "CData", nullptr},
+    {"sslclientcertsubject", nullptr, "CData",
+     "kintone_fdw reads the client certificate from files: ssl_cert and ssl_key, or one P12 file with ssl_cert_type "
+     "'P12'."},
+    {"proxyserver", "proxy", "CData", kProxyNote},
+    {"proxyport", "proxy", "CData", kProxyNote},
+    {"proxyautodetect", "proxy", "CData", kProxyNote},
+    {"proxyauthscheme", "proxy_user", "CData", "proxy_user and proxy_password sign in to the proxy."},
+    {"firewallserver", "proxy", "CData", kProxyNote},
+    {"firewallport", "proxy", "CData", kProxyNote},
+    {"firewalltype", "proxy", "CData", kProxyNote},
+    {"firewalluser", "proxy_user", "CData", nullptr},
+    {"firewallpassword", "proxy_password", "CData", nullptr},
+    {"timeout", "request_timeout", "CData", "connect_timeout limits connecting alone."},
+    {"applicationname", "user_agent", "postgres_fdw", nullptr},
+    {"oauthcallbackurl", "oauth_redirect_uri", "CData", nullptr},
+    {"callbackurl", "oauth_redirect_uri", nullptr, nullptr},
+    {"redirecturi", "oauth_redirect_uri", nullptr, nullptr},
+    {"redirecturl", "oauth_redirect_uri", nullptr, nullptr},
+    {"clientid", "oauth_client_id", nullptr, nullptr},
+    {"clientsecret", "oauth_client_secret", nullptr, nullptr},
+    {"scope", "oauth_scope", nullptr, nullptr},
+    {"authscheme", nullptr, "CData",
+     "kintone_fdw takes the method from the user mapping's options: api_token; username and password; or "
+     "oauth_client_id and oauth_client_secret."},
+    {"pagesize", nullptr, "CData", kPageNote},
+    {"fetchsize", nullptr, "postgres_fdw", kPageNote},
+    {"batchsize", nullptr, "postgres_fdw",
+     "kintone_fdw writes up to 2,000 records per request (Kintone's bulkRequest); there is nothing to set."},
+    {"maxrows", nullptr, "CData", "Use LIMIT in the query: kintone_fdw sends it to Kintone when it can."},
+    {"usecursor", "max_cursors", "CData",
+     "kintone_fdw uses Kintone's cursor API by itself when a query needs it; max_cursors limits how many one session "
+     "holds."},
+    {"usecodeforfieldname", nullptr, "CData",
+     "IMPORT FOREIGN SCHEMA names columns by field code; its option column_names 'label' names them by label."},
+};
+
+std::string AliasKey(std::string_view name) {
+	std::string key;
+	for (char c : name) {
+		if (c != '_' && c != '-' && c != ' ') {
+			key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+		}
+	}
+	return key;
+}
+
+// "a server or a foreign table": the contexts an option belongs to.
+std::string ContextList(unsigned contexts) {
+	std::string out;
+	for (unsigned bit = 1; bit <= Bit(OptionContext::kColumn); bit <<= 1) {
+		if (contexts & bit) {
+			out += (out.empty() ? "a " : " or a ") + std::string(OptionContextName(static_cast<OptionContext>(bit)));
+		}
+	}
+	return out;
+}
+
+// The pointed hint for an unknown option name another tool uses, or one of ours written with
+// other case or separators ("URL", "GuestSpaceId", "apitoken"); "" when there is none.
+std::string PointedHint(std::string_view name, OptionContext context) {
+	const std::string key = AliasKey(name);
+	const char *option = nullptr;
+	const char *from = nullptr;
+	const char *note = nullptr;
+	bool found = false;
+	for (const auto &spec : KnownOptions()) {
+		if (AliasKey(spec.name) == key) {
+			option = spec.name;
+			found = true;
+			break;
+		}
+	}
+	for (const auto &alias : kOptionAliases) {
+		if (!found && key == alias.key) {
+			option = alias.option;
+			from = alias.from;
+			note = alias.note;
+			found = true;
+		}
+	}
+	if (!found) {
+		return {};
+	}
+	std::string hint;
+	if (option != nullptr) {
+		const OptionSpec *spec = FindOption(option);
+		hint = "Perhaps you meant the option \"" + std::string(option) + "\"";
+		if (from != nullptr) {
+			hint += " (in " + std::string(from) + ": \"" + std::string(name) + "\")";
+		} else if (AliasKey(option) == AliasKey(name) && Lower(name) == option) {
+			hint += " (option names are lower case)";
+		}
+		if (spec != nullptr && !(spec->contexts & Bit(context))) {
+			hint += ", which belongs in " + ContextList(spec->contexts);
+		}
+		hint += ".";
+	} else {
+		hint = std::string(from != nullptr ? from : "another tool") + "'s \"" + std::string(name) +
+		       "\" has no counterpart here.";
+	}
+	if (note != nullptr) {
+		hint += " " + std::string(note);
+	}
+	return hint;
 }
 
 } // namespace
@@ -362,7 +458,7 @@ void CheckCombinations(const OptionList &options) {
 	Requires(options, "ssl_key", "ssl_cert", "A client key is used with its certificate: set ssl_cert too.");
 	Requires(options, "ssl_cert_type", "ssl_cert");
 	Requires(options, "ssl_key_password", "ssl_cert");
-	if (Has(options, "ssl_cert") && ParseCertType(Value(options, "ssl_cert_type")) == CertType::kP12) {
+	if (Has(options, "ssl_cert") && ParseCertType(OptionValueOr(options, "ssl_cert_type", "")) == CertType::kP12) {
 		Excludes(options, "ssl_cert_type", "ssl_key",
 		         "A PKCS#12 file (ssl_cert_type 'P12') holds the certificate and its key; drop ssl_key.");
 	}
@@ -404,10 +500,14 @@ void ValidateOptions(OptionContext context, const OptionList &options) {
 			if (valid.empty()) {
 				hint = "There are no valid options in this context.";
 			} else {
-				std::string closest = ClosestMatch(name, valid);
+				// A name of ours in the wrong context keeps the plain list; other names may be
+				// another tool's.
+				hint = FindOption(name) == nullptr ? PointedHint(name, context) : std::string();
+				std::string closest = hint.empty() ? ClosestMatch(name, valid) : std::string();
 				if (!closest.empty()) {
-					hint = "Perhaps you meant the option \"" + closest + "\". ";
+					hint = "Perhaps you meant the option \"" + closest + "\".";
 				}
+				hint += hint.empty() ? "" : " ";
 				hint += "Valid options in this context are: ";
 				for (size_t i = 0; i < valid.size(); ++i) {
 					hint += (i ? ", " : "") + valid[i];
@@ -415,7 +515,7 @@ void ValidateOptions(OptionContext context, const OptionList &options) {
 			}
 			throw Error(ErrorKind::kInvalidOption, "invalid option \"" + name + "\"", "", hint);
 		}
-		spec->check(value);
+		spec->check(spec->name, value);
 	}
 	if (context == OptionContext::kUserMapping) {
 		CheckCombinations(options);
@@ -548,11 +648,12 @@ std::vector<std::string> ParseApiTokens(std::string_view value) {
 }
 
 bool ParseBooleanOption(std::string_view option, std::string_view value) {
+	// What PostgreSQL's defGetBoolean accepts for an option given as a string.
 	std::string v = Lower(value);
-	if (v == "true" || v == "on" || v == "yes" || v == "1") {
+	if (v == "true" || v == "on") {
 		return true;
 	}
-	if (v == "false" || v == "off" || v == "no" || v == "0") {
+	if (v == "false" || v == "off") {
 		return false;
 	}
 	throw ValueError("invalid value for option \"" + std::string(option) + "\": \"" + std::string(value) + "\"",
@@ -570,11 +671,26 @@ long long ParseMaxFileSize(std::string_view value) {
 	}
 	if (!ok || n < 1 || n > kMaxFileSize) {
 		throw Error(ErrorKind::kInvalidOptionValue,
-		            "invalid value for option \"max_file_size\": \"" + std::string(value) + "\"",
+		            "invalid value for option \"max_file_size\": \"" + std::string(value) + "\"", "",
 		            "The largest file Kintone takes, in bytes: a whole number from 1 to " +
 		                std::to_string(kMaxFileSize) + " (Kintone's limit, 1 GB, is the default).");
 	}
 	return n;
+}
+
+const std::string *OptionValue(const OptionList &options, std::string_view name) {
+	const std::string *found = nullptr;
+	for (const auto &[key, value] : options) {
+		if (key == name) {
+			found = &value; // the last one, as PostgreSQL keeps only one per name
+		}
+	}
+	return found;
+}
+
+std::string OptionValueOr(const OptionList &options, std::string_view name, std::string fallback) {
+	const std::string *v = OptionValue(options, name);
+	return v != nullptr ? *v : std::move(fallback);
 }
 
 long long ParsePositiveId(std::string_view option, std::string_view value) {

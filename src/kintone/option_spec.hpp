@@ -25,7 +25,9 @@ struct OptionSpec {
 	const char *name;
 	unsigned contexts; // OptionContext bits
 	bool secret;       // never echoed in messages (and, later, never shown by EXPLAIN)
-	void (*check)(std::string_view value);
+	// Throws kInvalidOptionValue for a bad value; option is the name being checked (several
+	// options share a check, and each message names its own option).
+	void (*check)(std::string_view option, std::string_view value);
 };
 
 const std::vector<OptionSpec> &KnownOptions();
@@ -38,6 +40,11 @@ constexpr int kMaxJoinBatchSize = 1000;
 std::vector<std::string> OptionNamesFor(OptionContext context);
 
 using OptionList = std::vector<std::pair<std::string, std::string>>;
+
+// The value of the option name in options (the last one), or nullptr: the one way options
+// are looked up in the glue and the client.
+const std::string *OptionValue(const OptionList &options, std::string_view name);
+std::string OptionValueOr(const OptionList &options, std::string_view name, std::string fallback);
 
 // The spec of an option by name in any context, or nullptr.
 const OptionSpec *FindOption(std::string_view name);
@@ -68,7 +75,8 @@ BaseUrl ParseBaseUrl(std::string_view url);
 // "A,B , C" -> {"A","B","C"}; checks 1..9 alphanumeric tokens without duplicates.
 std::vector<std::string> ParseApiTokens(std::string_view value);
 
-// true/on/yes/1 or false/off/no/0 (any case). Throws kInvalidOptionValue with the option name.
+// true/on or false/off (any case), what PostgreSQL's defGetBoolean accepts for a string option.
+// Throws kInvalidOptionValue with the option name.
 bool ParseBooleanOption(std::string_view option, std::string_view value);
 
 // A positive decimal integer that fits in int64 (app ids, space ids). Throws with the option name.

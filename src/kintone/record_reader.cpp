@@ -334,6 +334,7 @@ void RecordReader::ParseLoaded() {
 	cells_.clear();
 	elements_.clear();
 	impl.scratch.clear();
+	present_.assign(ncols, 0);
 	rows_ = 0;
 	last_id_ = -1;
 	total_count_.reset();
@@ -363,6 +364,9 @@ void RecordReader::ParseLoaded() {
 							continue; // not requested: On-Demand skips the value
 						}
 						const Impl::Group &group = impl.groups[g];
+						for (size_t column : group.columns) {
+							present_[column] = 1;
+						}
 						ondemand::value wrapper = field.value();
 						if (wrapper.type() != ondemand::json_type::object) {
 							throw Error(ErrorKind::kProtocol, kMalformed,

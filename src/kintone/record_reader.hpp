@@ -57,6 +57,10 @@ public:
 	std::string_view element(size_t index) const { return elements_[index]; }
 	const std::vector<ColumnRequest> &columns() const { return columns_; }
 
+	// Whether at least one record of the page carried the field of this column at all (Kintone
+	// leaves out field codes it does not know; a field it knows may still be null or empty).
+	bool present(size_t column) const { return column < present_.size() && present_[column] != 0; }
+
 	// Keeps only the first rows records of the page (the pager uses it when a cursor page goes
 	// past a pushed-down LIMIT).
 	void Truncate(size_t rows);
@@ -76,6 +80,7 @@ private:
 	std::vector<ColumnRequest> columns_;
 	std::vector<Cell> cells_;
 	std::vector<std::string_view> elements_;
+	std::vector<char> present_; // per column, for the current page
 	size_t rows_ = 0;
 	size_t loaded_size_ = 0;
 	long long last_id_ = -1;

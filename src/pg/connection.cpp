@@ -1,16 +1,24 @@
-// Session cache (see connection.hpp). Pure C++ state with no PostgreSQL allocations: it lives
-// in plain heap memory for the backend's lifetime and is created lazily on first use.
-#include "pg/postgres.hpp"
-
+// Session and form caches and their invalidation (see connection.hpp). The caches are plain
+// C++ state in heap memory for the backend's lifetime, created lazily on first use. The
+// PostgreSQL callbacks only mark or move entries (noexcept, no allocation that can ereport).
 #include "pg/connection.hpp"
 
 #include "kintone/error.hpp"
 #include "kintone/option_spec.hpp"
 #include "kintone/settings.hpp"
+#include "pg/option.hpp"
 
+extern "C" {
+#include "access/xact.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
+}
+
+#include <algorithm>
 #include <map>
-#include <memory>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 namespace kintone_fdw {
 
@@ -22,9 +30,19 @@ bool InterruptRequested(void *) {
 	return InterruptPending && (QueryCancelPending || ProcDiePending);
 }
 
-struct CacheEntry {
+struct SessionEntry {
 	ConnectionParams params;
-	std::unique_ptr<kintone::Session> session;
+	std::shared_ptr<kintone::Session> session;
+	bool stale = false; // the server or the user mapping changed: rebuild on next use
+};
+
+// Forms keyed by server, user, app and guest space.
+using FormKey = std::tuple<unsigned, unsigned, long long, long long>;
+
+struct FormEntry {
+	std::shared_ptr<const kintone::FormInfo> form;
+	std::vector<Oid> tables; // foreign tables that used it
+	uint32 server_hash = 0;
 };
 
 bool SameParams(const ConnectionParams &a, const ConnectionParams &b) {
@@ -33,30 +51,173 @@ bool SameParams(const ConnectionParams &a, const ConnectionParams &b) {
 	                                            b.server_name, b.server_options, b.user_options);
 }
 
-std::string Find(const kintone::OptionList &options, const char *name) {
-	for (const auto &[key, value] : options) {
-		if (key == name) {
-			return value;
-		}
+// Heap-allocated on first use: no static object with a constructor runs at load time.
+struct Caches {
+	std::map<std::pair<unsigned, unsigned>, SessionEntry> sessions;
+	std::map<FormKey, FormEntry> forms;
+	// Dropped while a scan of this transaction may still hold them; freed at its end.
+	std::vector<std::shared_ptr<kintone::Session>> retired_sessions;
+	std::vector<std::shared_ptr<const kintone::FormInfo>> retired_forms;
+};
+Caches *caches = nullptr;
+kintone::CursorBudget *budget = nullptr;
+bool callbacks_registered = false;
+
+Caches &GetCaches() {
+	if (caches == nullptr) {
+		caches = new Caches();
 	}
-	return {};
+	return *caches;
 }
 
-// Heap-allocated on first use: no static object with a constructor runs at load time.
-std::map<std::pair<unsigned, unsigned>, CacheEntry> *cache = nullptr;
-kintone::CursorBudget *budget = nullptr;
+void RetireForm(std::map<FormKey, FormEntry>::iterator it) noexcept {
+	try {
+		caches->retired_forms.push_back(std::move(it->second.form));
+	} catch (...) {
+		// out of memory while invalidating: leak the form rather than free one in use
+		new std::shared_ptr<const kintone::FormInfo>(std::move(it->second.form));
+	}
+	caches->forms.erase(it);
+}
+
+void RetireSession(std::map<std::pair<unsigned, unsigned>, SessionEntry>::iterator it) noexcept {
+	try {
+		caches->retired_sessions.push_back(std::move(it->second.session));
+	} catch (...) {
+		new std::shared_ptr<kintone::Session>(std::move(it->second.session));
+	}
+	caches->sessions.erase(it);
+}
+
+// A server or user mapping changed (hashvalue 0: possibly all of them). Sessions are marked
+// stale (a running scan keeps its session) and forms dropped. The servers' hash values were
+// taken when they were read (a callback must not look up catalogs); a user mapping change is
+// rare enough to treat as a change of every mapping.
+void InvalidateServerOrMapping(Datum, int cacheid, uint32 hashvalue) {
+	if (caches == nullptr) {
+		return;
+	}
+	auto match = [&](uint32 server_hash) {
+		return hashvalue == 0 || cacheid == USERMAPPINGOID || server_hash == hashvalue;
+	};
+	for (auto &[key, entry] : caches->sessions) {
+		if (match(entry.params.server_hash)) {
+			entry.stale = true;
+		}
+	}
+	for (auto it = caches->forms.begin(); it != caches->forms.end();) {
+		auto next = std::next(it);
+		if (match(it->second.server_hash)) {
+			RetireForm(it);
+		}
+		it = next;
+	}
+}
+
+// A foreign table changed (its options, or its columns' options: both invalidate its relcache
+// entry): drop the forms it used (InvalidOid: every relation).
+void RelcacheCallback(Datum, Oid relid) {
+	if (caches == nullptr) {
+		return;
+	}
+	for (auto it = caches->forms.begin(); it != caches->forms.end();) {
+		auto next = std::next(it);
+		const auto &tables = it->second.tables;
+		if (!OidIsValid(relid) || std::find(tables.begin(), tables.end(), relid) != tables.end()) {
+			RetireForm(it);
+		}
+		it = next;
+	}
+}
+
+// At the end of a top-level transaction no scan holds a retired session or form any more.
+void TransactionCallback(XactEvent event, void *) {
+	if (caches == nullptr) {
+		return;
+	}
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_COMMIT ||
+	    event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE) {
+		caches->retired_sessions.clear();
+		caches->retired_forms.clear();
+	}
+}
+
+void RegisterCallbacks() {
+	if (callbacks_registered) {
+		return;
+	}
+	CacheRegisterSyscacheCallback(FOREIGNSERVEROID, InvalidateServerOrMapping, (Datum)0);
+	CacheRegisterSyscacheCallback(USERMAPPINGOID, InvalidateServerOrMapping, (Datum)0);
+	CacheRegisterRelcacheCallback(RelcacheCallback, (Datum)0);
+	RegisterXactCallback(TransactionCallback, nullptr);
+	callbacks_registered = true;
+}
+
+std::shared_ptr<const kintone::FormInfo> StoreForm(const FormKey &key, uint32 server_hash, kintone::FormInfo form,
+                                                   Oid relid) {
+	auto shared = std::make_shared<const kintone::FormInfo>(std::move(form));
+	Caches &c = GetCaches();
+	auto it = c.forms.find(key);
+	if (it != c.forms.end()) {
+		c.retired_forms.push_back(std::move(it->second.form));
+		it->second.form = shared;
+	} else {
+		it = c.forms.emplace(key, FormEntry{shared, {}, server_hash}).first;
+	}
+	if (OidIsValid(relid) &&
+	    std::find(it->second.tables.begin(), it->second.tables.end(), relid) == it->second.tables.end()) {
+		it->second.tables.push_back(relid);
+	}
+	return shared;
+}
 
 } // namespace
+
+RawConnection ReadRawConnection(Oid server_oid, Oid user_oid) {
+	RegisterCallbacks();
+	ForeignServer *server = GetForeignServer(server_oid);
+	UserMapping *mapping = GetUserMapping(user_oid, server_oid);
+	RawConnection raw;
+	raw.server_oid = server->serverid;
+	raw.server_hash = GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(server->serverid));
+	raw.user_oid = user_oid;
+	raw.server_name = pstrdup(server->servername);
+	raw.server_options = server->options;
+	raw.user_options = mapping->options;
+	return raw;
+}
 
 void SetConnectionOptions(ConnectionParams &params, std::string server_name, kintone::OptionList server,
                           kintone::OptionList user) {
 	params.server_name = std::move(server_name);
-	params.api_token = Find(user, "api_token");
-	params.username = Find(user, "username");
-	params.password = Find(user, "password");
-	params.oauth = !Find(user, "oauth_client_id").empty();
+	params.api_token = kintone::OptionValueOr(user, "api_token", "");
+	params.username = kintone::OptionValueOr(user, "username", "");
+	params.password = kintone::OptionValueOr(user, "password", "");
+	params.oauth = kintone::OptionValue(user, "oauth_client_id") != nullptr;
+	params.url = kintone::OptionValueOr(server, "url", "");
+	std::string guest = kintone::OptionValueOr(server, "guest_space_id", "");
+	params.guest_space_id = guest.empty() ? 0 : kintone::ParsePositiveId("guest_space_id", guest);
+	std::string max_cursors = kintone::OptionValueOr(server, "max_cursors", "");
+	if (!max_cursors.empty()) {
+		params.max_cursors = static_cast<int>(kintone::ParsePositiveId("max_cursors", max_cursors));
+	}
 	params.server_options = std::move(server);
 	params.user_options = std::move(user);
+}
+
+ConnectionParams MakeConnectionParams(const RawConnection &raw) {
+	ConnectionParams params;
+	params.server_oid = raw.server_oid;
+	params.server_hash = raw.server_hash;
+	params.user_oid = raw.user_oid;
+	SetConnectionOptions(params, raw.server_name, OptionListFromDefElems(raw.server_options),
+	                     OptionListFromDefElems(raw.user_options));
+	if (params.url.empty()) {
+		throw kintone::Error(kintone::ErrorKind::kInvalidOptionValue,
+		                     "server \"" + params.server_name + "\" has no option \"url\"", "",
+		                     "Set it with ALTER SERVER ... OPTIONS (ADD url 'https://SUBDOMAIN.cybozu.com').");
+	}
+	return params;
 }
 
 std::string CredentialOwner(const std::string &server_name) {
@@ -70,12 +231,10 @@ std::string OAuthTokenPath(unsigned server_oid, unsigned user_oid) {
 }
 
 kintone::Session &GetSession(const ConnectionParams &params) {
-	if (cache == nullptr) {
-		cache = new std::map<std::pair<unsigned, unsigned>, CacheEntry>();
-	}
+	Caches &c = GetCaches();
 	auto key = std::make_pair(params.server_oid, params.user_oid);
-	auto it = cache->find(key);
-	if (it != cache->end() && SameParams(it->second.params, params)) {
+	auto it = c.sessions.find(key);
+	if (it != c.sessions.end() && !it->second.stale && SameParams(it->second.params, params)) {
 		return *it->second.session;
 	}
 	std::string owner = CredentialOwner(params.server_name);
@@ -88,16 +247,23 @@ kintone::Session &GetSession(const ConnectionParams &params) {
 		    config.base, settings.oauth_client, kintone::TokenFile(OAuthTokenPath(params.server_oid, params.user_oid)),
 		    config.http, owner, params.server_name);
 	}
-	auto session = std::make_unique<kintone::Session>(std::move(config));
-	CacheEntry &entry = (*cache)[key];
+	auto session = std::make_shared<kintone::Session>(std::move(config));
+	if (it != c.sessions.end()) {
+		c.retired_sessions.push_back(std::move(it->second.session)); // a scan may still use it
+	}
+	SessionEntry &entry = c.sessions[key];
 	entry.params = params;
 	entry.session = std::move(session);
+	entry.stale = false;
 	return *entry.session;
 }
 
 void ForgetSession(unsigned server_oid, unsigned user_oid) noexcept {
-	if (cache != nullptr) {
-		cache->erase(std::make_pair(server_oid, user_oid));
+	if (caches != nullptr) {
+		auto it = caches->sessions.find(std::make_pair(server_oid, user_oid));
+		if (it != caches->sessions.end()) {
+			RetireSession(it);
+		}
 	}
 }
 
@@ -107,6 +273,32 @@ kintone::CursorBudget &GetCursorBudget(int max_cursors) {
 		budget = new kintone::CursorBudget(max_cursors);
 	}
 	return *budget;
+}
+
+std::shared_ptr<const kintone::FormInfo> CachedForm(const ConnectionParams &conn, long long app,
+                                                    long long guest_space_id, Oid relid, bool *fetched) {
+	FormKey key{conn.server_oid, conn.user_oid, app, guest_space_id};
+	Caches &c = GetCaches();
+	auto it = c.forms.find(key);
+	if (fetched != nullptr) {
+		*fetched = it == c.forms.end();
+	}
+	if (it != c.forms.end()) {
+		if (OidIsValid(relid) &&
+		    std::find(it->second.tables.begin(), it->second.tables.end(), relid) == it->second.tables.end()) {
+			it->second.tables.push_back(relid);
+		}
+		return it->second.form;
+	}
+	return RefreshForm(conn, app, guest_space_id, relid);
+}
+
+std::shared_ptr<const kintone::FormInfo> RefreshForm(const ConnectionParams &conn, long long app,
+                                                     long long guest_space_id, Oid relid) {
+	kintone::Session &session = GetSession(conn);
+	kintone::FormInfo form = kintone::FetchForm(session, app, guest_space_id);
+	return StoreForm(FormKey{conn.server_oid, conn.user_oid, app, guest_space_id}, conn.server_hash, std::move(form),
+	                 relid);
 }
 
 } // namespace kintone_fdw

@@ -1,10 +1,22 @@
-// Sessions cached per user mapping for the life of the backend, so that connections (and TLS
-// sessions) are reused across queries, and the process-wide cursor budget.
+// What the backend keeps between queries, and when it forgets it:
+// - sessions, one per user mapping (connections and TLS sessions are reused across queries);
+// - app forms (app/form/fields.json), one per (server, user, app, guest space), read when a
+//   plan needs field types or options, or when a field code must be confirmed;
+// - the process-wide cursor budget.
+// A cached fact never makes a result wrong: sessions and forms are dropped when the server or a
+// user mapping changes (syscache callbacks, as postgres_fdw's pgfdw_inval_callback) and forms
+// also when a foreign table that used them changes (relcache callback); a value not among a cached
+// form's options makes the planner re-read the form (RefreshForm). Objects dropped while a scan
+// may still use them are kept until the end of the transaction.
 #pragma once
 
+#include "pg/postgres.hpp"
+
 #include "kintone/pager.hpp"
+#include "kintone/schema.hpp"
 #include "kintone/session.hpp"
 
+#include <memory>
 #include <string>
 
 namespace kintone_fdw {
@@ -13,6 +25,7 @@ namespace kintone_fdw {
 struct ConnectionParams {
 	unsigned server_oid = 0;
 	unsigned user_oid = 0;
+	uint32 server_hash = 0; // the server's syscache hash value, to match invalidations
 	std::string url;
 	long long guest_space_id = 0;
 	std::string api_token; // secret
@@ -27,6 +40,24 @@ struct ConnectionParams {
 	bool oauth = false; // the user mapping signs in with OAuth: no cursor API, no bulkRequest
 };
 
+// A server and the user mapping of a user for it, as read from the catalogs (PostgreSQL phase).
+struct RawConnection {
+	Oid server_oid;
+	Oid user_oid;
+	uint32 server_hash; // GetSysCacheHashValue1(FOREIGNSERVEROID, server_oid)
+	const char *server_name;
+	List *server_options;
+	List *user_options;
+};
+
+// PostgreSQL phase: reads the server and the user's mapping (errors when there is none) and
+// makes sure the cache invalidation callbacks are registered.
+RawConnection ReadRawConnection(Oid server_oid, Oid user_oid);
+
+// C++ phase: the connection parameters (url, guest space, cursor budget and credentials).
+// Throws kInvalidOptionValue when the server has no url.
+ConnectionParams MakeConnectionParams(const RawConnection &raw);
+
 // Fills the option lists and the derived fields above from the catalog lists (C++ phase).
 void SetConnectionOptions(ConnectionParams &params, std::string server_name, kintone::OptionList server,
                           kintone::OptionList user);
@@ -39,6 +70,7 @@ std::string OAuthTokenPath(unsigned server_oid, unsigned user_oid);
 
 // The cached session for these parameters (rebuilt when any of them changed). The session
 // polls PostgreSQL's interrupt flags so that a cancel or statement_timeout aborts a transfer.
+// It stays valid at least until the end of the transaction.
 kintone::Session &GetSession(const ConnectionParams &params);
 
 // Drops the cached session of a user mapping (after new OAuth tokens were stored).
@@ -46,5 +78,15 @@ void ForgetSession(unsigned server_oid, unsigned user_oid) noexcept;
 
 // The per-backend cursor budget (Kintone allows 10 live cursors per domain, shared by every tool).
 kintone::CursorBudget &GetCursorBudget(int max_cursors);
+
+// The app's form: from the cache, else read (one request). *fetched (optional) tells whether
+// this call read it. The form stays valid at least until the end of the transaction. relid, when
+// valid, is the foreign table asking: a change to that table drops the form.
+std::shared_ptr<const kintone::FormInfo> CachedForm(const ConnectionParams &conn, long long app,
+                                                    long long guest_space_id, Oid relid = InvalidOid,
+                                                    bool *fetched = nullptr);
+// Reads the app's form again and caches it (a cached form lacked a value's option or a field).
+std::shared_ptr<const kintone::FormInfo> RefreshForm(const ConnectionParams &conn, long long app,
+                                                     long long guest_space_id, Oid relid = InvalidOid);
 
 } // namespace kintone_fdw

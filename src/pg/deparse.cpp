@@ -1,20 +1,16 @@
-// Pushdown of WHERE clauses into Kintone conditions (see deparse.hpp).
-//
-// The value mapping decides what is exact: empty Kintone scalars ("" or null) are SQL NULL,
-// so a Kintone comparison that never matches empty values agrees with SQL, while "!=" and
-// "not in" (which do match empty values in Kintone) return a superset. Text equality is
-// treated as a superset because Kintone's case and width sensitivity is not documented.
-// Only built-in operators on the column's natural PostgreSQL type are considered.
+// WHERE clauses -> the client's condition tree (see deparse.hpp). Only the shape of a clause
+// is judged here (a column of this table, a built-in operator, a deterministic collation, a
+// value PostgreSQL can compute once per scan); whether Kintone can evaluate it, and how well,
+// is for the rules of src/kintone/pushdown.cpp.
 #include "pg/deparse.hpp"
 
-#include "kintone/query.hpp"
+#include "kintone/error.hpp"
 
 extern "C" {
-#include "catalog/pg_operator.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_proc.h"
-#include "commands/extension.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "datatype/timestamp.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/clauses.h"
@@ -29,94 +25,32 @@ extern "C" {
 
 namespace kintone_fdw {
 
-using kintone::FieldType;
+using kintone::Comparison;
+using kintone::SqlValue;
 
 namespace {
 
-enum class Family { kNone, kId, kNumber, kText, kOption, kMulti, kUser, kDate, kDateTime, kLongText };
+// ---------------------------------------------------------------- phase 1 (PostgreSQL)
 
-Family FamilyOf(const PlanColumn &col) {
-	switch (col.field_type) {
-	case FieldType::kId:
-		return Family::kId;
-	case FieldType::kNumber:
-		return Family::kNumber;
-	case FieldType::kCalc:
-		return (col.calc_format == nullptr || col.calc_format[0] == '\0' || strcmp(col.calc_format, "NUMBER") == 0 ||
-		        strcmp(col.calc_format, "NUMBER_DIGIT") == 0)
-		           ? Family::kNumber
-		           : Family::kNone;
-	case FieldType::kSingleLineText:
-	case FieldType::kLink:
-		return Family::kText;
-	case FieldType::kMultiLineText:
-	case FieldType::kRichText:
-		return Family::kLongText;
-	case FieldType::kDropDown:
-	case FieldType::kRadioButton:
-		return Family::kOption;
-	case FieldType::kCheckBox:
-	case FieldType::kMultiSelect:
-		return Family::kMulti;
-	case FieldType::kCreator:
-	case FieldType::kModifier:
-		return Family::kUser;
-	case FieldType::kDate:
-		return Family::kDate;
-	case FieldType::kDateTime:
-	case FieldType::kCreatedTime:
-	case FieldType::kUpdatedTime:
-		return Family::kDateTime;
-	default:
-		return Family::kNone;
-	}
-}
-
-// The column's PostgreSQL type must compare the way Kintone compares that field.
-bool TypeFits(Family family, Oid pg_type) {
-	switch (family) {
-	case Family::kId:
-		return pg_type == INT8OID || pg_type == INT4OID || pg_type == INT2OID || pg_type == NUMERICOID;
-	case Family::kNumber:
-		return pg_type == NUMERICOID || pg_type == INT8OID || pg_type == INT4OID || pg_type == INT2OID;
-	case Family::kText:
-	case Family::kLongText:
-	case Family::kOption:
-	case Family::kUser:
-		return pg_type == TEXTOID || pg_type == VARCHAROID;
-	case Family::kMulti:
-		return pg_type == TEXTARRAYOID || pg_type == 1015; // text[] or varchar[]
-	case Family::kDate:
-		return pg_type == DATEOID;
-	case Family::kDateTime:
-		return pg_type == TIMESTAMPTZOID;
-	case Family::kNone:
-		return false;
-	}
-	return false;
-}
-
-const PlanColumn *ColumnOf(const PlanColumns *cols, Expr *expr, Family *family) {
+Expr *StripRelabel(Expr *expr) {
 	while (expr != nullptr && IsA(expr, RelabelType)) {
 		expr = reinterpret_cast<RelabelType *>(expr)->arg;
 	}
+	return expr;
+}
+
+// The attnum of expr when it is a column of the foreign table, else 0.
+int ColumnOf(const PlanColumns *cols, Expr *expr) {
+	expr = StripRelabel(expr);
 	if (expr == nullptr || !IsA(expr, Var)) {
-		return nullptr;
+		return 0;
 	}
 	Var *var = reinterpret_cast<Var *>(expr);
 	if (var->varno != static_cast<int>(cols->relid) || var->varlevelsup != 0 || var->varattno <= 0 ||
-	    var->varattno > cols->count) {
-		return nullptr;
+	    var->varattno > cols->count || !cols->usable[var->varattno - 1]) {
+		return 0;
 	}
-	const PlanColumn *col = &cols->columns[var->varattno - 1];
-	if (col->field_code == nullptr) {
-		return nullptr;
-	}
-	*family = FamilyOf(*col);
-	if (*family == Family::kNone || !TypeFits(*family, col->pg_type)) {
-		return nullptr;
-	}
-	return col;
+	return var->varattno;
 }
 
 // A value PostgreSQL can compute once per scan: no Vars of any level, nothing volatile, no
@@ -156,533 +90,215 @@ bool CollationFits(Oid collation) {
 	return !OidIsValid(collation) || get_collation_isdeterministic(collation);
 }
 
-void AppendField(StringInfo buf, const char *code) {
-	appendStringInfoString(buf, code);
+// The kintone::SqlValue::Kind of values of this type, or -1.
+int KindOfType(Oid type) {
+	switch (type) {
+	case INT2OID:
+	case INT4OID:
+	case INT8OID:
+		return static_cast<int>(SqlValue::Kind::kInteger);
+	case NUMERICOID:
+		return static_cast<int>(SqlValue::Kind::kDecimal);
+	case TEXTOID:
+	case VARCHAROID:
+		return static_cast<int>(SqlValue::Kind::kText);
+	case DATEOID:
+		return static_cast<int>(SqlValue::Kind::kDate);
+	case TIMESTAMPTZOID:
+		return static_cast<int>(SqlValue::Kind::kTimestamp);
+	default:
+		return -1;
+	}
 }
 
-// Kintone string literal; false for text with control characters Kintone cannot escape. The
-// rules are the client's (kintone::CanQuote, kintone::EscapeSequence), written into a StringInfo.
-bool AppendQuoted(StringInfo buf, const char *text) {
-	if (!kintone::CanQuote(text)) {
-		return false;
-	}
-	appendStringInfoChar(buf, '"');
-	for (const char *p = text; *p != '\0'; ++p) {
-		const char *escape = kintone::EscapeSequence(*p);
-		if (escape != nullptr) {
-			appendStringInfoString(buf, escape);
-		} else {
-			appendStringInfoChar(buf, *p);
-		}
-	}
-	appendStringInfoChar(buf, '"');
-	return true;
-}
-
-// Whether label is one of the column's option labels (options must be known).
-bool IsOption(const PlanColumn *col, const char *label) {
-	for (const auto &option : *col->options) {
-		if (option == label) {
+bool ComparisonOf(const char *opname, Comparison *out) {
+	static const struct {
+		const char *name;
+		Comparison c;
+	} ops[] = {{"=", Comparison::kEq},  {"<>", Comparison::kNe}, {"<", Comparison::kLt},
+	           {"<=", Comparison::kLe}, {">", Comparison::kGt},  {">=", Comparison::kGe}};
+	for (const auto &o : ops) {
+		if (strcmp(opname, o.name) == 0) {
+			*out = o.c;
 			return true;
 		}
 	}
 	return false;
 }
 
-// The elements of a constant array.
-void DeconstructConst(Const *c, Oid *elem_type, Datum **values, bool **nulls, int *count) {
-	ArrayType *arr = DatumGetArrayTypeP(c->constvalue);
-	*elem_type = ARR_ELEMTYPE(arr);
-	int16 elmlen;
-	bool elmbyval;
-	char elmalign;
-	get_typlenbyvalalign(*elem_type, &elmlen, &elmbyval, &elmalign);
-	deconstruct_array(arr, *elem_type, elmlen, elmbyval, elmalign, values, nulls, count);
+SqlCond *NewCond(SqlCond::Kind kind, int attnum) {
+	SqlCond *c = static_cast<SqlCond *>(palloc0(sizeof(SqlCond)));
+	c->kind = kind;
+	c->attnum = attnum;
+	return c;
 }
 
-bool IsIntegerType(Oid type) {
-	return type == INT2OID || type == INT4OID || type == INT8OID;
-}
-
-// Text of a number value (integers or finite numerics only).
-bool NumberText(Datum value, Oid type, StringInfo out) {
-	if (IsIntegerType(type)) {
-		int64 v =
-		    type == INT8OID ? DatumGetInt64(value) : (type == INT4OID ? DatumGetInt32(value) : DatumGetInt16(value));
-		appendStringInfo(out, INT64_FORMAT, v);
-		return true;
-	}
-	if (type == NUMERICOID) {
-		Numeric num = DatumGetNumeric(value);
-		if (numeric_is_nan(num) || numeric_is_inf(num)) {
-			return false;
-		}
-		appendStringInfoString(out, DatumGetCString(DirectFunctionCall1(numeric_out, value)));
-		return true;
-	}
-	return false;
-}
-
-bool TextValue(Datum value, Oid type, const char **out) {
-	if (type != TEXTOID && type != VARCHAROID) {
-		return false;
-	}
-	*out = TextDatumGetCString(value);
-	return true;
-}
-
-// A Kintone literal for value; op is used only for DATETIME rounding (see FormatLeaf).
-bool AppendLiteral(FieldType field_type, const PlanColumn *col, Datum value, Oid type, StringInfo out) {
-	PlanColumn fake = {"", field_type, col != nullptr ? col->calc_format : nullptr, nullptr, InvalidOid};
-	switch (FamilyOf(col != nullptr ? *col : fake)) {
-	case Family::kId: {
-		if (!IsIntegerType(type)) {
-			return false;
-		}
-		return NumberText(value, type, out);
-	}
-	case Family::kNumber: {
-		StringInfoData num;
-		initStringInfo(&num);
-		if (!NumberText(value, type, &num)) {
-			return false;
-		}
-		appendStringInfo(out, "\"%s\"", num.data);
-		return true;
-	}
-	case Family::kText:
-	case Family::kOption:
-	case Family::kUser: {
-		const char *text;
-		if (!TextValue(value, type, &text) || text[0] == '\0') {
-			return false; // "" is NULL in SQL terms: comparing with it never matches
-		}
-		if (col != nullptr && col->options != nullptr) {
-			if (!IsOption(col, text)) {
-				return false; // Kintone refuses unknown options (GAIA_IQ10)
-			}
-		} else if (FamilyOf(col != nullptr ? *col : fake) == Family::kOption) {
-			return false; // options unknown: cannot be sure the value is one
-		}
-		return AppendQuoted(out, text);
-	}
-	case Family::kDate: {
-		if (type != DATEOID) {
-			return false;
-		}
-		DateADT date = DatumGetDateADT(value);
-		if (DATE_NOT_FINITE(date)) {
-			return false;
-		}
-		int y, m, d;
-		j2date(date + POSTGRES_EPOCH_JDATE, &y, &m, &d);
-		if (y < 1 || y > 9999) {
-			return false;
-		}
-		appendStringInfo(out, "\"%04d-%02d-%02d\"", y, m, d);
-		return true;
-	}
-	default:
-		return false;
-	}
-}
-
-// DATETIME: Kintone stores whole minutes, so a comparison with a value that has seconds is
-// rewritten to the equivalent comparison with a whole minute (exact for whole-minute values,
-// and a superset were a value ever to carry seconds).
-bool AppendDateTimeLeaf(const char *code, const char *op, Datum value, Oid type, StringInfo out) {
-	if (type != TIMESTAMPTZOID) {
-		return false;
-	}
-	TimestampTz ts = DatumGetTimestampTz(value);
-	if (TIMESTAMP_NOT_FINITE(ts)) {
-		return false;
-	}
-	TimestampTz floor_ts = ts - ((ts % USECS_PER_MINUTE) + USECS_PER_MINUTE) % USECS_PER_MINUTE;
-	bool whole = floor_ts == ts;
-	TimestampTz use = floor_ts;
-	const char *use_op = op;
-	if (!whole) {
-		if (strcmp(op, "=") == 0 || strcmp(op, "!=") == 0) {
-			return false;
-		}
-		if (op[0] == '<') {
-			use = floor_ts + USECS_PER_MINUTE;
-			use_op = "<";
-		} else {
-			use_op = ">";
-		}
-	}
-	struct pg_tm tm;
-	fsec_t fsec;
-	if (timestamp2tm(use, nullptr, &tm, &fsec, nullptr, nullptr) != 0 || tm.tm_year < 1 || tm.tm_year > 9999) {
-		return false;
-	}
-	appendStringInfo(out, "%s %s \"%04d-%02d-%02dT%02d:%02d:00Z\"", code, use_op, tm.tm_year, tm.tm_mon, tm.tm_mday,
-	                 tm.tm_hour, tm.tm_min);
-	return true;
-}
-
-const char *KintoneOp(const char *sql_op, bool negate) {
-	static const struct {
-		const char *sql, *pos, *neg;
-	} ops[] = {{"=", "=", "!="},  {"<>", "!=", "="}, {"<", "<", ">="},
-	           {"<=", "<=", ">"}, {">", ">", "<="},  {">=", ">=", "<"}};
-	for (const auto &o : ops) {
-		if (strcmp(sql_op, o.sql) == 0) {
-			return negate ? o.neg : o.pos;
-		}
-	}
-	return nullptr;
-}
-
-// Commutes "const op var" to "var op' const".
-const char *Commute(const char *op) {
-	if (strcmp(op, "<") == 0) {
-		return ">";
-	}
-	if (strcmp(op, ">") == 0) {
-		return "<";
-	}
-	if (strcmp(op, "<=") == 0) {
-		return ">=";
-	}
-	if (strcmp(op, ">=") == 0) {
-		return "<=";
-	}
-	return op;
+SqlCond *OneValue(SqlCond *c, PlainValue value) {
+	c->nvalues = 1;
+	c->values = static_cast<PlainValue *>(palloc(sizeof(PlainValue)));
+	c->values[0] = value;
+	return c;
 }
 
 struct Walker {
 	const PlanColumns *cols;
-	StringInfo buf;
 	List **param_exprs;
-	List **param_leaves;
-	bool outer_values; // values may come from other relations (parameterized scans)
+	bool outer_values;
 };
 
-DeparseResult Fail() {
-	return {false, false};
-}
+SqlCond *Walk(Walker &w, Expr *expr, bool negate);
 
-void AddPlaceholder(Walker &w, Expr *value, const PlanColumn *col, const char *op, Oid value_type) {
-	int index = list_length(*w.param_exprs);
+// A value known only at execution: becomes fdw_exprs item number slot.
+int AddParam(Walker &w, Expr *value) {
 	*w.param_exprs = lappend(*w.param_exprs, value);
-	List *leaf = list_make4(makeString(pstrdup(col->field_code)), makeInteger(static_cast<int>(col->field_type)),
-	                        makeString(pstrdup(op)), makeInteger(static_cast<int>(value_type)));
-	*w.param_leaves = lappend(*w.param_leaves, leaf);
-	appendStringInfo(w.buf, "\x01%d\x01", index);
+	return list_length(*w.param_exprs) - 1;
 }
 
-DeparseResult WalkExpr(Walker &w, Expr *expr, bool negate);
-DeparseResult MultiAnyLeaf(Walker &w, ScalarArrayOpExpr *expr, bool negate);
-DeparseResult MultiOverlapLeaf(Walker &w, OpExpr *opexpr, bool negate);
-
-// var op value (either order). Comparisons never match empty values in Kintone, except "!=",
-// which does: that one is a superset.
-DeparseResult CompareLeaf(Walker &w, OpExpr *opexpr, bool negate) {
-	if (list_length(opexpr->args) != 2 || !IsBuiltin(opexpr->opno)) {
-		return Fail();
+// column && ARRAY[…] (CHECK_BOX / MULTI_SELECT as text[]).
+SqlCond *Overlap(Walker &w, OpExpr *op, bool negate) {
+	Expr *left = static_cast<Expr *>(linitial(op->args));
+	Expr *right = static_cast<Expr *>(lsecond(op->args));
+	int attnum = ColumnOf(w.cols, left);
+	Expr *value = right;
+	if (attnum == 0) {
+		attnum = ColumnOf(w.cols, right);
+		value = left;
 	}
-	Expr *left = static_cast<Expr *>(linitial(opexpr->args));
-	Expr *right = static_cast<Expr *>(lsecond(opexpr->args));
-	char *opname = get_opname(opexpr->opno);
+	// Negations stay local (how Kintone treats an empty selection under "not in" is not known).
+	if (attnum == 0 || negate || !IsA(value, Const) || reinterpret_cast<Const *>(value)->constisnull ||
+	    !CollationFits(op->inputcollid)) {
+		return nullptr;
+	}
+	SqlCond *c = NewCond(SqlCond::kAnySelected, attnum);
+	c->nvalues = ReadArray(reinterpret_cast<Const *>(value)->constvalue, &c->values);
+	return c;
+}
+
+// column op value (either order).
+SqlCond *Compare(Walker &w, OpExpr *op, bool negate) {
+	if (list_length(op->args) != 2 || !IsBuiltin(op->opno)) {
+		return nullptr;
+	}
+	char *opname = get_opname(op->opno);
 	if (opname == nullptr) {
-		return Fail();
+		return nullptr;
 	}
 	if (strcmp(opname, "&&") == 0) {
-		return MultiOverlapLeaf(w, opexpr, negate);
+		return Overlap(w, op, negate);
 	}
-	Family family;
-	const PlanColumn *col = ColumnOf(w.cols, left, &family);
+	Comparison cmp;
+	if (!ComparisonOf(opname, &cmp) || !CollationFits(op->inputcollid)) {
+		return nullptr;
+	}
+	Expr *left = static_cast<Expr *>(linitial(op->args));
+	Expr *right = static_cast<Expr *>(lsecond(op->args));
+	int attnum = ColumnOf(w.cols, left);
 	Expr *value = right;
-	const char *sql_op = opname;
-	if (col == nullptr) {
-		col = ColumnOf(w.cols, right, &family);
+	if (attnum == 0) {
+		attnum = ColumnOf(w.cols, right);
 		value = left;
-		sql_op = Commute(opname);
+		cmp = kintone::Commute(cmp);
 	}
-	bool usable = IsScanConstant(value) || (w.outer_values && IsOuterValue(value, w.cols->relid));
-	if (col == nullptr || !usable || !CollationFits(opexpr->inputcollid)) {
-		return Fail();
-	}
-	const char *op = KintoneOp(sql_op, negate);
-	if (op == nullptr) {
-		return Fail();
-	}
-	bool ordering = op[0] == '<' || op[0] == '>';
-	bool not_equal = strcmp(op, "!=") == 0;
-	switch (family) {
-	case Family::kId:
-	case Family::kNumber:
-	case Family::kDate:
-	case Family::kDateTime:
-		break;
-	case Family::kText:
-	case Family::kUser:
-		// Kintone's text equality may be looser than SQL's (case, width): "=" then returns a
-		// superset, but "!=" would return a subset, which no local filter can repair.
-		if (ordering || not_equal) {
-			return Fail();
-		}
-		break;
-	case Family::kOption:
-		if (ordering) {
-			return Fail();
-		}
-		break;
-	default:
-		return Fail();
-	}
-	// Drop-down, radio button and creator/modifier take "in" rather than "=" in Kintone.
-	bool as_in = family == Family::kOption || family == Family::kUser;
-	Oid value_type = exprType(reinterpret_cast<Node *>(value));
-	bool exact = !not_equal && family != Family::kText && family != Family::kUser;
-
-	if (!IsA(value, Const)) {
-		if (as_in) {
-			return Fail(); // option membership must be checked at plan time
-		}
-		AddPlaceholder(w, value, col, op, value_type);
-		return {true, false}; // runtime values are always re-checked locally
-	}
-	Const *c = reinterpret_cast<Const *>(value);
-	if (c->constisnull) {
-		return Fail();
-	}
-	if (as_in) {
-		appendStringInfo(w.buf, "%s %s (", col->field_code, not_equal ? "not in" : "in");
-		if (!AppendLiteral(col->field_type, col, c->constvalue, c->consttype, w.buf)) {
-			return Fail();
-		}
-		appendStringInfoChar(w.buf, ')');
-		return {true, exact};
-	}
-	if (!FormatLeaf(col->field_code, col->field_type, op, c->constvalue, c->consttype, false, w.buf)) {
-		return Fail();
-	}
-	return {true, exact};
-}
-
-// Appends the options among values (text) as a Kintone list "(\"a\", \"b\")"; false when the
-// options are unknown, a value is not text, or no value is an option (the caller then keeps
-// the condition local).
-bool AppendOptionList(const PlanColumn *col, Datum *values, bool *nulls, int count, Oid type, StringInfo buf) {
-	if (col->options == nullptr || (type != TEXTOID && type != VARCHAROID)) {
-		return false;
-	}
-	int written = 0;
-	appendStringInfoChar(buf, '(');
-	for (int i = 0; i < count; ++i) {
-		if (nulls != nullptr && nulls[i]) {
-			continue;
-		}
-		const char *label = TextDatumGetCString(values[i]);
-		if (!IsOption(col, label)) {
-			continue; // no record holds a value that is not an option
-		}
-		if (written++ > 0) {
-			appendStringInfoString(buf, ", ");
-		}
-		if (!AppendQuoted(buf, label)) {
-			return false;
-		}
-	}
-	appendStringInfoChar(buf, ')');
-	return written > 0;
-}
-
-// CHECK_BOX / MULTI_SELECT as text[]: 'x' = ANY(col) and col && ARRAY[…] both mean "one of the
-// selected values is in the list", which is Kintone's "in" on these fields. Negations stay
-// local (how Kintone treats empty selections under "not in" is not documented).
-DeparseResult MultiAnyLeaf(Walker &w, ScalarArrayOpExpr *expr, bool negate) {
-	Family family;
-	const PlanColumn *col = ColumnOf(w.cols, static_cast<Expr *>(lsecond(expr->args)), &family);
-	Expr *value = static_cast<Expr *>(linitial(expr->args));
-	char *opname = get_opname(expr->opno);
-	if (col == nullptr || family != Family::kMulti || negate || !expr->useOr || !IsBuiltin(expr->opno) ||
-	    opname == nullptr || strcmp(opname, "=") != 0 || !IsA(value, Const) ||
-	    reinterpret_cast<Const *>(value)->constisnull || !CollationFits(expr->inputcollid)) {
-		return Fail();
-	}
-	Const *c = reinterpret_cast<Const *>(value);
-	appendStringInfo(w.buf, "%s in ", col->field_code);
-	if (!AppendOptionList(col, &c->constvalue, nullptr, 1, c->consttype, w.buf)) {
-		return Fail();
-	}
-	return {true, true};
-}
-
-DeparseResult MultiOverlapLeaf(Walker &w, OpExpr *opexpr, bool negate) {
-	Family family;
-	Expr *left = static_cast<Expr *>(linitial(opexpr->args));
-	Expr *right = static_cast<Expr *>(lsecond(opexpr->args));
-	const PlanColumn *col = ColumnOf(w.cols, left, &family);
-	Expr *value = right;
-	if (col == nullptr) {
-		col = ColumnOf(w.cols, right, &family);
-		value = left;
-	}
-	if (col == nullptr || family != Family::kMulti || negate || !IsA(value, Const) ||
-	    reinterpret_cast<Const *>(value)->constisnull || !CollationFits(opexpr->inputcollid)) {
-		return Fail();
-	}
-	Oid elem_type;
-	Datum *values;
-	bool *nulls;
-	int count;
-	DeconstructConst(reinterpret_cast<Const *>(value), &elem_type, &values, &nulls, &count);
-	appendStringInfo(w.buf, "%s in ", col->field_code);
-	if (!AppendOptionList(col, values, nulls, count, elem_type, w.buf)) {
-		return Fail();
-	}
-	return {true, true};
-}
-
-// A non-empty text value that is not one of the field's options.
-bool IsNonOption(const PlanColumn *col, Datum value, Oid type) {
-	const char *text;
-	if (!TextValue(value, type, &text) || text[0] == '\0') {
-		return false;
-	}
-	return !IsOption(col, text);
-}
-
-// col = ANY(array) -> in (…); col <> ALL(array) -> not in (…).
-DeparseResult InLeaf(Walker &w, ScalarArrayOpExpr *expr, bool negate) {
-	if (list_length(expr->args) != 2 || !IsBuiltin(expr->opno)) {
-		return Fail();
-	}
-	Family array_family;
-	if (ColumnOf(w.cols, static_cast<Expr *>(lsecond(expr->args)), &array_family) != nullptr) {
-		return MultiAnyLeaf(w, expr, negate); // 'x' = ANY(array column)
-	}
-	Family family;
-	const PlanColumn *col = ColumnOf(w.cols, static_cast<Expr *>(linitial(expr->args)), &family);
-	Expr *array = static_cast<Expr *>(lsecond(expr->args));
-	if (col == nullptr || !IsA(array, Const) || !CollationFits(expr->inputcollid)) {
-		return Fail();
-	}
-	if (family != Family::kId && family != Family::kNumber && family != Family::kText && family != Family::kOption &&
-	    family != Family::kUser) {
-		return Fail();
-	}
-	char *opname = get_opname(expr->opno);
-	bool is_in;
-	if (opname != nullptr && strcmp(opname, "=") == 0 && expr->useOr) {
-		is_in = true;
-	} else if (opname != nullptr && strcmp(opname, "<>") == 0 && !expr->useOr) {
-		is_in = false;
-	} else {
-		return Fail();
+	if (attnum == 0) {
+		return nullptr;
 	}
 	if (negate) {
-		is_in = !is_in;
+		cmp = kintone::Negate(cmp);
 	}
-	if (!is_in && (family == Family::kText || family == Family::kUser)) {
-		return Fail(); // see CompareLeaf: "not in" on text could return a subset
-	}
-	Const *c = reinterpret_cast<Const *>(array);
-	if (c->constisnull) {
-		return Fail();
-	}
-	Oid elem_type;
-	Datum *values;
-	bool *nulls;
-	int count;
-	DeconstructConst(c, &elem_type, &values, &nulls, &count);
-	if (count == 0) {
-		return Fail();
-	}
-	appendStringInfo(w.buf, "%s %s (", col->field_code, is_in ? "in" : "not in");
-	int written = 0;
-	for (int i = 0; i < count; ++i) {
-		if (nulls[i]) {
-			if (!is_in) {
-				return Fail(); // x NOT IN (…, NULL) is never true in SQL
-			}
-			continue; // a NULL never matches "="
+	if (IsA(value, Const)) {
+		Const *k = reinterpret_cast<Const *>(value);
+		if (k->constisnull) {
+			return nullptr; // NULL: PostgreSQL folds these away anyway
 		}
-		StringInfoData lit;
-		initStringInfo(&lit);
-		if (!AppendLiteral(col->field_type, col, values[i], elem_type, &lit)) {
-			if (family == Family::kOption && col->options != nullptr && IsNonOption(col, values[i], elem_type)) {
-				continue; // no record holds a value that is not an option: dropping it changes nothing
-			}
-			return Fail();
-		}
-		if (written++ > 0) {
-			appendStringInfoString(w.buf, ", ");
-		}
-		appendStringInfoString(w.buf, lit.data);
+		SqlCond *c = NewCond(SqlCond::kCompare, attnum);
+		c->comparison = static_cast<int>(cmp);
+		return OneValue(c, ReadValue(k->constvalue, k->consttype, false));
 	}
-	if (written == 0) {
-		return Fail();
+	if (!IsScanConstant(value) && !(w.outer_values && IsOuterValue(value, w.cols->relid))) {
+		return nullptr;
 	}
-	appendStringInfoChar(w.buf, ')');
-	bool exact = is_in && family != Family::kText && family != Family::kUser;
-	return {true, exact};
+	int kind = KindOfType(exprType(reinterpret_cast<Node *>(value)));
+	if (kind < 0) {
+		return nullptr;
+	}
+	SqlCond *c = NewCond(SqlCond::kCompareSlot, attnum);
+	c->comparison = static_cast<int>(cmp);
+	c->value_kind = kind;
+	c->slot = AddParam(w, value);
+	return c;
 }
 
-DeparseResult NullLeaf(Walker &w, NullTest *test, bool negate) {
+// col = ANY(array) -> in (…); col <> ALL(array) -> not in (…); 'x' = ANY(array column).
+SqlCond *ArrayOp(Walker &w, ScalarArrayOpExpr *expr, bool negate) {
+	if (list_length(expr->args) != 2 || !IsBuiltin(expr->opno) || !CollationFits(expr->inputcollid)) {
+		return nullptr;
+	}
+	char *opname = get_opname(expr->opno);
+	if (opname == nullptr) {
+		return nullptr;
+	}
+	Expr *scalar = static_cast<Expr *>(linitial(expr->args));
+	Expr *array = static_cast<Expr *>(lsecond(expr->args));
+	int array_column = ColumnOf(w.cols, array);
+	if (array_column != 0) {
+		// 'x' = ANY(column): one of the selected values is x.
+		if (negate || !expr->useOr || strcmp(opname, "=") != 0 || !IsA(scalar, Const) ||
+		    reinterpret_cast<Const *>(scalar)->constisnull) {
+			return nullptr;
+		}
+		Const *k = reinterpret_cast<Const *>(scalar);
+		return OneValue(NewCond(SqlCond::kAnySelected, array_column), ReadValue(k->constvalue, k->consttype, false));
+	}
+	int attnum = ColumnOf(w.cols, scalar);
+	if (attnum == 0 || !IsA(array, Const) || reinterpret_cast<Const *>(array)->constisnull) {
+		return nullptr;
+	}
+	bool is_in;
+	if (strcmp(opname, "=") == 0 && expr->useOr) {
+		is_in = true;
+	} else if (strcmp(opname, "<>") == 0 && !expr->useOr) {
+		is_in = false;
+	} else {
+		return nullptr;
+	}
+	SqlCond *c = NewCond(SqlCond::kIn, attnum);
+	c->negated = is_in == negate;
+	c->nvalues = ReadArray(reinterpret_cast<Const *>(array)->constvalue, &c->values);
+	return c;
+}
+
+SqlCond *NullTestOf(Walker &w, NullTest *test, bool negate) {
 	if (test->argisrow) {
-		return Fail();
+		return nullptr;
 	}
-	Family family;
-	const PlanColumn *col = ColumnOf(w.cols, test->arg, &family);
-	if (col == nullptr) {
-		return Fail();
+	int attnum = ColumnOf(w.cols, test->arg);
+	if (attnum == 0) {
+		return nullptr;
 	}
-	bool is_null = (test->nulltesttype == IS_NULL) != negate;
-	switch (family) {
-	case Family::kNumber:
-		appendStringInfo(w.buf, "%s %s \"\"", col->field_code, is_null ? "=" : "!=");
-		return {true, true};
-	case Family::kOption:
-		appendStringInfo(w.buf, "%s %s (\"\")", col->field_code, is_null ? "in" : "not in");
-		return {true, true};
-	case Family::kText:
-	case Family::kDate:
-	case Family::kDateTime:
-		// "= \"\"" also matches whitespace-only text; "!= \"\"" would miss it: push IS NULL only.
-		if (!is_null || col->field_type == FieldType::kCreatedTime || col->field_type == FieldType::kUpdatedTime) {
-			return Fail();
-		}
-		appendStringInfo(w.buf, "%s = \"\"", col->field_code);
-		return {true, false};
-	case Family::kLongText:
-		if (!is_null) {
-			return Fail();
-		}
-		appendStringInfo(w.buf, "%s is empty", col->field_code);
-		return {true, false};
-	default:
-		return Fail();
-	}
+	SqlCond *c = NewCond(SqlCond::kNullTest, attnum);
+	c->negated = (test->nulltesttype == IS_NOT_NULL) != negate;
+	return c;
 }
 
-// AND/OR/NOT. Kintone has no NOT: negation is pushed down to the leaves (De Morgan).
-DeparseResult BoolLeaf(Walker &w, BoolExpr *expr, bool negate) {
+// AND/OR/NOT. Kintone has no NOT: negation is moved to the leaves (De Morgan).
+SqlCond *Bool(Walker &w, BoolExpr *expr, bool negate) {
 	if (expr->boolop == NOT_EXPR) {
-		return WalkExpr(w, static_cast<Expr *>(linitial(expr->args)), !negate);
+		return Walk(w, static_cast<Expr *>(linitial(expr->args)), !negate);
 	}
 	bool is_and = (expr->boolop == AND_EXPR) != negate;
-	bool exact = true;
-	int n = 0;
+	SqlCond *c = NewCond(is_and ? SqlCond::kAnd : SqlCond::kOr, 0);
+	c->nchildren = list_length(expr->args);
+	c->children = static_cast<SqlCond **>(palloc0(sizeof(SqlCond *) * (c->nchildren + 1)));
+	int i = 0;
 	ListCell *cell;
-	appendStringInfoChar(w.buf, '(');
 	foreach (cell, expr->args) {
-		if (n++ > 0) {
-			appendStringInfoString(w.buf, is_and ? " and " : " or ");
+		c->children[i] = Walk(w, static_cast<Expr *>(lfirst(cell)), negate);
+		if (c->children[i] == nullptr) {
+			return nullptr;
 		}
-		DeparseResult r = WalkExpr(w, static_cast<Expr *>(lfirst(cell)), negate);
-		if (!r.pushed) {
-			return Fail();
-		}
-		exact = exact && r.exact;
+		++i;
 	}
-	appendStringInfoChar(w.buf, ')');
-	return {true, exact};
+	return c;
 }
 
 // Whether funcid is the extension's kintone_like(field, words) (see kintone_fdw--0.1.sql): a
@@ -696,148 +312,131 @@ bool IsKintoneLike(Oid funcid) {
 	return OidIsValid(extension) && getExtensionOfObject(ProcedureRelationId, funcid) == extension;
 }
 
-// The field types Kintone's "like" accepts (contract §7.3).
-bool LikeField(FieldType type) {
-	return type == FieldType::kSingleLineText || type == FieldType::kLink || type == FieldType::kMultiLineText ||
-	       type == FieldType::kRichText || type == FieldType::kFile;
-}
-
-// kintone_like(column, words) -> "code like \"words\"" (negated: "not like"). Kintone's word
-// search is the function's meaning, so the leaf is exact; the function has no local
-// implementation, so a condition that cannot be pushed raises its error when evaluated.
-DeparseResult LikeLeaf(Walker &w, FuncExpr *expr, bool negate) {
+// kintone_like(column, words): Kintone's word search (see word_search.cpp).
+SqlCond *WordSearch(Walker &w, FuncExpr *expr, bool negate) {
 	if (list_length(expr->args) != 2 || !IsKintoneLike(expr->funcid)) {
-		return Fail();
+		return nullptr;
 	}
-	Expr *arg = static_cast<Expr *>(linitial(expr->args));
-	while (arg != nullptr && IsA(arg, RelabelType)) {
-		arg = reinterpret_cast<RelabelType *>(arg)->arg;
-	}
-	if (arg == nullptr || !IsA(arg, Var)) {
-		return Fail();
-	}
-	Var *var = reinterpret_cast<Var *>(arg);
-	if (var->varno != static_cast<int>(w.cols->relid) || var->varlevelsup != 0 || var->varattno <= 0 ||
-	    var->varattno > w.cols->count) {
-		return Fail();
-	}
-	const PlanColumn *col = &w.cols->columns[var->varattno - 1];
-	if (col->field_code == nullptr || !LikeField(col->field_type)) {
-		return Fail();
-	}
-	const char *op = negate ? "not like" : "like";
+	int attnum = ColumnOf(w.cols, static_cast<Expr *>(linitial(expr->args)));
 	Expr *words = static_cast<Expr *>(lsecond(expr->args));
+	if (attnum == 0) {
+		return nullptr;
+	}
 	if (IsA(words, Const)) {
-		Const *c = reinterpret_cast<Const *>(words);
-		if (c->constisnull) {
-			// NULL words: NULL, so no row, negated or not (as a parameter's NULL at execution).
-			appendStringInfoString(w.buf, kAlwaysFalse);
-			return {true, true};
-		}
-		const char *text;
-		if (!TextValue(c->constvalue, c->consttype, &text) || !kintone::CanQuote(text)) {
-			return Fail();
-		}
-		appendStringInfo(w.buf, "%s %s ", col->field_code, op);
-		AppendQuoted(w.buf, text);
-		return {true, true};
+		Const *k = reinterpret_cast<Const *>(words);
+		SqlCond *c = NewCond(SqlCond::kWordSearch, attnum);
+		c->negated = negate;
+		return OneValue(c, ReadValue(k->constvalue, k->consttype, k->constisnull));
 	}
 	if (!IsScanConstant(words)) {
-		return Fail();
+		return nullptr;
 	}
-	AddPlaceholder(w, words, col, op, exprType(reinterpret_cast<Node *>(words)));
-	return {true, true}; // filled in when the scan starts; words that cannot be sent raise an error then
+	SqlCond *c = NewCond(SqlCond::kWordSearchSlot, attnum);
+	c->negated = negate;
+	c->slot = AddParam(w, words);
+	return c;
 }
 
-DeparseResult WalkExpr(Walker &w, Expr *expr, bool negate) {
+SqlCond *Walk(Walker &w, Expr *expr, bool negate) {
 	if (expr == nullptr) {
-		return Fail();
+		return nullptr;
 	}
 	switch (nodeTag(expr)) {
 	case T_OpExpr:
-		return CompareLeaf(w, reinterpret_cast<OpExpr *>(expr), negate);
+		return Compare(w, reinterpret_cast<OpExpr *>(expr), negate);
 	case T_ScalarArrayOpExpr:
-		return InLeaf(w, reinterpret_cast<ScalarArrayOpExpr *>(expr), negate);
+		return ArrayOp(w, reinterpret_cast<ScalarArrayOpExpr *>(expr), negate);
 	case T_NullTest:
-		return NullLeaf(w, reinterpret_cast<NullTest *>(expr), negate);
+		return NullTestOf(w, reinterpret_cast<NullTest *>(expr), negate);
 	case T_BoolExpr:
-		return BoolLeaf(w, reinterpret_cast<BoolExpr *>(expr), negate);
+		return Bool(w, reinterpret_cast<BoolExpr *>(expr), negate);
 	case T_FuncExpr:
-		return LikeLeaf(w, reinterpret_cast<FuncExpr *>(expr), negate);
+		return WordSearch(w, reinterpret_cast<FuncExpr *>(expr), negate);
 	default:
-		return Fail();
+		return nullptr;
 	}
+}
+
+// ---------------------------------------------------------------- phase 2 (C++)
+
+kintone::Pushdown Local() {
+	return kintone::Pushdown::Local();
+}
+
+// The values of cond, or false when one cannot be written.
+bool Values(const SqlCond *cond, std::vector<std::optional<SqlValue>> *out) {
+	for (int i = 0; i < cond->nvalues; ++i) {
+		const PlainValue &v = cond->values[i];
+		if (!v.is_null && !v.writable) {
+			return false;
+		}
+		out->push_back(ToSqlValue(v));
+	}
+	return true;
 }
 
 } // namespace
 
-DeparseResult DeparseQual(const PlanColumns *cols, Expr *expr, StringInfo buf, List **param_exprs, List **param_leaves,
-                          bool outer_values) {
-	StringInfoData local;
-	initStringInfo(&local);
-	List *exprs = NIL;
-	List *leaves = NIL;
-	Walker w{cols, &local, &exprs, &leaves, outer_values};
-	DeparseResult r = WalkExpr(w, expr, false);
-	if (!r.pushed) {
-		return r;
+PlainValue ReadValue(Datum value, Oid type, bool is_null) {
+	PlainValue out = {KindOfType(type), is_null, false, nullptr, 0};
+	if (is_null || out.kind < 0) {
+		return out;
 	}
-	// Renumber this qual's placeholders after the ones already collected.
-	int base = list_length(*param_exprs);
-	for (const char *p = local.data; *p != '\0'; ++p) {
-		if (*p == '\x01') {
-			int index = atoi(p + 1);
-			appendStringInfo(buf, "\x01%d\x01", base + index);
-			p = strchr(p + 1, '\x01');
-		} else {
-			appendStringInfoChar(buf, *p);
+	switch (type) {
+	case INT2OID:
+		out.text = psprintf("%d", static_cast<int>(DatumGetInt16(value)));
+		break;
+	case INT4OID:
+		out.text = psprintf("%d", DatumGetInt32(value));
+		break;
+	case INT8OID:
+		out.text = psprintf(INT64_FORMAT, DatumGetInt64(value));
+		break;
+	case NUMERICOID: {
+		Numeric num = DatumGetNumeric(value);
+		if (numeric_is_nan(num) || numeric_is_inf(num)) {
+			return out;
 		}
+		out.text = DatumGetCString(DirectFunctionCall1(numeric_out, value));
+		break;
 	}
-	*param_exprs = list_concat(*param_exprs, exprs);
-	*param_leaves = list_concat(*param_leaves, leaves);
-	return r;
-}
-
-bool FormatLeaf(const char *field_code, FieldType type, const char *op, Datum value, Oid value_type, bool is_null,
-                StringInfo out) {
-	if (is_null) {
-		return false;
-	}
-	if (strcmp(op, "like") == 0 || strcmp(op, "not like") == 0) {
-		const char *text;
-		if (!TextValue(value, value_type, &text) || !kintone::CanQuote(text)) {
-			return false;
+	case TEXTOID:
+	case VARCHAROID:
+		out.text = TextDatumGetCString(value);
+		break;
+	case DATEOID: {
+		DateADT date = DatumGetDateADT(value);
+		if (DATE_NOT_FINITE(date)) {
+			return out;
 		}
-		appendStringInfo(out, "%s %s ", field_code, op);
-		return AppendQuoted(out, text);
+		int y, m, d;
+		j2date(date + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+		if (y < 1 || y > 9999) {
+			return out;
+		}
+		out.text = psprintf("%04d-%02d-%02d", y, m, d);
+		break;
 	}
-	PlanColumn col = {field_code, type, nullptr, nullptr, InvalidOid};
-	if (FamilyOf(col) == Family::kDateTime) {
-		return AppendDateTimeLeaf(field_code, op, value, value_type, out);
+	case TIMESTAMPTZOID: {
+		TimestampTz ts = DatumGetTimestampTz(value);
+		if (TIMESTAMP_NOT_FINITE(ts)) {
+			return out;
+		}
+		// PostgreSQL counts from 2000-01-01, the client from 1970-01-01 (both UTC).
+		out.micros = ts + static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+		out.text = "";
+		break;
 	}
-	StringInfoData lit;
-	initStringInfo(&lit);
-	if (!AppendLiteral(type, &col, value, value_type, &lit)) {
-		return false;
+	default:
+		return out;
 	}
-	AppendField(out, field_code);
-	appendStringInfo(out, " %s %s", op, lit.data);
-	return true;
+	out.writable = true;
+	return out;
 }
 
-bool InListPushable(const PlanColumn &col) {
-	if (col.field_code == nullptr) {
-		return false;
-	}
-	Family family = FamilyOf(col);
-	return (family == Family::kId || family == Family::kNumber || family == Family::kText) &&
-	       TypeFits(family, col.pg_type);
-}
-
-bool FormatInLeaf(const char *field_code, FieldType type, Datum array, Oid elem_type, StringInfo out) {
-	PlanColumn col = {field_code, type, nullptr, nullptr, InvalidOid};
-	Family family = FamilyOf(col);
+int ReadArray(Datum array, PlainValue **out) {
 	ArrayType *arr = DatumGetArrayTypeP(array);
+	Oid elem_type = ARR_ELEMTYPE(arr);
 	int16 elmlen;
 	bool elmbyval;
 	char elmalign;
@@ -846,57 +445,153 @@ bool FormatInLeaf(const char *field_code, FieldType type, Datum array, Oid elem_
 	bool *nulls;
 	int count;
 	deconstruct_array(arr, elem_type, elmlen, elmbyval, elmalign, &values, &nulls, &count);
-	StringInfoData list;
-	initStringInfo(&list);
-	int written = 0;
+	*out = static_cast<PlainValue *>(palloc(sizeof(PlainValue) * (count > 0 ? count : 1)));
 	for (int i = 0; i < count; ++i) {
-		if (nulls[i]) {
-			continue; // NULL never equals anything
-		}
-		StringInfoData lit;
-		initStringInfo(&lit);
-		if (!AppendLiteral(type, &col, values[i], elem_type, &lit)) {
-			const char *text;
-			if (family == Family::kText && TextValue(values[i], elem_type, &text) && text[0] == '\0') {
-				continue; // "" equals no value of the column (empty Kintone text is NULL)
+		(*out)[i] = ReadValue(values[i], elem_type, nulls[i]);
+	}
+	return count;
+}
+
+SqlCond *ReadCondition(const PlanColumns *cols, Expr *expr, List **param_exprs, bool outer_values) {
+	Walker w{cols, param_exprs, outer_values};
+	return Walk(w, expr, false);
+}
+
+std::optional<SqlValue> ToSqlValue(const PlainValue &v) {
+	if (v.is_null || !v.writable) {
+		return std::nullopt;
+	}
+	switch (static_cast<SqlValue::Kind>(v.kind)) {
+	case SqlValue::Kind::kInteger:
+		return SqlValue::Integer(std::stoll(v.text));
+	case SqlValue::Kind::kDecimal:
+		return SqlValue::Decimal(v.text);
+	case SqlValue::Kind::kText:
+		return SqlValue::Text(v.text);
+	case SqlValue::Kind::kDate: {
+		SqlValue out; // "YYYY-MM-DD", as ReadValue wrote it
+		out.kind = SqlValue::Kind::kDate;
+		out.text = v.text;
+		return out;
+	}
+	case SqlValue::Kind::kTimestamp:
+		return SqlValue::Timestamp(v.micros);
+	}
+	return std::nullopt;
+}
+
+kintone::Condition BindValues(const kintone::Condition &condition, const PlainValue *params, int nparams,
+                              const PlainValue *keys, int nkeys, bool have_keys) {
+	return kintone::BindSlots(condition, [&](const kintone::Condition &slot) {
+		const kintone::SlotRule &rule = *slot.slot_rule();
+		if (rule.kind == kintone::SlotRule::Kind::kKeys) {
+			if (!have_keys) {
+				return kintone::Condition::False();
 			}
-			return false;
+			std::vector<std::optional<SqlValue>> values;
+			for (int i = 0; i < nkeys; ++i) {
+				if (!keys[i].is_null && !keys[i].writable) {
+					return kintone::Condition::True(); // the join re-checks every row
+				}
+				values.push_back(ToSqlValue(keys[i]));
+			}
+			return kintone::BindKeys(rule, values);
 		}
-		appendStringInfo(&list, "%s%s", written++ > 0 ? ", " : "", lit.data);
-	}
-	if (written == 0) {
-		appendStringInfoString(out, kAlwaysFalse);
-		return true;
-	}
-	AppendField(out, field_code);
-	appendStringInfo(out, " in (%s)", list.data);
-	return true;
+		int index = slot.slot();
+		if (index < 0 || index >= nparams) {
+			throw kintone::Error(kintone::ErrorKind::kInternal, "kintone_fdw found a malformed plan",
+			                     "slot " + std::to_string(index) + " of " + std::to_string(nparams));
+		}
+		const PlainValue &v = params[index];
+		if (!v.is_null && !v.writable) {
+			if (rule.kind == kintone::SlotRule::Kind::kWordSearch) {
+				return kintone::BindSlot(rule, SqlValue::Text("\x01")); // raises the word search's error
+			}
+			return kintone::Condition::True();
+		}
+		return kintone::BindSlot(rule, ToSqlValue(v));
+	});
 }
 
-char *FillPlaceholders(const char *templ, char **leaves, int nleaves) {
-	StringInfoData out;
-	initStringInfo(&out);
-	for (const char *p = templ; *p != '\0'; ++p) {
-		if (*p == '\x01') {
-			int index = atoi(p + 1);
-			appendStringInfoString(&out, index >= 0 && index < nleaves ? leaves[index] : kAlwaysTrue);
-			p = strchr(p + 1, '\x01');
-		} else {
-			appendStringInfoChar(&out, *p);
-		}
+std::string SlotDisplay(const kintone::Condition &slot) {
+	const kintone::SlotRule &rule = *slot.slot_rule();
+	std::string param = "$" + std::to_string(slot.slot() + 1);
+	switch (rule.kind) {
+	case kintone::SlotRule::Kind::kKeys:
+		return rule.field.code + " in ($keys)";
+	case kintone::SlotRule::Kind::kWordSearch:
+		return rule.field.code + (rule.negated ? " not like " : " like ") + param;
+	case kintone::SlotRule::Kind::kCompare:
+		break;
 	}
-	return out.data;
+	static const char *const kOps[] = {"=", "!=", "<", "<=", ">", ">="};
+	return rule.field.code + " " + kOps[static_cast<int>(rule.comparison)] + " " + param;
 }
 
-bool SortPushable(FieldType type, Oid pg_type) {
-	switch (type) {
-	case FieldType::kId:
-		return TypeFits(Family::kId, pg_type);
-	case FieldType::kCreatedTime:
-	case FieldType::kUpdatedTime:
-		return pg_type == TIMESTAMPTZOID;
+kintone::Pushdown Translate(const SqlCond *cond, const std::vector<kintone::FieldFacts> &columns) {
+	if (cond->kind == SqlCond::kAnd || cond->kind == SqlCond::kOr) {
+		std::vector<kintone::Condition> children;
+		kintone::Verdict verdict = kintone::Verdict::kExact;
+		bool unknown_option = false;
+		bool local = false;
+		for (int i = 0; i < cond->nchildren; ++i) {
+			kintone::Pushdown p = Translate(cond->children[i], columns);
+			unknown_option = unknown_option || p.unknown_option;
+			if (p.verdict == kintone::Verdict::kLocal) {
+				local = true;
+				continue; // keep looking: another child may also ask for fresh options
+			}
+			verdict = kintone::Weaker(verdict, p.verdict);
+			children.push_back(std::move(p.condition));
+		}
+		if (local) {
+			return kintone::Pushdown::Local(unknown_option);
+		}
+		kintone::Pushdown out;
+		out.verdict = verdict;
+		out.condition = cond->kind == SqlCond::kAnd ? kintone::Condition::And(std::move(children))
+		                                            : kintone::Condition::Or(std::move(children));
+		return out;
+	}
+	const kintone::FieldFacts &field = columns.at(static_cast<size_t>(cond->attnum - 1));
+	Comparison cmp = static_cast<Comparison>(cond->comparison);
+	std::vector<std::optional<SqlValue>> values;
+	switch (cond->kind) {
+	case SqlCond::kCompare:
+		if (!Values(cond, &values) || !values.front()) {
+			return Local();
+		}
+		return kintone::PushCompare(field, cmp, *values.front());
+	case SqlCond::kIn:
+		if (!Values(cond, &values)) {
+			return Local();
+		}
+		return kintone::PushIn(field, cond->negated, values);
+	case SqlCond::kNullTest:
+		return kintone::PushIsNull(field, !cond->negated);
+	case SqlCond::kAnySelected:
+		if (!Values(cond, &values)) {
+			return Local();
+		}
+		return kintone::PushAnySelected(field, values);
+	case SqlCond::kWordSearch:
+		if (cond->values[0].is_null) {
+			// NULL words: NULL, so no row, negated or not (as a parameter's NULL at execution).
+			if (kintone::PushWordSearch(field, cond->negated, SqlValue::Text("")).verdict == kintone::Verdict::kLocal) {
+				return Local();
+			}
+			return kintone::Pushdown::Exact(kintone::Condition::False());
+		}
+		if (!Values(cond, &values)) {
+			return Local();
+		}
+		return kintone::PushWordSearch(field, cond->negated, *values.front());
+	case SqlCond::kCompareSlot:
+		return kintone::PushCompareSlot(field, cmp, static_cast<SqlValue::Kind>(cond->value_kind), cond->slot);
+	case SqlCond::kWordSearchSlot:
+		return kintone::PushWordSearchSlot(field, cond->negated, cond->slot);
 	default:
-		return false;
+		return Local();
 	}
 }
 

@@ -1,83 +1,89 @@
-// WHERE clauses -> Kintone query conditions, exact or not at all.
+// WHERE clauses -> the client's condition tree (src/kintone/query.hpp), in two phases:
 //
-// Each pushed condition is classified: exact (Kintone returns exactly the rows PostgreSQL
-// would keep) or superset (Kintone may return more, so the condition stays as a local filter
-// too). Anything else stays local only. The rules per field type are in deparse.cpp and in
-// README ("Pushdown"). Values that PostgreSQL knows only at execution time (parameters, now())
-// become placeholders filled in when the scan starts.
-//
-// Written in PostgreSQL's style (StringInfo, List, palloc): it calls output functions that may
-// ereport, so no C++ object with a destructor lives in these frames. Column facts come from a
-// plain array whose strings are owned by the planner's C++ state.
+// 1. ReadCondition (PostgreSQL phase) reads a clause into plain values (SqlCond): which column,
+//    which comparison (negations moved into the operators), which constants (as text), and
+//    which values PostgreSQL knows only at execution (parameters, stable functions, the outer
+//    side of a nested loop: their expressions go to the plan's fdw_exprs and the condition
+//    keeps a slot). It calls output functions that may ereport, so no C++ object lives here.
+// 2. Translate (C++, inside the guard) hands the SqlCond to the client's pushdown rules
+//    (src/kintone/pushdown.hpp), which decide the Kintone condition and whether Kintone's
+//    answer is exact, a superset (re-checked locally) or not to be sent. No rule lives here.
 #pragma once
 
 #include "pg/postgres.hpp"
 
-#include "kintone/schema.hpp"
+#include "kintone/pushdown.hpp"
 
-extern "C" {
-#include "lib/stringinfo.h"
-}
-
-#include <string>
+#include <optional>
 #include <vector>
 
 namespace kintone_fdw {
 
-// What the deparser knows of a column (index attnum - 1).
-struct PlanColumn {
-	const char *field_code;                  // nullptr for dropped columns
-	kintone::FieldType field_type;           // kUnknown: never pushed
-	const char *calc_format;                 // CALC only
-	const std::vector<std::string> *options; // option labels, nullptr when unknown
-	Oid pg_type;
-};
-
+// The columns a condition may use (index attnum - 1): false for dropped columns.
 struct PlanColumns {
 	int count;
-	PlanColumn *columns;
+	const bool *usable;
 	Index relid; // range-table index of the foreign table
 };
 
-struct DeparseResult {
-	bool pushed;
-	bool exact;
+// A SQL value in plain C.
+struct PlainValue {
+	int kind;      // kintone::SqlValue::Kind
+	bool is_null;  // SQL NULL
+	bool writable; // false: no Kintone literal can hold it (NaN, infinity, another type)
+	const char *text;
+	int64 micros;
 };
 
-// Appends the Kintone condition of expr to buf when it can be pushed. Runtime values become
-// placeholders "\x01N\x01" with N indexing *param_exprs (appended) and *param_leaves (a List of
-// Lists: field code, field type, operator — plan data for FillPlaceholders).
-// outer_values: also accept values computed from other relations' columns (join clauses of a
-// parameterized scan); they become placeholders like parameters.
-DeparseResult DeparseQual(const PlanColumns *cols, Expr *expr, StringInfo buf, List **param_exprs, List **param_leaves,
-                          bool outer_values = false);
+// A clause in plain values, before the rules judge it.
+struct SqlCond {
+	enum Kind {
+		kCompare,        // column <comparison> values[0]
+		kIn,             // column [NOT] IN (values)
+		kNullTest,       // column IS [NOT] NULL
+		kAnySelected,    // values[0] = ANY(column), column && ARRAY[values]
+		kWordSearch,     // [NOT] kintone_like(column, values[0])
+		kAnd,            // children
+		kOr,             // children
+		kCompareSlot,    // column <comparison> $slot
+		kWordSearchSlot, // [NOT] kintone_like(column, $slot)
+	};
+	Kind kind;
+	int attnum;
+	int comparison; // kintone::Comparison
+	bool negated;   // kIn: NOT IN; kNullTest: IS NOT NULL; word search: NOT
+	int nvalues;
+	PlainValue *values;
+	int slot;       // index into the plan's fdw_exprs
+	int value_kind; // kCompareSlot: kintone::SqlValue::Kind of the parameter
+	int nchildren;
+	SqlCond **children;
+};
 
-// Builds the Kintone leaf "code op literal" for a value known now; false when the value cannot
-// be written exactly for that field (the caller substitutes an always-true leaf, except for
-// "like"/"not like" — kintone_like() — which has no local re-check: the caller raises an error).
-bool FormatLeaf(const char *field_code, kintone::FieldType type, const char *op, Datum value, Oid value_type,
-                bool is_null, StringInfo out);
+// Phase 1: expr as a SqlCond, or nullptr when its shape cannot go to Kintone. Values known only
+// at execution are appended to *param_exprs; outer_values also accepts values computed from
+// other relations' columns (join clauses of a parameterized scan).
+SqlCond *ReadCondition(const PlanColumns *cols, Expr *expr, List **param_exprs, bool outer_values = false);
 
-// Batched joins: whether column col can be matched against a list of keys with Kintone's
-// "in (…)" (the field types whose "=" the parameterized paths push and that take "in").
-bool InListPushable(const PlanColumn &col);
+// Phase 1 helpers: a Datum (or an array's elements) as plain values.
+PlainValue ReadValue(Datum value, Oid type, bool is_null);
+int ReadArray(Datum array, PlainValue **out);
 
-// Builds "code in (k1, k2, …)" from an array of keys (elem_type: the keys' type). Keys that no
-// record can equal (empty text: an empty Kintone value is NULL) are left out, and an empty list
-// becomes kAlwaysFalse; false when a key cannot be written exactly (the caller substitutes an
-// always-true leaf and relies on the local re-check).
-bool FormatInLeaf(const char *field_code, kintone::FieldType type, Datum array, Oid elem_type, StringInfo out);
+// Phase 2: the rules' verdict and Kintone condition for cond; columns[attnum - 1] describes
+// each column (field code, type, options).
+kintone::Pushdown Translate(const SqlCond *cond, const std::vector<kintone::FieldFacts> &columns);
 
-// Replaces each placeholder of templ with the matching leaf text (leaves: char * array).
-char *FillPlaceholders(const char *templ, char **leaves, int nleaves);
+// Execution (C++ phase): condition with its slots filled from the values PostgreSQL computed
+// when the scan started (params: fdw_exprs items; keys: a batched join's keys, have_keys false
+// when the join handed none). A NULL matches nothing; a value no Kintone literal can hold makes
+// its comparison always true (re-checked locally).
+kintone::Condition BindValues(const kintone::Condition &condition, const PlainValue *params, int nparams,
+                              const PlainValue *keys, int nkeys, bool have_keys);
 
-// The condition that is always true in Kintone (every record has $id > 0).
-constexpr const char *kAlwaysTrue = "$id > 0";
-// The condition that is never true (no record has $id < 0).
-constexpr const char *kAlwaysFalse = "$id < 0";
+// EXPLAIN: how a slot whose value is not known yet is shown ("code = $1", "code in ($keys)").
+std::string SlotDisplay(const kintone::Condition &slot);
 
-// Whether ORDER BY on a column of this field type can be done by Kintone exactly as
-// PostgreSQL would (only fields that are never empty, with an unambiguous order).
-bool SortPushable(kintone::FieldType type, Oid pg_type);
+// A plain value for the rules (nullopt for NULL; callers check writable first).
+std::optional<kintone::SqlValue> ToSqlValue(const PlainValue &value);
 
 } // namespace kintone_fdw

@@ -22,6 +22,7 @@ extern "C" {
 #include "pg/modify.hpp"
 #include "pg/option.hpp"
 #include "pg/planner.hpp"
+#include "pg/row_mark.hpp"
 #include "pg/scan.hpp"
 
 extern "C" {
@@ -82,6 +83,7 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->ExplainForeignScan = kintoneExplainForeignScan;
 	routine->AnalyzeForeignTable = kintoneAnalyzeForeignTable;
 	routine->ImportForeignSchema = kintoneImportForeignSchema;
+	routine->GetForeignRowMarkType = kintoneGetForeignRowMarkType;
 	routine->AddForeignUpdateTargets = kintoneAddForeignUpdateTargets;
 	routine->PlanForeignModify = kintonePlanForeignModify;
 	routine->BeginForeignModify = kintoneBeginForeignModify;

@@ -96,9 +96,15 @@ std::string ResolveSendColumns(KintoneModifyState *st, ModifyCpp &cpp, const Tab
 	if (need_form && !st->explain_only) {
 		form = &CachedForm(def);
 	}
-	// Checks of the statement's target columns against the app's form (e.g. a field code the
-	// app does not have) belong here: after the option checks, before the writer exists and
-	// anything is sent.
+	// The statement's target columns against the app's form (issue 10: Kintone ignores a field
+	// code the app does not have): after the option checks, before anything is sent.
+	if (!st->explain_only && st->op != CMD_DELETE) {
+		std::vector<int> attnums;
+		for (int c = 0; c < st->nsend; ++c) {
+			attnums.push_back(st->send[c].attnum);
+		}
+		CheckFieldsExist(def, attnums);
+	}
 
 	// Second pass: with the form when it was needed.
 	std::string fields;

@@ -1,17 +1,24 @@
 // Planning: which conditions, which order, which LIMIT/OFFSET and whether count(*) go to
 // Kintone, and the plan data the executor needs (see planner.hpp).
 //
-// No request is made at planning time when every column involved carries the column option
-// field_type (IMPORT FOREIGN SCHEMA sets it); otherwise the app's form is read once per
-// backend and cached. Row estimates come from ANALYZE (pg_class.reltuples) or a default.
+// The table's definition is resolved once per planning (table.hpp): options, columns, field
+// codes, and — only for the columns a condition or an order may use — field types and option
+// lists. These come from the column option field_type (IMPORT FOREIGN SCHEMA sets it) or else
+// from the app's form, read once per backend and cached (connection.hpp); a value that is not
+// among the cached options of a field makes the planner read the form again before it decides.
+// Conditions become the client's condition tree (deparse.hpp); the rules that judge them are
+// the client's (src/kintone/pushdown.hpp). Row estimates come from ANALYZE (pg_class.reltuples)
+// or a default, or from Kintone's totalCount with use_remote_estimate.
 #include "pg/planner.hpp"
 
 #include "kintone/error.hpp"
 #include "kintone/pager.hpp"
+#include "kintone/pushdown.hpp"
 #include "kintone/schema.hpp"
 #include "pg/connection.hpp"
 #include "pg/deparse.hpp"
 #include "pg/guard.hpp"
+#include "pg/plan_tree.hpp"
 #include "pg/table.hpp"
 
 extern "C" {
@@ -26,15 +33,13 @@ extern "C" {
 #include "optimizer/restrictinfo.h"
 #include "optimizer/tlist.h"
 #include "parser/parsetree.h"
-#include "utils/lsyscache.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/selfuncs.h"
 #include "utils/typcache.h"
 }
 
-#include <map>
 #include <memory>
-#include <tuple>
 
 namespace kintone_fdw {
 
@@ -43,46 +48,19 @@ namespace {
 constexpr double kDefaultRows = 1000.0;
 constexpr long long kMaxOffset = 10000;
 
-// C++ planning state of one foreign table, owned by the planner's memory context.
+// C++ planning state of one foreign table, owned by the planner's memory context: freed with
+// it, on error too. Plan Nodes are built from it by reading it (plan_tree.hpp).
 struct PlanCpp {
 	TableDef def;
-	std::vector<std::vector<std::string>> options; // per column
-	std::vector<std::string> calc_formats;         // per column
+	std::vector<kintone::FieldFacts> facts;     // per column (index attnum - 1)
+	bool form_read = false;                     // this planning read the form (it is fresh)
+	std::vector<kintone::Condition> pushed;     // the pushed base conditions, in qual order
+	std::vector<kintone::Condition> conditions; // conditions of plans, kept while Nodes are built
+	std::vector<kintone::SortKey> sort_keys;    // scratch: the last order built
 };
 
 void DeletePlanCpp(void *arg) noexcept {
 	delete static_cast<PlanCpp *>(arg);
-}
-
-// Forms read at planning time, per backend, keyed by server, user, app and guest space.
-using FormKey = std::tuple<unsigned, unsigned, long long, long long>;
-std::map<FormKey, kintone::FormInfo> *form_cache = nullptr;
-
-} // namespace
-
-const kintone::FormInfo &CachedForm(const TableDef &def) {
-	if (form_cache == nullptr) {
-		form_cache = new std::map<FormKey, kintone::FormInfo>();
-	}
-	FormKey key{def.conn.server_oid, def.conn.user_oid, def.app, def.guest_space_id};
-	auto it = form_cache->find(key);
-	if (it == form_cache->end()) {
-		kintone::Session &session = GetSession(def.conn);
-		it = form_cache->emplace(key, kintone::FetchForm(session, def.app, def.guest_space_id)).first;
-	}
-	return it->second;
-}
-
-namespace {
-
-kintone::FieldType SystemFieldType(const std::string &code) {
-	if (code == "$id") {
-		return kintone::FieldType::kId;
-	}
-	if (code == "$revision") {
-		return kintone::FieldType::kRevision;
-	}
-	return kintone::FieldType::kUnknown;
 }
 
 enum class RelKind { kScan, kCount, kOrdered, kFinal };
@@ -92,14 +70,13 @@ struct FdwRelInfo {
 	RelKind kind;
 	FdwRelInfo *base; // the scan this upper relation is built on
 	Oid relid;
+	PlanCpp *cpp;
 	PlanColumns cols;
 	List *exact_conds;    // RestrictInfos Kintone evaluates exactly
 	List *superset_conds; // pushed, and kept as local filters
 	List *local_conds;    // not pushed (includes superset_conds)
-	char *condition;      // Kintone condition template of all pushed conds
-	List *param_exprs;
-	List *param_leaves;
-	char *order_by; // ordered/final: pushed order
+	List *param_exprs;    // values of the pushed conditions' slots
+	List *order_by;       // ordered/final: the pushed order (sort keys)
 	List *pathkeys;
 	long long limit; // final: -1 = none
 	long long offset;
@@ -111,36 +88,37 @@ struct FdwRelInfo {
 	bool no_cursor; // OAuth: Kintone refuses the cursor API, so only $id order is pushed
 };
 
-// Reads the table, decides each column's Kintone field type, and classifies the quals.
-FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-	RawTable *raw = ReadRawTable(relid, userid);
+char *Int64Text(long long v) {
+	return psprintf("%lld", v);
+}
 
-	FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
-	info->kind = RelKind::kScan;
-	info->relid = relid;
-	info->cols.count = raw->ncolumns;
-	info->cols.columns = static_cast<PlanColumn *>(palloc0(sizeof(PlanColumn) * (raw->ncolumns + 1)));
-	info->cols.relid = baserel->relid;
-	info->limit = -1;
+Var *ColumnVar(Expr *e, Index relid, int ncolumns) {
+	while (e != nullptr && IsA(e, RelabelType)) {
+		e = reinterpret_cast<RelabelType *>(e)->arg;
+	}
+	if (e == nullptr || !IsA(e, Var)) {
+		return nullptr;
+	}
+	Var *var = reinterpret_cast<Var *>(e);
+	if (var->varno != static_cast<int>(relid) || var->varlevelsup != 0 || var->varattno <= 0 ||
+	    var->varattno > ncolumns) {
+		return nullptr;
+	}
+	return var;
+}
 
-	// The C++ state is owned by the planner's memory context: freed with it, on error too.
-	MemoryContextCallback *callback = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
-	callback->func = DeletePlanCpp;
-	PlanCpp *cpp = Guard([&]() { return new PlanCpp(); });
-	callback->arg = cpp;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, callback);
+// ---------------------------------------------------------------- the table and its columns
 
-	// Which columns can pushdown involve (conditions, order keys)? Only those need a field
-	// type; the target list needs none, so "SELECT *" alone never reads the form.
+// The columns pushdown may involve (conditions, join clauses, order keys), index attnum - 1: only
+// those need a field type, so "SELECT *" alone never reads the form.
+bool *ColumnsPushdownMayUse(PlannerInfo *root, RelOptInfo *baserel, int ncolumns) {
 	Bitmapset *used = nullptr;
 	ListCell *cell;
 	foreach (cell, baserel->baserestrictinfo) {
 		pull_varattnos(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid,
 		               &used);
 	}
-	// So may join clauses (parameterized scans, batched joins): their own and those of
+	// Join clauses (parameterized scans, batched joins): the table's own and those of
 	// equivalence classes that join this table to another.
 	foreach (cell, baserel->joininfo) {
 		pull_varattnos(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(cell))->clause), baserel->relid,
@@ -160,181 +138,248 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 			}
 		}
 	}
-	if (root->query_pathkeys != NIL) {
-		// Order keys may name columns the target list does not.
-		foreach (cell, root->query_pathkeys) {
-			PathKey *pk = static_cast<PathKey *>(lfirst(cell));
-			ListCell *mc;
-			foreach (mc, pk->pk_eclass->ec_members) {
-				pull_varattnos(reinterpret_cast<Node *>(static_cast<EquivalenceMember *>(lfirst(mc))->em_expr),
-				               baserel->relid, &used);
-			}
+	// Order keys may name columns the target list does not.
+	foreach (cell, root->query_pathkeys) {
+		PathKey *pk = static_cast<PathKey *>(lfirst(cell));
+		ListCell *mc;
+		foreach (mc, pk->pk_eclass->ec_members) {
+			pull_varattnos(reinterpret_cast<Node *>(static_cast<EquivalenceMember *>(lfirst(mc))->em_expr),
+			               baserel->relid, &used);
 		}
 	}
 	bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, used);
-	bool *wanted = static_cast<bool *>(palloc0(sizeof(bool) * (raw->ncolumns + 1)));
-	for (int i = 0; i < raw->ncolumns; ++i) {
+	bool *wanted = static_cast<bool *>(palloc0(sizeof(bool) * (ncolumns + 1)));
+	for (int i = 0; i < ncolumns; ++i) {
 		wanted[i] = whole_row || bms_is_member(i + 1 - FirstLowInvalidHeapAttributeNumber, used);
 	}
+	return wanted;
+}
 
+// Field types whose pushdown depends on facts only the form has (CALC's format, options).
+bool NeedsForm(kintone::FieldType type) {
+	return type == kintone::FieldType::kUnknown || type == kintone::FieldType::kCalc ||
+	       type == kintone::FieldType::kDropDown || type == kintone::FieldType::kRadioButton ||
+	       type == kintone::FieldType::kCheckBox || type == kintone::FieldType::kMultiSelect;
+}
+
+// C++ phase: the facts of each column the rules may need; the form is read (or taken from the
+// cache, or re-read when refresh) only for wanted columns that need it. A wanted column whose
+// code names no field of the form is an error (after a fresh read), never a NULL column.
+void ResolveColumns(PlanCpp &cpp, const bool *wanted, bool refresh) {
+	const TableDef &def = cpp.def;
+	cpp.facts.assign(def.columns.size(), kintone::FieldFacts());
+	std::shared_ptr<const kintone::FormInfo> form;
+	auto read_form = [&](bool again) {
+		bool fetched = false;
+		form = again ? RefreshForm(def.conn, def.app, def.guest_space_id, def.relid)
+		             : CachedForm(def.conn, def.app, def.guest_space_id, def.relid, &fetched);
+		cpp.form_read = cpp.form_read || again || fetched;
+	};
+	for (size_t i = 0; i < def.columns.size(); ++i) {
+		const ColumnDef &col = def.columns[i];
+		kintone::FieldFacts &f = cpp.facts[i];
+		if (col.dropped) {
+			continue;
+		}
+		f.code = col.field_code;
+		f.column = ColumnClassOf(col.type);
+		f.type = DeclaredFieldType(col);
+		if (!wanted[i]) {
+			continue;
+		}
+		CheckColumnCode(def, col);
+		if (!NeedsForm(f.type)) {
+			continue;
+		}
+		if (!form) {
+			read_form(refresh);
+		}
+		if (!FieldInForm(*form, col.field_code) && !cpp.form_read) {
+			read_form(true); // the cached form may predate the field
+		}
+		const kintone::FormInfo &current = *form;
+		if (!FieldInForm(current, col.field_code)) {
+			throw UnknownFieldError(def.relname, col.name, col.field_code, def.app, current);
+		}
+		const kintone::FieldInfo *field = current.Find(col.field_code);
+		f.type = field->type;
+		f.calc_format = field->calc_format;
+		f.options_known = true;
+		f.options = field->options;
+	}
+}
+
+// Sorts the base quals into exact / superset / local and keeps the pushed conditions. Returns
+// whether a value was not among a field's cached options.
+bool ClassifyQuals(RelOptInfo *baserel, FdwRelInfo *info) {
+	PlanCpp *cpp = info->cpp;
+	info->exact_conds = NIL;
+	info->superset_conds = NIL;
+	info->local_conds = NIL;
+	info->param_exprs = NIL;
+	cpp->pushed.clear();
+	bool unknown_option = false;
+	ListCell *cell;
+	foreach (cell, baserel->baserestrictinfo) {
+		RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+		int nparams = list_length(info->param_exprs);
+		SqlCond *cond = ReadCondition(&info->cols, rinfo->clause, &info->param_exprs);
+		kintone::Verdict verdict = kintone::Verdict::kLocal;
+		if (cond != nullptr) {
+			verdict = Guard([&]() {
+				kintone::Pushdown p = Translate(cond, cpp->facts);
+				unknown_option = unknown_option || p.unknown_option;
+				if (p.verdict != kintone::Verdict::kLocal) {
+					cpp->pushed.push_back(std::move(p.condition));
+				}
+				return p.verdict;
+			});
+		}
+		if (verdict == kintone::Verdict::kLocal) {
+			info->param_exprs = list_truncate(info->param_exprs, nparams); // its slots are gone
+			info->local_conds = lappend(info->local_conds, rinfo);
+		} else if (verdict == kintone::Verdict::kExact) {
+			info->exact_conds = lappend(info->exact_conds, rinfo);
+		} else {
+			info->superset_conds = lappend(info->superset_conds, rinfo);
+			info->local_conds = lappend(info->local_conds, rinfo);
+		}
+	}
+	return unknown_option;
+}
+
+// use_remote_estimate: one totalCount request with the pushed conditions (values known only
+// at execution count as "always true").
+double RemoteEstimate(PlanCpp *cpp) {
+	return Guard([&]() {
+		kintone::Condition all =
+		    kintone::BindSlots(kintone::Condition::And(cpp->pushed),
+		                       [](const kintone::Condition &) { return kintone::Condition::True(); });
+		kintone::Session &session = GetSession(cpp->def.conn);
+		return static_cast<double>(
+		    kintone::CountRecords(session, cpp->def.app, kintone::PrintCondition(all), cpp->def.guest_space_id));
+	});
+}
+
+// Reads the table, decides each column's facts, and classifies the quals.
+FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	RawTable *raw = ReadRawTable(relid, userid);
+
+	FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
+	info->kind = RelKind::kScan;
+	info->relid = relid;
+	info->limit = -1;
+	info->remote_rows = -1;
+	bool *usable = static_cast<bool *>(palloc0(sizeof(bool) * (raw->ncolumns + 1)));
+	for (int i = 0; i < raw->ncolumns; ++i) {
+		usable[i] = !raw->columns[i].dropped;
+	}
+	info->cols = {raw->ncolumns, usable, baserel->relid};
+
+	MemoryContextCallback *callback = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
+	callback->func = DeletePlanCpp;
+	PlanCpp *cpp = Guard([&]() { return new PlanCpp(); });
+	callback->arg = cpp;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, callback);
+	info->cpp = cpp;
+
+	bool *wanted = ColumnsPushdownMayUse(root, baserel, raw->ncolumns);
 	Guard([&]() {
 		cpp->def = MakeTableDef(*raw);
+		ResolveColumns(*cpp, wanted, false);
 		info->app = cpp->def.app;
 		info->guest = cpp->def.guest_space_id;
 		info->join_batch_size = cpp->def.join_batch_size;
 		info->no_cursor = cpp->def.conn.oauth;
-		size_t n = cpp->def.columns.size();
-		cpp->options.resize(n);
-		cpp->calc_formats.resize(n);
-		const kintone::FormInfo *form = nullptr;
-		for (size_t i = 0; i < n; ++i) {
-			const ColumnDef &col = cpp->def.columns[i];
-			PlanColumn &pc = info->cols.columns[i];
-			if (col.dropped) {
-				continue;
-			}
-			pc.field_code = col.field_code.c_str();
-			pc.pg_type = col.type;
-			pc.calc_format = cpp->calc_formats[i].c_str();
-			kintone::FieldType type = SystemFieldType(col.field_code);
-			if (type == kintone::FieldType::kUnknown && !col.field_type.empty()) {
-				type = kintone::FieldTypeFromName(col.field_type);
-			}
-			bool need_form =
-			    wanted[i] && (type == kintone::FieldType::kUnknown || type == kintone::FieldType::kCalc ||
-			                  type == kintone::FieldType::kDropDown || type == kintone::FieldType::kRadioButton ||
-			                  type == kintone::FieldType::kCheckBox || type == kintone::FieldType::kMultiSelect);
-			if (need_form) {
-				if (form == nullptr) {
-					form = &CachedForm(cpp->def);
-				}
-				const kintone::FieldInfo *field = form->Find(col.field_code);
-				if (field != nullptr && field->subtable.empty()) {
-					type = field->type;
-					cpp->calc_formats[i] = field->calc_format;
-					pc.calc_format = cpp->calc_formats[i].c_str();
-					if (!field->options.empty()) {
-						cpp->options[i] = field->options;
-						pc.options = &cpp->options[i];
-					}
-				}
-			}
-			pc.field_type = type;
-		}
 	});
 
-	// Classify the quals. Each is pushed whole or not at all.
-	StringInfoData cond;
-	initStringInfo(&cond);
-	foreach (cell, baserel->baserestrictinfo) {
-		RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
-		StringInfoData one;
-		initStringInfo(&one);
-		DeparseResult r = DeparseQual(&info->cols, rinfo->clause, &one, &info->param_exprs, &info->param_leaves);
-		if (r.pushed) {
-			if (cond.len > 0) {
-				appendStringInfoString(&cond, " and ");
-			}
-			appendStringInfoString(&cond, one.data);
-		}
-		if (r.pushed && r.exact) {
-			info->exact_conds = lappend(info->exact_conds, rinfo);
-		} else {
-			if (r.pushed) {
-				info->superset_conds = lappend(info->superset_conds, rinfo);
-			}
-			info->local_conds = lappend(info->local_conds, rinfo);
-		}
+	if (ClassifyQuals(baserel, info) && !cpp->form_read) {
+		// A value is not among the cached options: the form may predate it. Read it again and
+		// decide again; a value still not an option keeps its condition local (never dropped).
+		Guard([&]() { ResolveColumns(*cpp, wanted, true); });
+		ClassifyQuals(baserel, info);
 	}
-	info->condition = cond.data;
-
-	// use_remote_estimate: one totalCount request with the pushed conditions (values known only
-	// at execution count as "always true").
-	info->remote_rows = -1;
 	if (cpp->def.use_remote_estimate) {
-		char *condition = FillPlaceholders(info->condition, nullptr, 0);
-		info->remote_rows = Guard([&]() {
-			kintone::Session &session = GetSession(cpp->def.conn);
-			return static_cast<double>(
-			    kintone::CountRecords(session, cpp->def.app, condition, cpp->def.guest_space_id));
-		});
+		info->remote_rows = RemoteEstimate(cpp);
 	}
 	return info;
 }
 
-// "code asc|desc" for each query pathkey Kintone can sort by, ending with "$id" as a
-// tie-breaker; nullptr when any key cannot be pushed.
-char *DeparseOrderBy(PlannerInfo *root, RelOptInfo *rel, const FdwRelInfo *info, List *pathkeys) {
-	if (pathkeys == NIL) {
-		return nullptr;
-	}
-	StringInfoData buf;
-	initStringInfo(&buf);
-	bool ends_with_id = false;
+// ---------------------------------------------------------------- orders
+
+// The sort keys Kintone can produce for pathkeys (a List for the path) and how many leading
+// pathkeys that order honours (*usable; NIL and 0 when none).
+List *DeparseOrderBy(RelOptInfo *rel, const FdwRelInfo *info, List *pathkeys, int *usable) {
+	*usable = 0;
+	// PostgreSQL phase: the leading pathkeys that are plain columns of this table in their
+	// type's default order.
+	int nkeys = 0;
+	int *attnums = static_cast<int *>(palloc0(sizeof(int) * (list_length(pathkeys) + 1)));
+	bool *descending = static_cast<bool *>(palloc0(sizeof(bool) * (list_length(pathkeys) + 1)));
 	ListCell *cell;
 	foreach (cell, pathkeys) {
 		PathKey *pk = static_cast<PathKey *>(lfirst(cell));
 		if (pk->pk_eclass->ec_has_volatile) {
-			return nullptr;
+			break;
 		}
-		const PlanColumn *col = nullptr;
+		Var *var = nullptr;
 		ListCell *mc;
 		foreach (mc, pk->pk_eclass->ec_members) {
-			EquivalenceMember *em = static_cast<EquivalenceMember *>(lfirst(mc));
-			Expr *e = em->em_expr;
-			while (e != nullptr && IsA(e, RelabelType)) {
-				e = reinterpret_cast<RelabelType *>(e)->arg;
+			var = ColumnVar(static_cast<EquivalenceMember *>(lfirst(mc))->em_expr, rel->relid, info->cols.count);
+			if (var != nullptr && info->cols.usable[var->varattno - 1]) {
+				break;
 			}
-			if (e != nullptr && IsA(e, Var)) {
-				Var *var = reinterpret_cast<Var *>(e);
-				if (var->varno == static_cast<int>(rel->relid) && var->varlevelsup == 0 && var->varattno > 0 &&
-				    var->varattno <= info->cols.count) {
-					col = &info->cols.columns[var->varattno - 1];
-					break;
-				}
-			}
+			var = nullptr;
 		}
-		if (col == nullptr || col->field_code == nullptr || !SortPushable(col->field_type, col->pg_type)) {
-			return nullptr;
+		if (var == nullptr) {
+			break;
 		}
 		// The sort operator must be the type's default btree order.
-		TypeCacheEntry *tce = lookup_type_cache(col->pg_type, TYPECACHE_BTREE_OPFAMILY);
+		TypeCacheEntry *tce = lookup_type_cache(var->vartype, TYPECACHE_BTREE_OPFAMILY);
 		if (pk->pk_opfamily != tce->btree_opf) {
-			return nullptr;
+			break;
 		}
-		if (ends_with_id) {
-			continue; // $id is unique: later keys cannot change the order
-		}
-		if (buf.len > 0) {
-			appendStringInfoString(&buf, ", ");
-		}
-		bool desc = pk->pk_strategy == BTGreaterStrategyNumber;
-		appendStringInfo(&buf, "%s %s", col->field_code, desc ? "desc" : "asc");
-		ends_with_id = col->field_type == kintone::FieldType::kId;
+		attnums[nkeys] = var->varattno;
+		descending[nkeys] = pk->pk_strategy == BTGreaterStrategyNumber;
+		++nkeys;
 	}
-	if (!ends_with_id) {
-		appendStringInfoString(&buf, ", $id asc");
+	if (nkeys == 0) {
+		return NIL;
 	}
-	(void)root;
-	return buf.data;
+	PlanCpp *cpp = info->cpp;
+	size_t honoured = Guard([&]() {
+		std::vector<std::pair<kintone::FieldFacts, bool>> keys;
+		for (int i = 0; i < nkeys; ++i) {
+			keys.emplace_back(cpp->facts[attnums[i] - 1], descending[i]);
+		}
+		size_t n = 0;
+		cpp->sort_keys = kintone::PushOrder(keys, &n);
+		return n;
+	});
+	if (honoured == 0) {
+		return NIL;
+	}
+	*usable = static_cast<int>(honoured);
+	return SortKeysToNode(cpp->sort_keys);
 }
 
-double Selectivity(PlannerInfo *root, RelOptInfo *baserel, List *conds) {
-	return clauselist_selectivity(root, conds, baserel->relid, JOIN_INNER, nullptr);
-}
-
-void EstimateCosts(double rows, double fetched, bool ordered, Cost *startup, Cost *total) {
-	double pages = fetched / kPageRows;
-	if (pages < 1) {
-		pages = 1;
+// Whether keys are Kintone's seek order ($id ascending) or no order.
+bool IsSeekOrder(List *keys) {
+	if (keys == NIL) {
+		return true;
 	}
-	*startup = kRequestCost + (ordered ? kRequestCost : 0);
-	*total = *startup + pages * kRequestCost + fetched * cpu_tuple_cost + rows * cpu_operator_cost;
+	if (list_length(keys) != 1) {
+		return false;
+	}
+	List *key = static_cast<List *>(linitial(keys));
+	return strcmp(strVal(linitial(key)), "$id") == 0 && intVal(lsecond(key)) == 0;
 }
 
 // Decides the paging strategy for an order and a pushed-down window.
-kintone::PagingStrategy ChooseStrategy(const char *order_by, long long limit, long long offset) {
-	if (order_by == nullptr || order_by[0] == '\0' || strcmp(order_by, "$id asc") == 0) {
+kintone::PagingStrategy ChooseStrategy(List *order_by, long long limit, long long offset) {
+	if (IsSeekOrder(order_by)) {
 		return kintone::PagingStrategy::kSeek;
 	}
 	if (limit >= 0) {
@@ -346,8 +391,158 @@ kintone::PagingStrategy ChooseStrategy(const char *order_by, long long limit, lo
 	return kintone::PagingStrategy::kCursor;
 }
 
-List *RetrievedAttrs(PlannerInfo *root, RelOptInfo *baserel, const FdwRelInfo *info, List *local_conds) {
-	(void)root;
+// ---------------------------------------------------------------- costs and paths
+
+double Selectivity(PlannerInfo *root, RelOptInfo *baserel, List *conds) {
+	return clauselist_selectivity(root, conds, baserel->relid, JOIN_INNER, nullptr);
+}
+
+// ordered: Kintone sorts (by other than $id); cursor: the order needs the cursor API, whose
+// creation and deletion are two more requests (and a slot of Kintone's ten per domain).
+void EstimateCosts(double rows, double fetched, bool ordered, Cost *startup, Cost *total, bool cursor = false) {
+	double pages = fetched / kPageRows;
+	if (pages < 1) {
+		pages = 1;
+	}
+	*startup = kRequestCost + (ordered ? kRequestCost : 0) + (cursor ? 2 * kRequestCost : 0);
+	*total = *startup + pages * kRequestCost + fetched * cpu_tuple_cost + rows * cpu_operator_cost;
+}
+
+List *MakePathPrivate(List *order_by, int batch_attnum) {
+	return list_make2(order_by, makeInteger(batch_attnum));
+}
+
+// Translates a join clause whose other side is known at each rescan; false when Kintone cannot
+// take it. *param_exprs receives its values' expressions.
+bool TranslateJoinClause(const FdwRelInfo *info, Expr *clause, List **param_exprs, int *nslots) {
+	int before = list_length(*param_exprs);
+	SqlCond *cond = ReadCondition(&info->cols, clause, param_exprs, true);
+	bool pushed = cond != nullptr && Guard([&]() {
+		              kintone::Pushdown p = Translate(cond, info->cpp->facts);
+		              if (p.verdict == kintone::Verdict::kLocal) {
+			              return false;
+		              }
+		              info->cpp->conditions.push_back(std::move(p.condition));
+		              return true;
+	              });
+	if (!pushed) {
+		*param_exprs = list_truncate(*param_exprs, before);
+	}
+	*nslots = list_length(*param_exprs) - before;
+	return pushed;
+}
+
+// Matches the equivalence-class member that is column *arg (an attnum) of the foreign table.
+bool MemberIsColumn(PlannerInfo *, RelOptInfo *rel, EquivalenceClass *, EquivalenceMember *em, void *arg) {
+	Var *var = ColumnVar(em->em_expr, rel->relid, INT_MAX);
+	return var != nullptr && var->varattno == *static_cast<int *>(arg);
+}
+
+// Join clauses that could filter this table by the other side's value: the table's own join
+// clauses and those of equivalence classes (a plain JOIN ... ON ft.x = t.y lives there).
+List *CandidateJoinClauses(PlannerInfo *root, RelOptInfo *baserel, const FdwRelInfo *info) {
+	List *out = list_copy(baserel->joininfo);
+	if (baserel->has_eclass_joins) {
+		for (int attnum = 1; attnum <= info->cols.count; ++attnum) {
+			if (!info->cols.usable[attnum - 1]) {
+				continue;
+			}
+			out = list_concat(out, generate_implied_equalities_for_column(root, baserel, MemberIsColumn, &attnum,
+			                                                              baserel->lateral_referencers));
+		}
+	}
+	return out;
+}
+
+// Parameterized paths: for a join clause "column = value of another relation" that Kintone can
+// evaluate, each rescan of this table (the inner side of a nested loop) asks Kintone only for
+// the records matching the outer row instead of reading the whole app.
+void AddParameterizedPaths(PlannerInfo *root, RelOptInfo *baserel, FdwRelInfo *info) {
+	ListCell *cell;
+	foreach (cell, CandidateJoinClauses(root, baserel, info)) {
+		RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+		if (!join_clause_is_movable_to(rinfo, baserel)) {
+			continue;
+		}
+		Relids required = bms_difference(rinfo->clause_relids, baserel->relids);
+		if (bms_is_empty(required) || bms_overlap(required, baserel->lateral_relids)) {
+			continue;
+		}
+		List *probe = NIL;
+		int nslots;
+		if (!TranslateJoinClause(info, rinfo->clause, &probe, &nslots)) {
+			continue;
+		}
+		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, required);
+		Cost startup, total;
+		EstimateCosts(ppi->ppi_rows, ppi->ppi_rows, false, &startup, &total);
+		add_path(baserel,
+		         reinterpret_cast<Path *>(create_foreignscan_path(root, baserel, nullptr, ppi->ppi_rows, startup, total,
+		                                                          NIL, required, nullptr, MakePathPrivate(NIL, 0))));
+	}
+}
+
+// ---------------------------------------------------------------- the plan
+
+// What the chosen path asks of Kintone besides the condition.
+struct PlanShape {
+	List *order_by = NIL;
+	long long limit = -1;
+	long long offset = 0;
+	bool count_only = false;
+	int batch_attnum = 0; // a batched join's key column
+};
+
+PlanShape ShapeOf(const FdwRelInfo *info, const ForeignPath *path) {
+	PlanShape shape;
+	switch (info->kind) {
+	case RelKind::kScan:
+		shape.order_by = static_cast<List *>(list_nth(path->fdw_private, kPathOrderBy));
+		shape.batch_attnum = intVal(list_nth(path->fdw_private, kPathBatchAttnum));
+		break;
+	case RelKind::kCount:
+		shape.count_only = true;
+		break;
+	case RelKind::kOrdered:
+		shape.order_by = info->order_by;
+		break;
+	case RelKind::kFinal:
+		shape.order_by = info->order_by;
+		shape.limit = info->limit;
+		shape.offset = info->offset;
+		break;
+	}
+	return shape;
+}
+
+// The scan's whole condition as plan data: the base table's pushed conditions, a
+// parameterized path's join clauses, and a batched join's keys. *param_exprs: the values of
+// its slots (the plan's fdw_exprs).
+Node *ScanCondition(const FdwRelInfo *info, const FdwRelInfo *base, const ForeignPath *path, const PlanShape &shape,
+                    List **param_exprs) {
+	PlanCpp *cpp = base->cpp;
+	*param_exprs = list_copy(base->param_exprs);
+	size_t first_extra = cpp->conditions.size();
+	if (info->kind == RelKind::kScan && path->path.param_info != nullptr) {
+		ListCell *cell;
+		foreach (cell, path->path.param_info->ppi_clauses) {
+			int nslots;
+			TranslateJoinClause(base, static_cast<RestrictInfo *>(lfirst(cell))->clause, param_exprs, &nslots);
+		}
+	}
+	Guard([&]() {
+		std::vector<kintone::Condition> all = cpp->pushed;
+		all.insert(all.end(), cpp->conditions.begin() + static_cast<long>(first_extra), cpp->conditions.end());
+		if (shape.batch_attnum > 0) {
+			// "code in (keys)": the join hands the scan its keys before each execution.
+			all.push_back(kintone::PushKeysSlot(cpp->facts[shape.batch_attnum - 1]).condition);
+		}
+		cpp->conditions.push_back(kintone::Condition::And(std::move(all)));
+	});
+	return ConditionToNode(cpp->conditions.back());
+}
+
+List *RetrievedAttrs(RelOptInfo *baserel, const FdwRelInfo *info, List *local_conds) {
 	Bitmapset *attrs = nullptr;
 	pull_varattnos(reinterpret_cast<Node *>(baserel->reltarget->exprs), baserel->relid, &attrs);
 	ListCell *cell;
@@ -358,18 +553,74 @@ List *RetrievedAttrs(PlannerInfo *root, RelOptInfo *baserel, const FdwRelInfo *i
 	bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
 	List *out = NIL;
 	for (int attnum = 1; attnum <= info->cols.count; ++attnum) {
-		if (info->cols.columns[attnum - 1].field_code == nullptr) {
-			continue;
-		}
-		if (whole_row || bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs)) {
+		if (info->cols.usable[attnum - 1] &&
+		    (whole_row || bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs))) {
 			out = lappend_int(out, attnum);
 		}
 	}
 	return out;
 }
 
-char *Int64Text(long long v) {
-	return psprintf("%lld", v);
+// The columns the exact conditions use that the scan does not retrieve: read only when the scan
+// has to re-check those conditions (scan.cpp, a widened condition).
+List *RecheckAttrs(RelOptInfo *baserel, const FdwRelInfo *info, List *recheck_exprs, List *attrs) {
+	Bitmapset *used = nullptr;
+	pull_varattnos(reinterpret_cast<Node *>(recheck_exprs), baserel->relid, &used);
+	List *out = NIL;
+	for (int attnum = 1; attnum <= info->cols.count; ++attnum) {
+		if (info->cols.usable[attnum - 1] && bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, used) &&
+		    !list_member_int(attrs, attnum)) {
+			out = lappend_int(out, attnum);
+		}
+	}
+	return out;
+}
+
+// The scan tuple of an upper relation is the base table's retrieved columns in attnum order.
+List *UpperScanTlist(const FdwRelInfo *base, List *attrs) {
+	List *tlist = NIL;
+	int resno = 1;
+	ListCell *cell;
+	foreach (cell, attrs) {
+		int attnum = lfirst_int(cell);
+		Oid typid;
+		int32 typmod;
+		Oid collid;
+		get_atttypetypmodcoll(base->relid, attnum, &typid, &typmod, &collid);
+		Var *var = makeVar(base->cols.relid, attnum, typid, typmod, collid, 0);
+		tlist = lappend(tlist, makeTargetEntry(reinterpret_cast<Expr *>(var), resno++, nullptr, false));
+	}
+	return tlist;
+}
+
+// Every column with a field code, for the executor's messages (plan data, kPlanColumns).
+List *ColumnDirectory(const FdwRelInfo *base) {
+	List *out = NIL;
+	const TableDef &def = base->cpp->def;
+	for (size_t i = 0; i < def.columns.size(); ++i) {
+		const ColumnDef &col = def.columns[i];
+		if (!col.dropped) {
+			out = lappend(out, list_make3(makeInteger(col.attnum), makeString(pstrdup(col.name.c_str())),
+			                              makeString(pstrdup(col.field_code.c_str()))));
+		}
+	}
+	return out;
+}
+
+// The field codes of the retrieved columns; a scan that needs no column asks for $id only.
+List *FieldList(const FdwRelInfo *base, List *attrs, bool count_only) {
+	const TableDef &def = base->cpp->def;
+	List *fields = NIL;
+	ListCell *cell;
+	foreach (cell, attrs) {
+		const ColumnDef &col = def.column(lfirst_int(cell));
+		Guard([&]() { CheckColumnCode(def, col); });
+		fields = lappend(fields, makeString(pstrdup(col.field_code.c_str())));
+	}
+	if (fields == NIL && !count_only) {
+		fields = list_make1(makeString(pstrdup("$id")));
+	}
+	return fields;
 }
 
 } // namespace
@@ -399,67 +650,9 @@ extern "C" void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	info->rows = baserel->rows;
 }
 
-namespace {
-
-// Matches the equivalence-class member that is column *arg (an attnum) of the foreign table.
-bool MemberIsColumn(PlannerInfo *, RelOptInfo *rel, EquivalenceClass *, EquivalenceMember *em, void *arg) {
-	Expr *e = em->em_expr;
-	while (e != nullptr && IsA(e, RelabelType)) {
-		e = reinterpret_cast<RelabelType *>(e)->arg;
-	}
-	return e != nullptr && IsA(e, Var) && reinterpret_cast<Var *>(e)->varno == static_cast<int>(rel->relid) &&
-	       reinterpret_cast<Var *>(e)->varattno == *static_cast<int *>(arg);
-}
-
-// Join clauses that could filter this table by the other side's value: the table's own join
-// clauses and those of equivalence classes (a plain JOIN ... ON ft.x = t.y lives there).
-List *CandidateJoinClauses(PlannerInfo *root, RelOptInfo *baserel, const FdwRelInfo *info) {
-	List *out = list_copy(baserel->joininfo);
-	if (baserel->has_eclass_joins) {
-		for (int attnum = 1; attnum <= info->cols.count; ++attnum) {
-			if (info->cols.columns[attnum - 1].field_code == nullptr) {
-				continue;
-			}
-			out = list_concat(out, generate_implied_equalities_for_column(root, baserel, MemberIsColumn, &attnum,
-			                                                              baserel->lateral_referencers));
-		}
-	}
-	return out;
-}
-
-// Parameterized paths: for a join clause "column = value of another relation" that Kintone can
-// evaluate, each rescan of this table (the inner side of a nested loop) asks Kintone only for
-// the records matching the outer row instead of reading the whole app.
-void AddParameterizedPaths(PlannerInfo *root, RelOptInfo *baserel, FdwRelInfo *info) {
-	ListCell *cell;
-	foreach (cell, CandidateJoinClauses(root, baserel, info)) {
-		RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
-		if (!join_clause_is_movable_to(rinfo, baserel)) {
-			continue;
-		}
-		Relids required = bms_difference(rinfo->clause_relids, baserel->relids);
-		if (bms_is_empty(required) || bms_overlap(required, baserel->lateral_relids)) {
-			continue;
-		}
-		StringInfoData probe;
-		initStringInfo(&probe);
-		List *exprs = NIL;
-		List *leaves = NIL;
-		if (!DeparseQual(&info->cols, rinfo->clause, &probe, &exprs, &leaves, true).pushed) {
-			continue;
-		}
-		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, required);
-		Cost startup, total;
-		EstimateCosts(ppi->ppi_rows, ppi->ppi_rows, false, &startup, &total);
-		add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(
-		                      root, baserel, nullptr, ppi->ppi_rows, startup, total, NIL, required, nullptr, NIL)));
-	}
-}
-
-} // namespace
-
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
                                 int *batch_size, bool *unique_key) {
+	(void)key_type; // the keys' type is read from the array at execution
 	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr ||
 	    rel->fdwroutine->GetForeignRelSize != kintoneGetForeignRelSize || rel->fdw_private == nullptr) {
 		return nullptr;
@@ -468,31 +661,22 @@ ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause
 	if (info->kind != RelKind::kScan || info->join_batch_size <= 0) {
 		return nullptr;
 	}
-	while (inner_key != nullptr && IsA(inner_key, RelabelType)) {
-		inner_key = reinterpret_cast<RelabelType *>(inner_key)->arg;
-	}
-	if (inner_key == nullptr || !IsA(inner_key, Var)) {
+	Var *var = ColumnVar(inner_key, rel->relid, info->cols.count);
+	if (var == nullptr || !info->cols.usable[var->varattno - 1]) {
 		return nullptr;
 	}
-	Var *var = reinterpret_cast<Var *>(inner_key);
-	if (var->varno != static_cast<int>(rel->relid) || var->varlevelsup != 0 || var->varattno <= 0 ||
-	    var->varattno > info->cols.count || !InListPushable(info->cols.columns[var->varattno - 1])) {
-		return nullptr;
-	}
+	const kintone::FieldFacts &facts = info->cpp->facts[var->varattno - 1];
+	bool keys_pushable = Guard([&]() { return kintone::PushKeysSlot(facts).verdict != kintone::Verdict::kLocal; });
 	// The same rules as a parameterized scan's "=" (exact or superset, never a subset).
-	StringInfoData probe;
-	initStringInfo(&probe);
-	List *exprs = NIL;
-	List *leaves = NIL;
-	if (!DeparseQual(&info->cols, clause, &probe, &exprs, &leaves, true).pushed || list_length(exprs) != 1) {
+	List *probe = NIL;
+	int nslots;
+	if (!keys_pushable || !TranslateJoinClause(info, clause, &probe, &nslots) || nslots != 1) {
 		return nullptr;
 	}
 	*batch_size = info->join_batch_size;
-	*unique_key = info->cols.columns[var->varattno - 1].field_type == kintone::FieldType::kId;
-	List *priv =
-	    list_make3(makeString(pstrdup("")), makeInteger(var->varattno), makeInteger(static_cast<int>(key_type)));
+	*unique_key = facts.type == kintone::FieldType::kId;
 	return create_foreignscan_path(root, rel, nullptr, rel->rows, kRequestCost, kRequestCost, NIL, nullptr, nullptr,
-	                               priv);
+	                               MakePathPrivate(NIL, var->varattno));
 }
 
 extern "C" void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
@@ -504,23 +688,130 @@ extern "C" void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, O
 	                         extract_actual_clauses(list_concat_copy(info->exact_conds, info->superset_conds), false)));
 	Cost startup, total;
 	EstimateCosts(baserel->rows, fetched, false, &startup, &total);
-	add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(root, baserel, nullptr, baserel->rows, startup,
-	                                                                   total, NIL, nullptr, nullptr, NIL)));
+	add_path(baserel,
+	         reinterpret_cast<Path *>(create_foreignscan_path(root, baserel, nullptr, baserel->rows, startup, total,
+	                                                          NIL, nullptr, nullptr, MakePathPrivate(NIL, 0))));
 
-	// A path ordered as the query wants, when Kintone can produce that order.
-	char *order_by = DeparseOrderBy(root, baserel, info, root->query_pathkeys);
-	if (order_by != nullptr && info->no_cursor && strcmp(order_by, "$id asc") != 0) {
-		order_by = nullptr; // under OAuth another order would need a cursor: sort locally
-	}
-	if (order_by != nullptr) {
-		EstimateCosts(baserel->rows, fetched, strcmp(order_by, "$id asc") != 0, &startup, &total);
-		List *priv = list_make1(makeString(order_by));
+	// A path ordered as the query wants (or as a leading part of that order), when Kintone can
+	// produce it. Under OAuth another order than $id would need a cursor: sort locally.
+	int usable;
+	List *order_by = DeparseOrderBy(baserel, info, root->query_pathkeys, &usable);
+	if (order_by != NIL && !(info->no_cursor && !IsSeekOrder(order_by))) {
+		List *pathkeys = list_truncate(list_copy(root->query_pathkeys), usable);
+		EstimateCosts(baserel->rows, fetched, !IsSeekOrder(order_by), &startup, &total, !IsSeekOrder(order_by));
 		add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(root, baserel, nullptr, baserel->rows,
-		                                                                   startup, total + 1, root->query_pathkeys,
-		                                                                   nullptr, nullptr, priv)));
+		                                                                   startup, total + 1, pathkeys, nullptr,
+		                                                                   nullptr, MakePathPrivate(order_by, 0))));
 	}
 	AddParameterizedPaths(root, baserel, info);
 }
+
+namespace {
+
+// count(*) alone over the table (with or without WHERE): one request with totalCount.
+void AddCountPath(PlannerInfo *root, FdwRelInfo *base, RelOptInfo *output_rel) {
+	Query *parse = root->parse;
+	if (parse->groupClause != NIL || parse->groupingSets != NIL || parse->havingQual != nullptr ||
+	    parse->hasWindowFuncs || parse->distinctClause != NIL) {
+		return;
+	}
+	PathTarget *target = root->upper_targets[UPPERREL_GROUP_AGG];
+	if (list_length(target->exprs) != 1 || !IsA(linitial(target->exprs), Aggref)) {
+		return;
+	}
+	Aggref *agg = static_cast<Aggref *>(linitial(target->exprs));
+	// count(*): no arguments, no filter, no DISTINCT/ORDER BY, plain aggregation.
+	if (agg->aggfnoid != F_COUNT_ || agg->aggstar != true || agg->aggfilter != nullptr || agg->aggdistinct != NIL ||
+	    agg->aggorder != NIL || agg->aggsplit != AGGSPLIT_SIMPLE) {
+		return;
+	}
+	FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
+	*info = *base;
+	info->kind = RelKind::kCount;
+	info->base = base;
+	output_rel->fdw_private = info;
+	Cost startup = kRequestCost, total = kRequestCost + cpu_tuple_cost;
+	add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(root, output_rel, target, 1, startup, total,
+	                                                                        NIL, nullptr, MakePathPrivate(NIL, 0))));
+}
+
+// ORDER BY done by Kintone as a whole.
+void AddOrderedPath(PlannerInfo *root, RelOptInfo *input_rel, FdwRelInfo *base, RelOptInfo *output_rel) {
+	int usable;
+	List *order_by = DeparseOrderBy(input_rel, base, root->sort_pathkeys, &usable);
+	if (order_by == NIL || usable != list_length(root->sort_pathkeys) || (base->no_cursor && !IsSeekOrder(order_by))) {
+		return; // under OAuth another order would need a cursor: sort locally
+	}
+	FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
+	*info = *base;
+	info->kind = RelKind::kOrdered;
+	info->base = base;
+	info->order_by = order_by;
+	info->pathkeys = root->sort_pathkeys;
+	output_rel->fdw_private = info;
+	Cost startup, total;
+	EstimateCosts(base->rows, base->rows, !IsSeekOrder(order_by), &startup, &total, !IsSeekOrder(order_by));
+	add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
+	                         root, output_rel, root->upper_targets[UPPERREL_ORDERED], base->rows, startup, total,
+	                         root->sort_pathkeys, nullptr, MakePathPrivate(order_by, 0))));
+}
+
+// LIMIT/OFFSET done by Kintone, when every condition and the whole ORDER BY went too.
+void AddFinalPath(PlannerInfo *root, FdwRelInfo *in, FdwRelInfo *base, RelOptInfo *output_rel, void *extra) {
+	Query *parse = root->parse;
+	FinalPathExtraData *fextra = static_cast<FinalPathExtraData *>(extra);
+	if (!fextra->limit_needed || parse->limitCount == nullptr || !IsA(parse->limitCount, Const) ||
+	    (parse->limitOffset != nullptr && !IsA(parse->limitOffset, Const)) ||
+	    parse->limitOption == LIMIT_OPTION_WITH_TIES) {
+		return;
+	}
+	if (root->sort_pathkeys != NIL && in->kind != RelKind::kOrdered) {
+		return; // an ORDER BY must have gone to Kintone whole
+	}
+	if (parse->distinctClause != NIL || parse->groupClause != NIL || parse->hasAggs || parse->hasWindowFuncs) {
+		return;
+	}
+	Const *count = reinterpret_cast<Const *>(parse->limitCount);
+	if (count->constisnull) {
+		return; // LIMIT NULL: no limit
+	}
+	long long limit = DatumGetInt64(count->constvalue);
+	long long offset = 0;
+	if (parse->limitOffset != nullptr) {
+		Const *off = reinterpret_cast<Const *>(parse->limitOffset);
+		offset = off->constisnull ? 0 : DatumGetInt64(off->constvalue);
+	}
+	if (limit < 0 || offset < 0 || offset > kMaxOffset) {
+		return;
+	}
+	List *order_by = in->kind == RelKind::kOrdered ? in->order_by : NIL;
+	if (ChooseStrategy(order_by, limit, offset) == kintone::PagingStrategy::kCursor) {
+		return; // a cursor cannot skip rows: keep LIMIT/OFFSET local
+	}
+	FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
+	*info = *in;
+	info->kind = RelKind::kFinal;
+	info->base = base;
+	info->order_by = order_by;
+	info->limit = limit;
+	info->offset = offset;
+	output_rel->fdw_private = info;
+	double rows = Min(static_cast<double>(limit), base->rows);
+	// Cheaper than a local Limit over the same scan, which PostgreSQL would cost as the
+	// scan's startup plus the fraction of its run time for limit + offset rows.
+	Cost startup, total;
+	EstimateCosts(base->rows, base->rows, !IsSeekOrder(order_by), &startup, &total);
+	// Kintone skips the offset rows itself: only the limit's rows are transferred.
+	double fraction = base->rows > 0 ? Min(1.0, rows / base->rows) : 1.0;
+	total = startup + fraction * (total - startup) - 1;
+	startup -= 1;
+	List *pathkeys = in->kind == RelKind::kOrdered ? in->pathkeys : NIL;
+	add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
+	                         root, output_rel, root->upper_targets[UPPERREL_FINAL], rows, startup, total, pathkeys,
+	                         nullptr, MakePathPrivate(order_by, 0))));
+}
+
+} // namespace
 
 // count(*) (GROUP_AGG), ORDER BY (ORDERED) and LIMIT/OFFSET (FINAL) on a single foreign table.
 extern "C" void kintoneGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
@@ -535,109 +826,84 @@ extern "C" void kintoneGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind
 	    parse->commandType != CMD_SELECT) {
 		return;
 	}
-
 	if (stage == UPPERREL_GROUP_AGG && in->kind == RelKind::kScan) {
-		// SELECT count(*) FROM t [WHERE …]: one request with totalCount.
-		if (parse->groupClause != NIL || parse->groupingSets != NIL || parse->havingQual != nullptr ||
-		    parse->hasWindowFuncs || parse->distinctClause != NIL) {
-			return;
-		}
-		PathTarget *target = root->upper_targets[UPPERREL_GROUP_AGG];
-		if (list_length(target->exprs) != 1 || !IsA(linitial(target->exprs), Aggref)) {
-			return;
-		}
-		Aggref *agg = static_cast<Aggref *>(linitial(target->exprs));
-		// count(*): no arguments, no filter, no DISTINCT/ORDER BY, plain aggregation.
-		if (agg->aggfnoid != F_COUNT_ || agg->aggstar != true || agg->aggfilter != nullptr || agg->aggdistinct != NIL ||
-		    agg->aggorder != NIL || agg->aggsplit != AGGSPLIT_SIMPLE) {
-			return;
-		}
-		FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
-		*info = *base;
-		info->kind = RelKind::kCount;
-		info->base = base;
-		output_rel->fdw_private = info;
-		Cost startup = kRequestCost, total = kRequestCost + cpu_tuple_cost;
-		add_path(output_rel,
-		         reinterpret_cast<Path *>(create_foreign_upper_path(root, output_rel, target, 1, startup, total, NIL,
-		                                                            nullptr, list_make1(makeInteger(1)))));
-		return;
-	}
-
-	if (stage == UPPERREL_ORDERED && in->kind == RelKind::kScan) {
-		char *order_by = DeparseOrderBy(root, input_rel, base, root->sort_pathkeys);
-		if (order_by == nullptr || (base->no_cursor && strcmp(order_by, "$id asc") != 0)) {
-			return; // under OAuth another order would need a cursor: sort locally
-		}
-		FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
-		*info = *base;
-		info->kind = RelKind::kOrdered;
-		info->base = base;
-		info->order_by = order_by;
-		info->pathkeys = root->sort_pathkeys;
-		output_rel->fdw_private = info;
-		Cost startup, total;
-		EstimateCosts(base->rows, base->rows, strcmp(order_by, "$id asc") != 0, &startup, &total);
-		add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
-		                         root, output_rel, root->upper_targets[UPPERREL_ORDERED], base->rows, startup, total,
-		                         root->sort_pathkeys, nullptr, list_make1(makeString(order_by)))));
-		return;
-	}
-
-	if (stage == UPPERREL_FINAL && (in->kind == RelKind::kScan || in->kind == RelKind::kOrdered)) {
-		FinalPathExtraData *fextra = static_cast<FinalPathExtraData *>(extra);
-		if (!fextra->limit_needed || parse->limitCount == nullptr || !IsA(parse->limitCount, Const) ||
-		    (parse->limitOffset != nullptr && !IsA(parse->limitOffset, Const)) ||
-		    parse->limitOption == LIMIT_OPTION_WITH_TIES) {
-			return;
-		}
-		// An ORDER BY must have gone to Kintone whole.
-		if (root->sort_pathkeys != NIL && in->kind != RelKind::kOrdered) {
-			return;
-		}
-		if (parse->distinctClause != NIL || parse->groupClause != NIL || parse->hasAggs || parse->hasWindowFuncs) {
-			return;
-		}
-		Const *count = reinterpret_cast<Const *>(parse->limitCount);
-		if (count->constisnull) {
-			return; // LIMIT NULL: no limit
-		}
-		long long limit = DatumGetInt64(count->constvalue);
-		long long offset = 0;
-		if (parse->limitOffset != nullptr) {
-			Const *off = reinterpret_cast<Const *>(parse->limitOffset);
-			offset = off->constisnull ? 0 : DatumGetInt64(off->constvalue);
-		}
-		if (limit < 0 || offset < 0 || offset > kMaxOffset) {
-			return;
-		}
-		const char *order_by = in->kind == RelKind::kOrdered ? in->order_by : "";
-		if (ChooseStrategy(order_by, limit, offset) == kintone::PagingStrategy::kCursor) {
-			return; // a cursor cannot skip rows: keep LIMIT/OFFSET local
-		}
-		FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
-		*info = *in;
-		info->kind = RelKind::kFinal;
-		info->base = base;
-		info->limit = limit;
-		info->offset = offset;
-		output_rel->fdw_private = info;
-		double rows = Min(static_cast<double>(limit), base->rows);
-		// Cheaper than a local Limit over the same scan, which PostgreSQL would cost as the
-		// scan's startup plus the fraction of its run time for limit + offset rows.
-		Cost startup, total;
-		EstimateCosts(base->rows, base->rows, order_by[0] != '\0' && strcmp(order_by, "$id asc") != 0, &startup,
-		              &total);
-		// Kintone skips the offset rows itself: only the limit's rows are transferred.
-		double fraction = base->rows > 0 ? Min(1.0, rows / base->rows) : 1.0;
-		total = startup + fraction * (total - startup) - 1;
-		startup -= 1;
-		List *pathkeys = in->kind == RelKind::kOrdered ? in->pathkeys : NIL;
-		add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
-		                         root, output_rel, root->upper_targets[UPPERREL_FINAL], rows, startup, total, pathkeys,
-		                         nullptr, list_make2(makeString(Int64Text(limit)), makeString(Int64Text(offset))))));
+		AddCountPath(root, base, output_rel);
+	} else if (stage == UPPERREL_ORDERED && in->kind == RelKind::kScan) {
+		AddOrderedPath(root, input_rel, base, output_rel);
+	} else if (stage == UPPERREL_FINAL && (in->kind == RelKind::kScan || in->kind == RelKind::kOrdered)) {
+		AddFinalPath(root, in, base, output_rel, extra);
 	}
 }
+
+namespace {
+
+// What the scan node produces and filters: the retrieved columns, the local filter, the exact
+// conditions for a re-check, and an upper relation's scan target list.
+struct ScanTargets {
+	Index scan_relid = 0;
+	List *local_exprs = NIL;
+	List *recheck_exprs = NIL;
+	List *recheck_attrs = NIL;
+	List *fdw_scan_tlist = NIL;
+	List *attrs = NIL;
+};
+
+ScanTargets TargetsOf(PlannerInfo *root, RelOptInfo *foreignrel, const FdwRelInfo *info, const FdwRelInfo *base,
+                      const PlanShape &shape, List *scan_clauses) {
+	RelOptInfo *baserel = root->simple_rel_array[base->cols.relid];
+	ScanTargets t;
+	if (info->kind == RelKind::kScan) {
+		t.scan_relid = foreignrel->relid;
+		// Exactly pushed quals are dropped; the rest stay as the scan's filter. The exact ones
+		// are kept as fdw_recheck_quals: were Kintone to refuse an option that the form had when
+		// planning, the scan sends a wider condition and re-checks them (scan.cpp).
+		List *local = NIL;
+		List *exact = NIL;
+		ListCell *cell;
+		foreach (cell, scan_clauses) {
+			RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+			if (list_member_ptr(base->exact_conds, rinfo)) {
+				exact = lappend(exact, rinfo);
+			} else {
+				local = lappend(local, rinfo);
+			}
+		}
+		t.local_exprs = extract_actual_clauses(local, false);
+		t.recheck_exprs = extract_actual_clauses(exact, false);
+		t.attrs = RetrievedAttrs(baserel, base, local);
+		t.recheck_attrs = RecheckAttrs(baserel, base, t.recheck_exprs, t.attrs);
+	} else if (shape.count_only) {
+		// The scan produces the upper target directly.
+		t.fdw_scan_tlist = add_to_flat_tlist(NIL, root->upper_targets[UPPERREL_GROUP_AGG]->exprs);
+	} else {
+		t.attrs = RetrievedAttrs(baserel, base, NIL);
+		t.fdw_scan_tlist = UpperScanTlist(base, t.attrs);
+	}
+	return t;
+}
+
+// ForeignScan.fdw_private (PlanPrivate).
+List *MakePlanPrivate(const FdwRelInfo *base, Node *condition, const PlanShape &shape, const ScanTargets &t) {
+	List *priv = NIL;
+	priv = lappend(priv, makeString(Int64Text(base->app)));
+	priv = lappend(priv, makeString(Int64Text(base->guest)));
+	priv = lappend(priv, makeString(pstrdup(base->cpp->def.relname.c_str())));
+	priv = lappend(priv, ColumnDirectory(base));
+	priv = lappend(priv, condition);
+	priv = lappend(priv, shape.order_by);
+	priv = lappend(priv, FieldList(base, t.attrs, shape.count_only));
+	priv = lappend(priv, t.attrs);
+	priv = lappend(priv, makeInteger(static_cast<int>(ChooseStrategy(shape.order_by, shape.limit, shape.offset))));
+	priv = lappend(priv, makeString(Int64Text(shape.limit)));
+	priv = lappend(priv, makeString(Int64Text(shape.offset)));
+	priv = lappend(priv, makeInteger(shape.count_only ? 1 : 0));
+	priv = lappend(priv, makeInteger(shape.batch_attnum > 0 ? 1 : 0));
+	priv = lappend(priv, t.recheck_attrs);
+	Assert(list_length(priv) == kPlanPrivateLength);
+	return priv;
+}
+
+} // namespace
 
 extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
                                               ForeignPath *best_path, List *tlist, List *scan_clauses,
@@ -645,124 +911,12 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 	(void)foreigntableid;
 	FdwRelInfo *info = static_cast<FdwRelInfo *>(foreignrel->fdw_private);
 	FdwRelInfo *base = info->kind == RelKind::kScan ? info : info->base;
-	RelOptInfo *baserel = root->simple_rel_array[base->cols.relid];
-
-	const char *order_by = "";
-	long long limit = -1, offset = 0;
-	bool count_only = info->kind == RelKind::kCount;
-	// A batched join's inner scan: fdw_private is (order_by, key attnum, key type).
-	bool batch = info->kind == RelKind::kScan && list_length(best_path->fdw_private) == 3;
-	if (info->kind == RelKind::kScan && best_path->fdw_private != NIL) {
-		order_by = strVal(linitial(best_path->fdw_private));
-	} else if (info->kind == RelKind::kOrdered) {
-		order_by = info->order_by;
-	} else if (info->kind == RelKind::kFinal) {
-		order_by = info->order_by != nullptr ? info->order_by : "";
-		limit = info->limit;
-		offset = info->offset;
-	}
-
-	// A parameterized scan adds its join clauses (values from the outer side) to the condition.
-	char *condition = base->condition;
-	List *param_exprs = base->param_exprs;
-	List *param_leaves = base->param_leaves;
-	if (info->kind == RelKind::kScan && best_path->path.param_info != nullptr) {
-		StringInfoData cond;
-		initStringInfo(&cond);
-		appendStringInfoString(&cond, base->condition);
-		param_exprs = list_copy(base->param_exprs);
-		param_leaves = list_copy(base->param_leaves);
-		ListCell *pc;
-		foreach (pc, best_path->path.param_info->ppi_clauses) {
-			RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(pc));
-			StringInfoData one;
-			initStringInfo(&one);
-			if (DeparseQual(&base->cols, rinfo->clause, &one, &param_exprs, &param_leaves, true).pushed) {
-				appendStringInfo(&cond, "%s%s", cond.len > 0 ? " and " : "", one.data);
-			}
-		}
-		condition = cond.data;
-	}
-	if (batch) {
-		// "code in (keys)": the last leaf, with no expression; the batched join hands the scan
-		// its keys before each execution (SetScanBatchKeys).
-		int attnum = intVal(lsecond(best_path->fdw_private));
-		Oid key_type = static_cast<Oid>(intVal(lthird(best_path->fdw_private)));
-		const PlanColumn &col = base->cols.columns[attnum - 1];
-		param_leaves =
-		    lappend(list_copy(param_leaves),
-		            list_make4(makeString(pstrdup(col.field_code)), makeInteger(static_cast<int>(col.field_type)),
-		                       makeString(pstrdup("in")), makeInteger(static_cast<int>(key_type))));
-		condition =
-		    psprintf("%s%s\x01%d\x01", condition, condition[0] != '\0' ? " and " : "", list_length(param_leaves) - 1);
-	}
-
-	Index scan_relid;
-	List *local_exprs;
-	List *fdw_scan_tlist = NIL;
-	List *attrs;
-	if (info->kind == RelKind::kScan) {
-		scan_relid = foreignrel->relid;
-		// Exactly pushed quals are dropped; the rest stay as the scan's filter.
-		List *local = NIL;
-		ListCell *cell;
-		foreach (cell, scan_clauses) {
-			RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
-			if (!list_member_ptr(base->exact_conds, rinfo)) {
-				local = lappend(local, rinfo);
-			}
-		}
-		local_exprs = extract_actual_clauses(local, false);
-		attrs = RetrievedAttrs(root, baserel, base, local);
-	} else {
-		// An upper relation: the scan produces the upper target directly.
-		scan_relid = 0;
-		local_exprs = NIL;
-		fdw_scan_tlist = count_only ? add_to_flat_tlist(NIL, root->upper_targets[UPPERREL_GROUP_AGG]->exprs)
-		                            : add_to_flat_tlist(NIL, best_path->path.pathtarget->exprs);
-		attrs = count_only ? NIL : RetrievedAttrs(root, baserel, base, NIL);
-		if (!count_only) {
-			// The scan tuple is the base table's row: use the table's columns in attnum order.
-			fdw_scan_tlist = NIL;
-			ListCell *cell;
-			int resno = 1;
-			foreach (cell, attrs) {
-				int attnum = lfirst_int(cell);
-				const PlanColumn &pc = base->cols.columns[attnum - 1];
-				Oid typid;
-				int32 typmod;
-				Oid collid;
-				get_atttypetypmodcoll(base->relid, attnum, &typid, &typmod, &collid);
-				Var *var = makeVar(base->cols.relid, attnum, typid, typmod, collid, 0);
-				fdw_scan_tlist =
-				    lappend(fdw_scan_tlist, makeTargetEntry(reinterpret_cast<Expr *>(var), resno++, nullptr, false));
-				(void)pc;
-			}
-		}
-	}
-
-	List *fields = NIL;
-	ListCell *cell;
-	foreach (cell, attrs) {
-		fields = lappend(fields, makeString(pstrdup(base->cols.columns[lfirst_int(cell) - 1].field_code)));
-	}
-	kintone::PagingStrategy strategy = ChooseStrategy(order_by, limit, offset);
-
-	List *priv = NIL;
-	priv = lappend(priv, makeString(Int64Text(base->app)));
-	priv = lappend(priv, makeString(Int64Text(base->guest)));
-	priv = lappend(priv, makeString(condition));
-	priv = lappend(priv, makeString(pstrdup(order_by)));
-	priv = lappend(priv, fields);
-	priv = lappend(priv, attrs);
-	priv = lappend(priv, makeInteger(static_cast<int>(strategy)));
-	priv = lappend(priv, makeString(Int64Text(limit)));
-	priv = lappend(priv, makeString(Int64Text(offset)));
-	priv = lappend(priv, param_leaves);
-	priv = lappend(priv, makeInteger(count_only ? 1 : 0));
-	priv = lappend(priv, makeInteger(batch ? 1 : 0));
-
-	return make_foreignscan(tlist, local_exprs, scan_relid, param_exprs, priv, fdw_scan_tlist, NIL, outer_plan);
+	PlanShape shape = ShapeOf(info, best_path);
+	List *param_exprs;
+	Node *condition = ScanCondition(info, base, best_path, shape, &param_exprs);
+	ScanTargets t = TargetsOf(root, foreignrel, info, base, shape, scan_clauses);
+	return make_foreignscan(tlist, t.local_exprs, t.scan_relid, param_exprs, MakePlanPrivate(base, condition, shape, t),
+	                        t.fdw_scan_tlist, t.recheck_exprs, outer_plan);
 }
 
 } // namespace kintone_fdw

@@ -1,7 +1,10 @@
 // Planning callbacks and the layout of the plan data they leave for the executor.
 //
 // Plans are data: ForeignScan.fdw_private is a List indexed by PlanPrivate, holding only
-// Node values (String, Integer, List), so plans can be copied, cached and re-executed.
+// Node values (String, Integer, List), so plans can be copied, cached and re-executed. The
+// Kintone condition is the client's condition tree as Node lists (plan_tree.hpp); values known
+// only at execution are slots in it, numbered as the plan's fdw_exprs. Paths carry their own
+// data the same way (PathPrivate).
 #pragma once
 
 #include "pg/postgres.hpp"
@@ -14,17 +17,26 @@ namespace kintone_fdw {
 enum PlanPrivate {
 	kPlanApp = 0,       // String: app id
 	kPlanGuest,         // String: guest space id ("0": none)
-	kPlanCondition,     // String: condition template (may hold placeholders)
-	kPlanOrderBy,       // String: "" or "code asc, $id asc"
+	kPlanRelName,       // String: the foreign table's name (messages)
+	kPlanColumns,       // List of (Integer attnum, String column name, String field code), every column
+	kPlanCondition,     // the condition tree (plan_tree.hpp); slots: fdw_exprs items, -1 a batched join's keys
+	kPlanOrderBy,       // List of sort keys (plan_tree.hpp); NIL: no order
 	kPlanFields,        // List of String: field codes requested
 	kPlanAttrs,         // List of Integer: attnums of the retrieved columns, in fields order
 	kPlanStrategy,      // Integer: kintone::PagingStrategy
 	kPlanLimit,         // String: "-1" or the pushed-down LIMIT
 	kPlanOffset,        // String: pushed-down OFFSET
-	kPlanParamLeaves,   // List of Lists (field code, field type, operator, value type) per fdw_exprs item
 	kPlanCountOnly,     // Integer: 1 for a pushed-down count(*)
-	kPlanBatchKeys,     // Integer: 1 when a batched join hands this scan its keys (the last leaf)
+	kPlanBatchKeys,     // Integer: 1 when a batched join hands this scan its keys (slot -1)
+	kPlanRecheckAttrs,  // List of Integer: columns of the exact conditions not retrieved (fdw_recheck_quals)
 	kPlanPrivateLength, // number of entries
+};
+
+// ForeignPath.fdw_private of this FDW's paths.
+enum PathPrivate {
+	kPathOrderBy = 0,   // List of sort keys Kintone returns the rows in; NIL: none
+	kPathBatchAttnum,   // Integer: the key column of a batched join's inner scan; 0: none
+	kPathPrivateLength, // number of entries
 };
 
 // The planner's cost of one Kintone request (an HTTP round trip), and records per page.
@@ -35,13 +47,11 @@ constexpr double kPageRows = 500.0;
 // FDW) and inner_key, a column of it, can be matched against a list of keys with Kintone's
 // "in (…)" (clause being the join clause "inner_key = outer value"), returns an unparameterized
 // path that scans rel with the condition "<rel's pushed conditions> and code in (keys)", the
-// keys being an array of key_type that the join hands to each execution of the scan
-// (SetScanBatchKeys, kPlanBatchKeys); *batch_size receives the table's join_batch_size and
-// *unique_key whether the field's values are unique ($id). nullptr otherwise.
+// keys being an array that the join hands to each execution of the scan (SetScanBatchKeys,
+// kPlanBatchKeys); *batch_size receives the table's join_batch_size and *unique_key whether
+// the field's values are unique ($id). nullptr otherwise.
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
                                 int *batch_size, bool *unique_key);
-// The app's form, read once per backend (server, user, app, guest space) and cached.
-const kintone::FormInfo &CachedForm(const TableDef &def);
 
 extern "C" {
 void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);

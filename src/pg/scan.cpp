@@ -7,11 +7,13 @@
 
 #include "kintone/error.hpp"
 #include "kintone/pager.hpp"
+#include "kintone/pushdown.hpp"
 #include "kintone/record_reader.hpp"
 #include "pg/connection.hpp"
 #include "pg/convert.hpp"
 #include "pg/deparse.hpp"
 #include "pg/guard.hpp"
+#include "pg/plan_tree.hpp"
 #include "pg/planner.hpp"
 #include "pg/table.hpp"
 
@@ -40,10 +42,33 @@ namespace kintone_fdw {
 
 namespace {
 
+// A column of the table as the plan names it (kPlanColumns), for messages.
+struct NamedColumn {
+	int attnum;
+	std::string name;
+	std::string code;
+};
+
 // C++ part of a scan.
 struct ScanCpp {
 	kintone::Session *session = nullptr;
 	kintone::CursorBudget *budget = nullptr;
+	ConnectionParams conn;
+	Oid relid = InvalidOid;
+	std::string relname;
+	std::vector<NamedColumn> columns;       // every column with a field code
+	kintone::Condition condition;           // the plan's condition, slots unbound
+	kintone::Condition bound;               // the condition of this execution
+	bool first_page = true;                 // no page of this execution read yet
+	bool can_widen = false;                 // a base scan, whose exact conditions can be re-checked
+	bool widened = false;                   // this execution re-checks them (Kintone refused an option)
+	bool condition_changed = false;         // request.condition changed since the glue copied it
+	std::vector<std::string> recheck_codes; // fields a widened condition's re-check needs
+	std::vector<kintone::SortKey> order_by;
+	// Per converted column: its field was seen in a page, or the form confirmed it (Kintone
+	// leaves out unknown field codes, which would otherwise read as NULL).
+	std::vector<char> confirmed;
+	size_t unconfirmed = 0;
 	kintone::ScanRequest request;
 	std::unique_ptr<kintone::RecordReader> reader;
 	std::unique_ptr<kintone::Pager> pager;
@@ -63,7 +88,10 @@ struct KintoneScanState {
 	MemoryContextCallback callback;
 	List *priv;
 	List *param_states; // ExprState per fdw_exprs item
-	int nconv;
+	ExprState *recheck; // the pushed exact conditions (fdw_recheck_quals), base scans
+	Oid *param_types;   // their types
+	int nconv;          // conversions in use: the retrieved columns
+	int nconv_recheck;  // and after them, the columns a widened condition's re-check needs
 	ColumnConv *conv;
 	int id_column; // reader column holding "$id" (for error messages), -1 if none
 	bool count_only;
@@ -128,10 +156,19 @@ void AttachScanCpp(KintoneScanState *st) {
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
 }
 
-// Points the request at the table's app and the session of its user mapping (C++ phase).
+// Points the request at the table's app and the session of its user mapping, for the scans
+// that read the table's definition themselves (RETURNING read-back, ANALYZE). C++ phase.
 TableDef BindTable(ScanCpp &cpp, const RawTable &raw) {
 	TableDef def = MakeTableDef(raw);
+	cpp.conn = def.conn;
 	cpp.session = &GetSession(def.conn);
+	cpp.relid = def.relid;
+	cpp.relname = def.relname;
+	for (const ColumnDef &col : def.columns) {
+		if (!col.dropped) {
+			cpp.columns.push_back({col.attnum, col.name, col.field_code});
+		}
+	}
 	cpp.request.app = def.app;
 	cpp.request.guest_space_id = def.guest_space_id;
 	return def;
@@ -139,7 +176,7 @@ TableDef BindTable(ScanCpp &cpp, const RawTable &raw) {
 
 // Requests the fields of the converted columns (codes[i] feeds conversion i) and makes the
 // reader, with a hidden "$id" column when no column reads it (seek paging and error messages
-// need it). C++ phase.
+// need it). A scan that converts no column asks for "$id" only, not for every field. C++ phase.
 void SetUpReader(KintoneScanState *st, ScanCpp &cpp, const std::vector<std::string> &codes, bool need_id) {
 	std::vector<kintone::ColumnRequest> columns;
 	st->id_column = -1;
@@ -153,6 +190,9 @@ void SetUpReader(KintoneScanState *st, ScanCpp &cpp, const std::vector<std::stri
 		cpp.request.fields.push_back(req.field_code);
 		columns.push_back(std::move(req));
 	}
+	if (cpp.request.fields.empty()) {
+		cpp.request.fields.push_back("$id");
+	}
 	if (st->id_column < 0 && need_id) {
 		kintone::ColumnRequest id;
 		id.field_code = "$id";
@@ -160,69 +200,242 @@ void SetUpReader(KintoneScanState *st, ScanCpp &cpp, const std::vector<std::stri
 		columns.push_back(id);
 	}
 	cpp.reader = std::make_unique<kintone::RecordReader>(std::move(columns));
+	cpp.confirmed.assign(codes.size(), 0);
+	cpp.unconfirmed = 0;
+	for (size_t i = 0; i < codes.size(); ++i) {
+		if (codes[i] == "$id" || codes[i] == "$revision") {
+			cpp.confirmed[i] = 1;
+		} else {
+			++cpp.unconfirmed;
+		}
+	}
 }
 
-// Evaluates parameters and fills the condition's placeholders (PostgreSQL phase). The work
-// happens in the per-tuple context (a rescan per outer row or per batch must not pile up
-// memory); only the result is allocated in the caller's context.
-char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
-	const char *templ = strVal(list_nth(st->priv, kPlanCondition));
-	List *leaves = static_cast<List *>(list_nth(st->priv, kPlanParamLeaves));
-	int n = list_length(st->param_states);
-	int nleaves = list_length(leaves);
-	if (nleaves == 0) {
-		return pstrdup(templ);
+// The column name of a field code, for messages.
+std::string ColumnNamed(const ScanCpp &cpp, const std::string &code) {
+	for (const auto &col : cpp.columns) {
+		if (col.code == code) {
+			return col.name;
+		}
 	}
-	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-	char **texts = static_cast<char **>(palloc(sizeof(char *) * nleaves));
-	for (int i = 0; i < n; ++i) {
-		ExprState *es = static_cast<ExprState *>(list_nth(st->param_states, i));
-		List *leaf = static_cast<List *>(list_nth(leaves, i));
-		bool is_null;
-		Datum value = ExecEvalExpr(es, econtext, &is_null);
-		StringInfoData buf;
-		initStringInfo(&buf);
-		if (is_null) {
-			// A comparison with NULL is never true; negations were moved into the leaves, so the
-			// leaf can be false in Kintone too (and a nested-loop rescan then fetches nothing).
-			appendStringInfoString(&buf, kAlwaysFalse);
-		} else if (!FormatLeaf(strVal(linitial(leaf)), static_cast<kintone::FieldType>(intVal(lsecond(leaf))),
-		                       strVal(lthird(leaf)), value, static_cast<Oid>(intVal(lfourth(leaf))), false, &buf)) {
-			if (strstr(strVal(lthird(leaf)), "like") != nullptr) {
-				// kintone_like(): Kintone's word search has no local re-check to fall back on.
-				ereport(ERROR, (errcode(ERRCODE_FDW_INVALID_STRING_FORMAT),
-				                errmsg("kintone_like(): the words cannot be sent to Kintone"),
-				                errdetail("A Kintone query string cannot hold control characters other than tab, "
-				                          "newline and carriage return.")));
+	return code;
+}
+
+// The field code of column attnum.
+std::string ColumnCode(const ScanCpp &cpp, int attnum) {
+	for (const auto &col : cpp.columns) {
+		if (col.attnum == attnum) {
+			return col.code;
+		}
+	}
+	throw kintone::Error(kintone::ErrorKind::kInternal, "kintone_fdw found a malformed plan",
+	                     "no column " + std::to_string(attnum));
+}
+
+// Issue 10: Kintone leaves out of every record a field code it does not know, which would read
+// as NULL in every row. When a page with records lacks a requested field in all of them, the
+// app's form (cached, then read again) must confirm the field, or the scan fails naming the
+// column. A field seen once is confirmed: on the happy path this costs no request. C++ phase.
+void ConfirmFields(ScanCpp &cpp) {
+	if (cpp.unconfirmed == 0 || cpp.reader->rows() == 0) {
+		return;
+	}
+	std::shared_ptr<const kintone::FormInfo> form;
+	bool fresh = false;
+	for (size_t i = 0; i < cpp.confirmed.size(); ++i) {
+		if (cpp.confirmed[i]) {
+			continue;
+		}
+		const std::string &code = cpp.reader->columns()[i].field_code;
+		if (!cpp.reader->present(i)) {
+			if (!form) {
+				try {
+					form = CachedForm(cpp.conn, cpp.request.app, cpp.request.guest_space_id, cpp.relid, &fresh);
+				} catch (const kintone::Error &e) {
+					if (e.kind() != kintone::ErrorKind::kPermission) {
+						throw;
+					}
+					// May not read the form (OAuth scope, API token): nothing to confirm against.
+					cpp.confirmed.assign(cpp.confirmed.size(), 1);
+					cpp.unconfirmed = 0;
+					return;
+				}
 			}
-			// Not writable exactly in Kintone: a leaf that is always true (a superset, re-checked).
-			resetStringInfo(&buf);
-			appendStringInfoString(&buf, kAlwaysTrue);
+			if (!FieldInForm(*form, code) && !fresh) {
+				form = RefreshForm(cpp.conn, cpp.request.app, cpp.request.guest_space_id, cpp.relid);
+				fresh = true;
+			}
+			if (!FieldInForm(*form, code)) {
+				throw UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
+			}
 		}
-		texts[i] = buf.data;
+		cpp.confirmed[i] = 1;
+		--cpp.unconfirmed;
 	}
-	if (nleaves > n) {
-		// A batched join's keys: "code in (k1, …)"; a key that cannot be written exactly makes
-		// the leaf always true (a superset: the join re-checks every row).
-		List *leaf = static_cast<List *>(list_nth(leaves, n));
-		StringInfoData buf;
-		initStringInfo(&buf);
-		if (!st->has_batch_keys) {
-			appendStringInfoString(&buf, kAlwaysFalse);
-		} else if (!FormatInLeaf(strVal(linitial(leaf)), static_cast<kintone::FieldType>(intVal(lsecond(leaf))),
-		                         st->batch_keys, static_cast<Oid>(intVal(lfourth(leaf))), &buf)) {
-			resetStringInfo(&buf);
-			appendStringInfoString(&buf, kAlwaysTrue);
+}
+
+constexpr const char *kOptionsChanged = "The options of a field changed in Kintone after the statement was planned; "
+                                        "run it again (the app's form has been read again).";
+
+// A query Kintone refused because a field code is unknown (GAIA_IQ11) becomes the error that
+// names the column; one refused for a value that is not an option any more (GAIA_IQ10) reads
+// the form again for the next planning and says so; any other error passes unchanged. C++ phase.
+[[noreturn]] void RethrowQueryError(const ScanCpp &cpp, const kintone::Error &e) {
+	if (e.code() == "GAIA_IQ10" && e.hint() != kOptionsChanged) {
+		kintone::Error error = e;
+		try {
+			RefreshForm(cpp.conn, cpp.request.app, cpp.request.guest_space_id, cpp.relid);
+			error.set_hint(kOptionsChanged);
+		} catch (const kintone::Error &) {
 		}
-		texts[n] = buf.data;
+		throw error;
 	}
-	char *filled = FillPlaceholders(templ, texts, nleaves);
+	if (e.code() != "GAIA_IQ11") {
+		throw e;
+	}
+	std::shared_ptr<const kintone::FormInfo> form;
+	try {
+		form = RefreshForm(cpp.conn, cpp.request.app, cpp.request.guest_space_id, cpp.relid);
+	} catch (const kintone::Error &) {
+		throw e; // the form cannot tell which field: Kintone's own error
+	}
+	std::vector<std::string> codes = kintone::FieldsOf(cpp.condition);
+	for (const auto &key : cpp.order_by) {
+		codes.push_back(key.field);
+	}
+	for (const auto &code : codes) {
+		if (!FieldInForm(*form, code)) {
+			kintone::Error error = UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
+			error.set_context(e.context());
+			throw error;
+		}
+	}
+	throw e;
+}
+
+// Kintone refused a value that the form had as an option when the query was planned
+// (GAIA_IQ10): the options changed since. The form is read again (so the next planning uses
+// it) and a base scan that has not returned rows yet sends its condition with those leaves
+// widened to "always true", re-checking the exact conditions locally (ScanCpp::widened). Scans
+// whose result Kintone computes (count, LIMIT) cannot re-check: they fail with a clear error.
+bool RetryWidened(KintoneScanState *st, const kintone::Error &e) {
+	ScanCpp &cpp = *st->cpp;
+	auto form = RefreshForm(cpp.conn, cpp.request.app, cpp.request.guest_space_id, cpp.relid);
+	bool widened = false;
+	kintone::Condition wide = kintone::WidenStaleOptions(cpp.bound, *form, &widened);
+	if (!widened || !cpp.can_widen || cpp.widened) {
+		kintone::Error error = e;
+		error.set_hint(kOptionsChanged);
+		throw error;
+	}
+	cpp.widened = true;
+	cpp.condition_changed = true;
+	cpp.request.condition = kintone::PrintCondition(wide);
+	cpp.requests += cpp.pager->requests();
+	// The re-check reads the columns of the exact conditions too (the glue then converts
+	// nconv_recheck columns, see NoteConditionChange).
+	std::vector<std::string> codes(cpp.request.fields.begin(), cpp.request.fields.end());
+	if (st->nconv == 0) {
+		codes.clear(); // only "$id" was requested
+	}
+	codes.insert(codes.end(), cpp.recheck_codes.begin(), cpp.recheck_codes.end());
+	cpp.request.fields.clear();
+	SetUpReader(st, cpp, codes, true);
+	cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
+	return cpp.pager->Next(*cpp.reader);
+}
+
+// Fetches the next page (C++ phase).
+bool NextPage(KintoneScanState *st) {
+	ScanCpp &cpp = *st->cpp;
+	bool more;
+	try {
+		try {
+			more = cpp.pager->Next(*cpp.reader);
+		} catch (const kintone::Error &e) {
+			if (e.code() != "GAIA_IQ10" || !cpp.first_page) {
+				throw;
+			}
+			more = RetryWidened(st, e);
+		}
+	} catch (const kintone::Error &e) {
+		RethrowQueryError(cpp, e);
+	}
+	cpp.first_page = false;
+	ConfirmFields(cpp);
+	return more;
+}
+
+// Evaluates the values of the condition's slots and prints the condition (PostgreSQL phase,
+// then the client inside the guard). The work happens in the per-tuple context (a rescan per
+// outer row or per batch must not pile up memory); only the result is allocated in the
+// caller's context.
+char *BuildCondition(KintoneScanState *st, ExprContext *econtext) {
+	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	int nparams = list_length(st->param_states);
+	PlainValue *params = static_cast<PlainValue *>(palloc0(sizeof(PlainValue) * (nparams + 1)));
+	for (int i = 0; i < nparams; ++i) {
+		bool is_null;
+		Datum value = ExecEvalExpr(static_cast<ExprState *>(list_nth(st->param_states, i)), econtext, &is_null);
+		params[i] = ReadValue(value, st->param_types[i], is_null);
+	}
+	PlainValue *keys = nullptr;
+	int nkeys = st->has_batch_keys ? ReadArray(st->batch_keys, &keys) : 0;
 	MemoryContextSwitchTo(old);
-	return pstrdup(filled);
+	ScanCpp *cpp = st->cpp;
+	bool have_keys = st->has_batch_keys;
+	char *text = Guard([&]() {
+		cpp->bound = BindValues(cpp->condition, params, nparams, keys, nkeys, have_keys);
+		cpp->first_page = true;
+		cpp->widened = false;
+		return MallocCopy(kintone::PrintCondition(cpp->bound));
+	});
+	return TakeMalloced(text);
 }
 
 long long PrivInt64(List *priv, int index) {
 	return strtoll(strVal(list_nth(priv, index)), nullptr, 10);
+}
+
+// The column directory of the plan (kPlanColumns).
+std::vector<NamedColumn> PlanColumnsOf(List *priv) {
+	std::vector<NamedColumn> out;
+	ListCell *cell;
+	foreach (cell, static_cast<List *>(list_nth(priv, kPlanColumns))) {
+		List *col = static_cast<List *>(lfirst(cell));
+		out.push_back({intVal(linitial(col)), strVal(lsecond(col)), strVal(lthird(col))});
+	}
+	return out;
+}
+
+// The name of column attnum in the plan's directory (PostgreSQL phase: no C++ object).
+const char *PlanColumnName(List *priv, int attnum) {
+	ListCell *cell;
+	foreach (cell, static_cast<List *>(list_nth(priv, kPlanColumns))) {
+		List *col = static_cast<List *>(lfirst(cell));
+		if (intVal(linitial(col)) == attnum) {
+			return strVal(lsecond(col));
+		}
+	}
+	return "?";
+}
+
+// The condition sent changed (RetryWidened): EXPLAIN ANALYZE shows the one sent.
+void NoteConditionChange(KintoneScanState *st, ForeignScanState *node) {
+	ScanCpp *cpp = st->cpp;
+	char *text = Guard([&]() {
+		cpp->condition_changed = false;
+		return MallocCopy(cpp->request.condition);
+	});
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	if (st->condition != nullptr) {
+		pfree(st->condition);
+	}
+	st->condition = TakeMalloced(text);
+	MemoryContextSwitchTo(old);
+	if (cpp->widened) {
+		st->nconv = st->nconv_recheck; // the re-check's columns are read now
+	}
 }
 
 } // namespace
@@ -233,9 +446,154 @@ void SetScanBatchKeys(ForeignScanState *node, Datum keys) {
 	st->has_batch_keys = true;
 }
 
+namespace {
+
+// The conversions of the retrieved columns, in the order of the requested fields; then those of
+// the columns only a widened condition's re-check reads (RetryWidened). PostgreSQL phase.
+void InitConversions(KintoneScanState *st, ForeignScanState *node, ForeignScan *fsplan) {
+	List *retrieved = static_cast<List *>(list_nth(st->priv, kPlanAttrs));
+	List *attrs = list_concat_copy(retrieved, static_cast<List *>(list_nth(st->priv, kPlanRecheckAttrs)));
+	st->nconv = list_length(retrieved);
+	st->nconv_recheck = list_length(attrs);
+	st->conv = static_cast<ColumnConv *>(palloc0(sizeof(ColumnConv) * (st->nconv_recheck + 1)));
+	TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
+	int i = 0;
+	ListCell *cell;
+	foreach (cell, attrs) {
+		int attnum = lfirst_int(cell);
+		ColumnConv &c = st->conv[i];
+		// Base scans fill the table's row; upper scans (scanrelid 0) fill their own tlist in order.
+		c.attnum = fsplan->scan.scanrelid > 0 ? attnum : i + 1;
+		Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
+		InitColumnConv(c, c.attnum, PlanColumnName(st->priv, attnum), att->atttypid, att->atttypmod);
+		++i;
+	}
+}
+
+// The values of the condition's slots (fdw_exprs) and the exact conditions for a re-check.
+// PostgreSQL phase.
+void InitExpressions(KintoneScanState *st, ForeignScanState *node, ForeignScan *fsplan) {
+	PlanState *ps = reinterpret_cast<PlanState *>(node);
+	st->param_states = ExecInitExprList(fsplan->fdw_exprs, ps);
+	st->param_types = static_cast<Oid *>(palloc0(sizeof(Oid) * (list_length(fsplan->fdw_exprs) + 1)));
+	int p = 0;
+	ListCell *cell;
+	foreach (cell, fsplan->fdw_exprs) {
+		st->param_types[p++] = exprType(static_cast<Node *>(lfirst(cell)));
+	}
+	if (fsplan->scan.scanrelid > 0) {
+		st->recheck = ExecInitQual(fsplan->fdw_recheck_quals, ps);
+	}
+}
+
+// The scan's C++ state from the plan and the connection (C++ phase).
+void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid relid, bool base_scan) {
+	List *priv = st->priv;
+	cpp.conn = MakeConnectionParams(raw);
+	cpp.session = &GetSession(cpp.conn);
+	cpp.budget = &GetCursorBudget(cpp.conn.max_cursors);
+	cpp.relid = relid;
+	cpp.can_widen = base_scan;
+	cpp.relname = strVal(list_nth(priv, kPlanRelName));
+	cpp.columns = PlanColumnsOf(priv);
+	cpp.condition = NodeToCondition(static_cast<Node *>(list_nth(priv, kPlanCondition)));
+	cpp.order_by = NodeToSortKeys(static_cast<List *>(list_nth(priv, kPlanOrderBy)));
+	cpp.request.app = PrivInt64(priv, kPlanApp);
+	cpp.request.guest_space_id = PrivInt64(priv, kPlanGuest);
+	cpp.request.order_by = kintone::PrintOrderBy(cpp.order_by);
+	cpp.request.strategy = static_cast<kintone::PagingStrategy>(intVal(list_nth(priv, kPlanStrategy)));
+	long long limit = PrivInt64(priv, kPlanLimit);
+	if (limit >= 0) {
+		cpp.request.limit = limit;
+	}
+	cpp.request.offset = PrivInt64(priv, kPlanOffset);
+	std::vector<std::string> codes;
+	ListCell *cell;
+	foreach (cell, static_cast<List *>(list_nth(priv, kPlanFields))) {
+		if (codes.size() < static_cast<size_t>(st->nconv)) {
+			codes.emplace_back(strVal(lfirst(cell)));
+		}
+	}
+	foreach (cell, static_cast<List *>(list_nth(priv, kPlanRecheckAttrs))) {
+		cpp.recheck_codes.push_back(ColumnCode(cpp, lfirst_int(cell)));
+	}
+	SetUpReader(st, cpp, codes, !st->count_only);
+}
+
+// The first request of an execution: count(*), or the pager (PostgreSQL phase, then C++).
+void StartExecution(KintoneScanState *st, ForeignScanState *node) {
+	// The condition outlives this tuple: EXPLAIN ANALYZE shows it after the scan.
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	if (st->condition != nullptr) {
+		pfree(st->condition); // the previous execution's (rescans)
+	}
+	st->condition = BuildCondition(st, node->ss.ps.ps_ExprContext);
+	MemoryContextSwitchTo(old);
+	const char *condition = st->condition;
+	Guard([&]() {
+		ScanCpp &cpp = *st->cpp;
+		cpp.request.condition = condition;
+		if (st->count_only) {
+			try {
+				cpp.count = kintone::CountRecords(*cpp.session, cpp.request.app, cpp.request.condition,
+				                                  cpp.request.guest_space_id);
+			} catch (const kintone::Error &e) {
+				RethrowQueryError(cpp, e);
+			}
+			cpp.requests += 1;
+		} else {
+			cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
+		}
+	});
+	st->started = true;
+	st->row = 0;
+}
+
+// The next row of the pages into slot, or false at the end (PostgreSQL phase).
+bool NextRow(KintoneScanState *st, ForeignScanState *node, TupleTableSlot *slot) {
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	for (;;) {
+		while (st->done || st->row >= st->cpp->reader->rows()) {
+			if (st->done) {
+				return false;
+			}
+			bool more = Guard([&]() { return NextPage(st); });
+			CHECK_FOR_INTERRUPTS();
+			if (st->cpp->condition_changed) {
+				NoteConditionChange(st, node);
+			}
+			st->row = 0;
+			if (!more) {
+				st->done = true;
+			}
+		}
+		if ((st->row & 31) == 0 && st->cpp->pager) {
+			st->cpp->pager->Pump(); // keep the next page downloading while rows are converted
+		}
+		ErrorContextCallback errcallback;
+		errcallback.callback = ConversionErrorContext;
+		errcallback.arg = st;
+		errcallback.previous = error_context_stack;
+		error_context_stack = &errcallback;
+		StoreRow(st, slot);
+		error_context_stack = errcallback.previous;
+		st->row++;
+		if (!st->cpp->widened || st->recheck == nullptr) {
+			return true;
+		}
+		// A widened condition (RetryWidened): the exact conditions are re-checked here.
+		econtext->ecxt_scantuple = slot;
+		if (ExecQual(st->recheck, econtext)) {
+			return true;
+		}
+		ResetExprContext(econtext);
+	}
+}
+
+} // namespace
+
 extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	ForeignScan *fsplan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
-	EState *estate = node->ss.ps.state;
 	KintoneScanState *st = static_cast<KintoneScanState *>(palloc0(sizeof(KintoneScanState)));
 	node->fdw_state = st;
 	st->priv = fsplan->fdw_private;
@@ -243,80 +601,26 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY) {
 		return; // plain EXPLAIN: no connection, no request
 	}
-
+	// The table's definition comes with the plan; only the connection (the executing user's
+	// mapping) is read again.
 	int rtindex =
 	    fsplan->scan.scanrelid > 0 ? static_cast<int>(fsplan->scan.scanrelid) : bms_next_member(fsplan->fs_relids, -1);
-	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
+	RangeTblEntry *rte = exec_rt_fetch(rtindex, node->ss.ps.state);
 	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-	RawTable *raw = ReadRawTable(rte->relid, userid);
-
-	st->param_states = ExecInitExprList(fsplan->fdw_exprs, reinterpret_cast<PlanState *>(node));
-
-	// Column conversions, in the order of the requested fields.
-	List *attrs = static_cast<List *>(list_nth(st->priv, kPlanAttrs));
-	st->nconv = list_length(attrs);
-	st->conv = static_cast<ColumnConv *>(palloc0(sizeof(ColumnConv) * (st->nconv + 1)));
-	TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
-	ListCell *cell;
-	int i = 0;
-	foreach (cell, attrs) {
-		int attnum = lfirst_int(cell);
-		ColumnConv &c = st->conv[i];
-		// Base scans fill the table's row; upper scans (scanrelid 0) fill their own tlist in order.
-		c.attnum = fsplan->scan.scanrelid > 0 ? attnum : i + 1;
-		Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
-		InitColumnConv(c, c.attnum, raw->columns[attnum - 1].name, att->atttypid, att->atttypmod);
-		++i;
-	}
-
+	Oid relid = rte->relid;
+	RawConnection raw = ReadRawConnection(GetForeignTable(relid)->serverid, userid);
+	InitExpressions(st, node, fsplan);
+	InitConversions(st, node, fsplan);
 	AttachScanCpp(st);
-
-	List *fields = static_cast<List *>(list_nth(st->priv, kPlanFields));
-	Guard([&]() {
-		ScanCpp &cpp = *st->cpp;
-		TableDef def = BindTable(cpp, *raw);
-		cpp.budget = &GetCursorBudget(def.conn.max_cursors);
-		cpp.request.order_by = strVal(list_nth(st->priv, kPlanOrderBy));
-		cpp.request.strategy = static_cast<kintone::PagingStrategy>(intVal(list_nth(st->priv, kPlanStrategy)));
-		long long limit = PrivInt64(st->priv, kPlanLimit);
-		if (limit >= 0) {
-			cpp.request.limit = limit;
-		}
-		cpp.request.offset = PrivInt64(st->priv, kPlanOffset);
-		std::vector<std::string> codes;
-		ListCell *fc;
-		foreach (fc, fields) {
-			codes.emplace_back(strVal(lfirst(fc)));
-		}
-		SetUpReader(st, cpp, codes, !st->count_only);
-	});
+	bool base_scan = fsplan->scan.scanrelid > 0;
+	Guard([&]() { BindPlan(st, *st->cpp, raw, relid, base_scan); });
 }
 
 extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	if (!st->started) {
-		// The condition outlives this tuple: EXPLAIN ANALYZE shows it after the scan.
-		MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
-		if (st->condition != nullptr) {
-			pfree(st->condition); // the previous execution's (rescans)
-		}
-		st->condition = BuildCondition(st, node->ss.ps.ps_ExprContext);
-		MemoryContextSwitchTo(old);
-		const char *condition = st->condition;
-		Guard([&]() {
-			ScanCpp &cpp = *st->cpp;
-			cpp.request.condition = condition;
-			if (st->count_only) {
-				cpp.count = kintone::CountRecords(*cpp.session, cpp.request.app, cpp.request.condition,
-				                                  cpp.request.guest_space_id);
-				cpp.requests += 1;
-			} else {
-				cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
-			}
-		});
-		st->started = true;
-		st->row = 0;
+		StartExecution(st, node);
 	}
 	if (st->count_only) {
 		ExecClearTuple(slot);
@@ -329,29 +633,7 @@ extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
 		ExecStoreVirtualTuple(slot);
 		return slot;
 	}
-	while (st->done || st->row >= st->cpp->reader->rows()) {
-		if (st->done) {
-			return ExecClearTuple(slot);
-		}
-		bool more = Guard([&]() { return st->cpp->pager->Next(*st->cpp->reader); });
-		CHECK_FOR_INTERRUPTS();
-		st->row = 0;
-		if (!more) {
-			st->done = true;
-		}
-	}
-	if ((st->row & 31) == 0 && st->cpp->pager) {
-		st->cpp->pager->Pump(); // keep the next page downloading while rows are converted
-	}
-	ErrorContextCallback errcallback;
-	errcallback.callback = ConversionErrorContext;
-	errcallback.arg = st;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-	StoreRow(st, slot);
-	error_context_stack = errcallback.previous;
-	st->row++;
-	return slot;
+	return NextRow(st, node, slot) ? slot : ExecClearTuple(slot);
 }
 
 extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {
@@ -397,59 +679,42 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 			ExplainPropertyInteger("Kintone guest space", nullptr, guest, es);
 		}
 		bool count_only = intVal(list_nth(priv, kPlanCountOnly)) != 0;
-		const char *templ = st->condition != nullptr ? st->condition : strVal(list_nth(priv, kPlanCondition));
-		// Conditions on values known only at execution are shown as "code op $1", …
-		List *leaves = static_cast<List *>(list_nth(priv, kPlanParamLeaves));
-		StringInfoData cond;
-		initStringInfo(&cond);
-		for (const char *p = templ; *p != '\0'; ++p) {
-			if (*p == '\x01') {
-				int index = atoi(p + 1);
-				List *leaf = static_cast<List *>(list_nth(leaves, index));
-				if (strcmp(strVal(lthird(leaf)), "in") == 0) {
-					appendStringInfo(&cond, "%s in ($keys)", strVal(linitial(leaf))); // a batched join's keys
-				} else {
-					appendStringInfo(&cond, "%s %s $%d", strVal(linitial(leaf)), strVal(lthird(leaf)), index + 1);
-				}
-				p = strchr(p + 1, '\x01');
-			} else {
-				appendStringInfoChar(&cond, *p);
+		// The condition of the last execution, or the plan's, with values known only at
+		// execution shown as "code op $1", "code in ($keys)" — printed by the client's printer.
+		const char *executed = st->condition;
+		kintone::PagingStrategy strategy = static_cast<kintone::PagingStrategy>(intVal(list_nth(priv, kPlanStrategy)));
+		long long limit = PrivInt64(priv, kPlanLimit);
+		long long offset = PrivInt64(priv, kPlanOffset);
+		Node *plan_condition = static_cast<Node *>(list_nth(priv, kPlanCondition));
+		List *plan_order = static_cast<List *>(list_nth(priv, kPlanOrderBy));
+		char *query = TakeMalloced(Guard([&]() {
+			std::string condition = executed != nullptr
+			                            ? std::string(executed)
+			                            : kintone::PrintCondition(NodeToCondition(plan_condition), SlotDisplay);
+			if (count_only) {
+				return MallocCopy(condition + (condition.empty() ? "" : " ") + "limit 1");
 			}
-		}
-		char *query;
+			kintone::ScanRequest request;
+			request.condition = condition;
+			request.order_by = kintone::PrintOrderBy(NodeToSortKeys(plan_order));
+			if (limit >= 0) {
+				request.limit = limit;
+			}
+			request.offset = offset;
+			request.strategy = strategy;
+			return MallocCopy(kintone::Pager::FirstQuery(request));
+		}));
+		ExplainPropertyText("Kintone query", query, es);
 		if (count_only) {
-			query = psprintf("%s%slimit 1", cond.data, cond.len > 0 ? " " : "");
-			ExplainPropertyText("Kintone query", query, es);
 			ExplainPropertyText("Kintone request", "count (totalCount)", es);
 		} else {
-			const char *fields_text = "";
 			StringInfoData fields;
 			initStringInfo(&fields);
 			ListCell *cell;
 			foreach (cell, static_cast<List *>(list_nth(priv, kPlanFields))) {
 				appendStringInfo(&fields, "%s%s", fields.len > 0 ? ", " : "", strVal(lfirst(cell)));
 			}
-			fields_text = fields.data;
-			kintone::PagingStrategy strategy =
-			    static_cast<kintone::PagingStrategy>(intVal(list_nth(priv, kPlanStrategy)));
-			const char *order_by = strVal(list_nth(priv, kPlanOrderBy));
-			long long limit = PrivInt64(priv, kPlanLimit);
-			long long offset = PrivInt64(priv, kPlanOffset);
-			// Built in C++ into malloc'd memory (no destructor outlives the guard), then copied.
-			char *first = Guard([&]() {
-				kintone::ScanRequest request;
-				request.condition = cond.data;
-				request.order_by = order_by;
-				if (limit >= 0) {
-					request.limit = limit;
-				}
-				request.offset = offset;
-				request.strategy = strategy;
-				return MallocCopy(kintone::Pager::FirstQuery(request));
-			});
-			char *query_text = TakeMalloced(first);
-			ExplainPropertyText("Kintone query", query_text, es);
-			ExplainPropertyText("Kintone fields", fields_text, es);
+			ExplainPropertyText("Kintone fields", fields.data, es);
 			ExplainPropertyText("Kintone paging", kintone::PagingStrategyName(strategy), es);
 		}
 	}
@@ -573,7 +838,7 @@ extern "C" int kintoneAcquireSampleRows(Relation relation, int elevel, HeapTuple
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 	for (;;) {
-		bool more = Guard([&]() { return st->cpp->pager->Next(*st->cpp->reader); });
+		bool more = Guard([&]() { return NextPage(st); });
 		if (!more) {
 			break;
 		}

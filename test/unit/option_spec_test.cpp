@@ -97,11 +97,39 @@ TEST(ValidateOptions, FieldTypeAndMaxCursors) {
 TEST(ValidateOptions, UseRemoteEstimateIsBoolean) {
 	EXPECT_NO_THROW(ValidateOptions(OptionContext::kForeignTable, {{"app", "1"}, {"use_remote_estimate", "TRUE"}}));
 	EXPECT_NO_THROW(ValidateOptions(OptionContext::kServer, {{"use_remote_estimate", "off"}}));
-	EXPECT_TRUE(kintone::ParseBooleanOption("x", "Yes"));
-	EXPECT_FALSE(kintone::ParseBooleanOption("x", "0"));
+	EXPECT_TRUE(kintone::ParseBooleanOption("x", "On"));
+	EXPECT_FALSE(kintone::ParseBooleanOption("x", "FALSE"));
 	auto e = Invalid(OptionContext::kServer, {{"use_remote_estimate", "maybe"}});
 	EXPECT_EQ(e.message(), "invalid value for option \"use_remote_estimate\": \"maybe\"");
 	EXPECT_EQ(e.hint(), "Use true or false.");
+}
+
+// Issue 10: a Boolean accepts what PostgreSQL's defGetBoolean accepts, so that no value passes
+// the validator and then fails when a statement reads it ("updatable 'yes'"); and the message
+// names the option checked ("updatable 'maybe'" was reported for use_remote_estimate).
+TEST(ValidateOptions, BooleansAreWhatPostgresAcceptsAndNameTheirOption) {
+	for (const char *bad : {"yes", "no", "1", "0", "t", "f", "maybe", ""}) {
+		auto e = Invalid(OptionContext::kForeignTable, {{"app", "1"}, {"updatable", bad}});
+		EXPECT_EQ(e.kind(), ErrorKind::kInvalidOptionValue) << bad;
+		EXPECT_EQ(e.message(), "invalid value for option \"updatable\": \"" + std::string(bad) + "\"");
+	}
+	EXPECT_EQ(Invalid(OptionContext::kServer, {{"ssl_verify", "yes"}}).message(),
+	          "invalid value for option \"ssl_verify\": \"yes\"");
+	EXPECT_EQ(Invalid(OptionContext::kServer, {{"guest_space_id", "x"}}).message(),
+	          "invalid value for option \"guest_space_id\": \"x\"");
+	EXPECT_EQ(Invalid(OptionContext::kServer, {{"request_timeout", "0"}}).message(),
+	          "invalid value for option \"request_timeout\": \"0\"");
+}
+
+// Issue 11 item 4: a field code is refused unless Kintone could have made it.
+TEST(ValidateOptions, FieldCodeMustBeAKintoneFieldCode) {
+	for (const char *bad : {"$id > 0 or n", "x\x01", "a b", "n)", "", "a\"b"}) {
+		auto e = Invalid(OptionContext::kColumn, {{"field_code", bad}});
+		EXPECT_EQ(e.kind(), ErrorKind::kInvalidOptionValue) << bad;
+		EXPECT_EQ(e.message().rfind("invalid value for option \"field_code\": ", 0), 0u) << e.message();
+	}
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kColumn, {{"field_code", "顧客＿名・よみ"}}));
+	EXPECT_NO_THROW(ValidateOptions(OptionContext::kColumn, {{"field_code", "$revision"}}));
 }
 
 TEST(ValidateOptions, JoinBatchSize) {

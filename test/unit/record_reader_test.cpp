@@ -190,6 +190,15 @@ TEST(RecordReader, MissingNullAndEmptyValues) {
 	}
 	EXPECT_EQ(reader.last_id(), 1);
 	EXPECT_FALSE(reader.total_count().has_value());
+	// A field carried by a record (null, empty or without "value") is present; one no record of
+	// the page carries is not (Kintone leaves out codes it does not know).
+	EXPECT_TRUE(reader.present(0));
+	EXPECT_TRUE(reader.present(1));
+	EXPECT_TRUE(reader.present(3));
+	EXPECT_FALSE(reader.present(4));
+	EXPECT_FALSE(reader.present(5));
+	reader.Parse(R"({"records":[]})");
+	EXPECT_FALSE(reader.present(0));
 }
 
 TEST(RecordReader, BareNumbersBooleansAndSingleValuesForArrays) {
