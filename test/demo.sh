@@ -75,6 +75,15 @@ INSERT INTO kintone.orders ("受注番号", "顧客ID", "数量", "単価", "受
 VALUES ('DEMO-1', 'C001', 3, 1200, '2026-11-22') RETURNING "$id", "受注番号", "金額";
 UPDATE kintone.orders SET "数量" = 4 WHERE "受注番号" = 'DEMO-1' RETURNING "$revision", "数量", "金額";
 DELETE FROM kintone.orders WHERE "受注番号" = 'DEMO-1';
+\echo '== Attachments: a file's content as bytea (kintone_file_content), one row per file of a record'
+SELECT o."伝票番号", f->>'name' AS file, (f->>'size')::int AS size,
+       encode(substr(kintone_file_content('kintone', f->>'fileKey'), 1, 8), 'hex') AS first_bytes
+  FROM kintone.orderlines o, jsonb_array_elements(o."添付") f ORDER BY o."$id", file LIMIT 5;
+\echo '== ... and of subtable rows (text files shown as text)'
+SELECT o."伝票番号", r->'value'->'品目'->>'value' AS item, d->>'name' AS file,
+       convert_from(kintone_file_content('kintone', d->>'fileKey'), 'UTF8') AS content
+  FROM kintone.orderlines o, jsonb_array_elements(o."明細") r, jsonb_array_elements(r->'value'->'仕様書'->'value') d
+ WHERE d->>'contentType' LIKE 'text/%' OR d->>'contentType' = 'application/json' ORDER BY o."$id" LIMIT 5;
 SQL
 
 	cat <<EOF

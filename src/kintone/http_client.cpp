@@ -59,7 +59,7 @@ size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
 	return size * count;
 }
 
-// File transfers (docs/data.md, "Files"): a download's body into the caller's memory, an
+// File transfers (docs/files.md): a download's body into the caller's memory, an
 // upload's body read from three pieces, the middle one borrowed.
 struct BodySink {
 	HttpResponse *response = nullptr; // error answers (and a body without a buffer) go here
@@ -77,13 +77,21 @@ size_t WriteToBuffer(char *data, size_t size, size_t count, void *user) {
 	size_t n = size * count;
 	long status = 0;
 	curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status >= 300 || (sink->given && sink->buffer == nullptr)) {
+	if (status < 200 || status >= 300) {
 		sink->response->body.append(data, n);
 		return n;
 	}
 	if (!sink->given) {
 		sink->paused = true; // the caller allocates now; curl keeps this data until resumed
 		return CURL_WRITEFUNC_PAUSE;
+	}
+	if (sink->buffer == nullptr) { // no announced size: into the response, bounded by capacity
+		if (n > sink->capacity - sink->response->body.size()) {
+			sink->overflow = true;
+			return 0;
+		}
+		sink->response->body.append(data, n);
+		return n;
 	}
 	if (n > sink->capacity - sink->used) {
 		sink->overflow = true;
@@ -270,9 +278,9 @@ void HttpClient::Start(const HttpRequest &request) {
 		curl_easy_setopt(easy, CURLOPT_READDATA, &impl_->body);
 		curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, SeekParts);
 		curl_easy_setopt(easy, CURLOPT_SEEKDATA, &impl_->body);
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-		                 static_cast<curl_off_t>(current_.body.size() + current_.body_borrowed.size() +
-		                                         current_.body_tail.size()));
+		curl_easy_setopt(
+		    easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    static_cast<curl_off_t>(current_.body.size() + current_.body_borrowed.size() + current_.body_tail.size()));
 	} else if (!current_.body.empty() || current_.method == "POST" || current_.method == "PUT") {
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, current_.body.c_str());
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(current_.body.size()));
@@ -388,7 +396,10 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 	if (current_.body_to_buffer) {
 		stats_.bytes_received += static_cast<long long>(impl_->sink.used);
 		if (impl_->sink.overflow) {
-			throw Error(ErrorKind::kProtocol, "Kintone sent a file longer than its announced size",
+			throw Error(ErrorKind::kProtocol,
+			            impl_->sink.buffer != nullptr
+			                ? "Kintone sent a file longer than its announced size"
+			                : "Kintone sent a file larger than " + std::to_string(impl_->sink.capacity) + " bytes",
 			            current_.method + " " + current_.url);
 		}
 	}
@@ -441,7 +452,7 @@ void HttpClient::ReceiveInto(char *buffer, size_t capacity) noexcept {
 	BodySink &sink = impl_->sink;
 	sink.given = true;
 	sink.buffer = buffer;
-	sink.capacity = buffer != nullptr ? capacity : 0;
+	sink.capacity = capacity;
 	if (sink.paused && in_flight_) {
 		sink.paused = false;
 		curl_easy_pause(impl_->easy, CURLPAUSE_CONT); // may deliver the kept data at once
