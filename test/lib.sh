@@ -16,13 +16,24 @@
 set -o pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_MAJOR=15
+# The PostgreSQL to build and test against: PG_CONFIG=/path/to/pg_config (a PostgreSQL of your
+# own: its packages are then not installed), or PG_MAJOR=N for Debian's postgresql-N packages
+# (default 15, the version of Debian 12). E.g. `make test PG_CONFIG=/opt/pg16/bin/pg_config`.
+if [ -n "${PG_CONFIG:-}" ] && [ -x "${PG_CONFIG}" ]; then
+	PG_MAJOR=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+	PG_PACKAGES=()
+else
+	PG_CONFIG=
+	PG_MAJOR=${PG_MAJOR:-15}
+	PG_PACKAGES=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR")
+fi
 APT_PACKAGES=(
 	build-essential cmake pkg-config ca-certificates tzdata python3
-	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
+	"${PG_PACKAGES[@]}"
 	libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	odbc-postgresql unixodbc python3-psycopg2
+	clang libclang-rt-14-dev llvm
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -112,6 +123,26 @@ build_unit_tests() {
 	log "building the client library and unit tests (CMake)"
 	cmake -S "$REPO_ROOT" -B "$REPO_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2 || return 1
 	cmake --build "$REPO_ROOT/build" -j"$(nproc)" >&2
+}
+
+# build_sanitized: a second CMake build directory, build-san (SAN_BUILD_DIR), with clang:
+# the client and its unit tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# libFuzzer targets of fuzz/ (fuzz/README.md).
+SAN_BUILD_DIR=$REPO_ROOT/build-san
+build_sanitized() {
+	log "building the sanitized unit tests and the fuzz targets (CMake, clang, $SAN_BUILD_DIR)"
+	CC=clang CXX=clang++ cmake -S "$REPO_ROOT" -B "$SAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DKINTONE_SANITIZE=ON -DKINTONE_FUZZ=ON >&2 || return 1
+	cmake --build "$SAN_BUILD_DIR" -j"$(nproc)" >&2
+}
+
+# run_unit_tests BINARY: runs a GoogleTest binary (all its tests in one process, sharing the
+# emulators; UNIT_FILTER=PATTERN runs the tests whose name contains PATTERN) and prints its
+# output; the summary lines "[  PASSED  ] N tests." / "[  FAILED  ] N tests" are what
+# run-all.sh counts.
+run_unit_tests() {
+	local binary=$1
+	timeout 1800 "$binary" --gtest_color=no ${UNIT_FILTER:+--gtest_filter="*${UNIT_FILTER}*"}
 }
 
 # install_private DIR: a private copy of this machine's PostgreSQL server installation under

@@ -3,14 +3,17 @@
 # PostgreSQL cluster and the Kintone emulator, runs every suite, stops what it started, and
 # prints a summary ending with "N passed, N failed". Exits non-zero on any failure.
 #
-# Suites: unit (ctest), emulator (python unittest), official clients (node --test),
-# pg_regress (sql/ + expected/), sql_clients (ODBC through isql, Python psycopg2: test/sql_clients/
-# run.sh, on pg_regress's cluster and emulator), a check that no backend was killed by a signal, and a check
-# that no secret the tests used appears in the server log.
+# Suites: unit (the GoogleTest binary), unit-san (the same under AddressSanitizer and
+# UBSan, built with clang in build-san/), fuzz (the libFuzzer targets of fuzz/ for FUZZ_SECONDS
+# each, default 20), emulator (python unittest), official clients (node --test), pg_regress
+# (sql/ + expected/), sql_clients (ODBC through isql, Python psycopg2: test/sql_clients/run.sh,
+# on pg_regress's cluster and emulator), a check that no backend was killed by a signal, and a
+# check that no secret the tests used appears in the server log.
 #
-# One part only (see README, Tests): SUITE="unit emulator clients pg_regress sql_clients" (any of them),
-# UNIT_FILTER=REGEX (ctest -R), REGRESS_TESTS="scan join" (pg_regress files; implies
-# SUITE=pg_regress), e.g. `make test REGRESS_TESTS=join`.
+# One part only (see README, Tests): SUITE="unit unit-san fuzz emulator clients pg_regress
+# sql_clients" (any of them), UNIT_FILTER=TEXT (the unit tests whose name contains TEXT),
+# REGRESS_TESTS="scan join" (pg_regress files; implies SUITE=pg_regress), e.g.
+# `make test REGRESS_TESTS=join`.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -60,10 +63,20 @@ run_suite() {
 	record "$name" "$passed" "$failed"
 }
 
-parse_ctest() {
-	# "100% tests passed, 0 tests failed out of 28"
-	sed -nE 's/.* tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\2 \1/p' "$1" | tail -n 1 |
-		awk '{print $1 - $2, $2}'
+parse_gtest() {
+	# "[  PASSED  ] 160 tests." and, when some failed, "[  FAILED  ] 3 tests, listed below:"
+	local passed failed
+	passed=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) tests?\..*/\1/p' "$1" | tail -n 1)
+	failed=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) tests?, listed below.*/\1/p' "$1" | tail -n 1)
+	[ -n "$passed" ] && echo "$passed ${failed:-0}"
+}
+
+parse_fuzz() {
+	# "fuzz TARGET: ok" / "fuzz TARGET: FAILED"
+	local ok failed
+	ok=$(grep -c '^fuzz .*: ok$' "$1")
+	failed=$(grep -c '^fuzz .*: FAILED$' "$1")
+	[ $((ok + failed)) -gt 0 ] && echo "$ok $failed"
 }
 
 parse_unittest() {
@@ -125,12 +138,22 @@ wanted() {
 ensure_dependencies
 if wanted unit && ! build_unit_tests; then
 	record build 0 1
+elif { wanted unit-san || wanted fuzz; } && ! build_sanitized; then
+	record build 0 1
 elif ! build_extension || ! install_private "$WORK"; then
 	record build 0 1
 else
 	record build 1 0
 	if wanted unit; then
-		run_suite unit parse_ctest ctest --test-dir "$REPO_ROOT/build" --output-on-failure ${UNIT_FILTER:+-R "$UNIT_FILTER"}
+		run_suite unit parse_gtest run_unit_tests "$REPO_ROOT/build/kintone_unit_tests"
+	fi
+	if wanted unit-san; then
+		# Leaks too; abort on the first report so that it counts as a failure.
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			run_suite unit-san parse_gtest run_unit_tests "$SAN_BUILD_DIR/kintone_unit_tests"
+	fi
+	if wanted fuzz; then
+		run_suite fuzz parse_fuzz bash "$REPO_ROOT/fuzz/run.sh" "${FUZZ_SECONDS:-20}"
 	fi
 	if wanted emulator; then
 		run_suite emulator parse_unittest bash -c "cd '$REPO_ROOT/test/emulator' && python3 -m unittest discover -s tests -t . -v"

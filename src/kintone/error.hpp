@@ -53,6 +53,12 @@ public:
 	int bulk_index() const { return bulk_index_; }
 	// Worth retrying after a delay (429, 503, database lock codes).
 	bool retryable() const;
+	// For a request that changes state (a write, a cursor creation or page): false when
+	// Kintone certainly did not act on it (it answered with one of its own errors, or the
+	// request was never sent), true when it may have (the answer was lost, cut, or came from a
+	// gateway). Set by the session; the writer's "nothing written" rests on it (docs/faults.md).
+	bool may_have_acted() const { return may_have_acted_; }
+	void set_may_have_acted(bool value) { may_have_acted_ = value; }
 
 	// The Kintone query (or request) the error belongs to; shown as CONTEXT by the glue.
 	const std::string &context() const { return context_; }
@@ -77,6 +83,7 @@ private:
 	std::string code_;
 	std::string request_id_;
 	int bulk_index_ = -1;
+	bool may_have_acted_ = false;
 	std::vector<std::pair<std::string, std::vector<std::string>>> field_errors_;
 	std::string context_;
 };

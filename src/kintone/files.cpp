@@ -79,11 +79,11 @@ std::string UploadFile(Session &session, std::string_view name, std::string_view
 	try {
 		answer = session.SendMultipart("file.json", frame.content_type, frame.head, data, frame.tail, guest_space_id);
 	} catch (Error &e) {
-		// Sent, and no answer that says what happened (a dropped connection, a timeout, a
-		// cancel, an answer that is not JSON): the upload is not sent again, and the user is told
-		// that Kintone may hold the file (an unattached upload is deleted after 3 days).
-		if (e.kind() == ErrorKind::kConnection || e.kind() == ErrorKind::kCancelled ||
-		    (e.kind() == ErrorKind::kProtocol && e.code().empty())) {
+		// Sent, and no answer that proves Kintone refused it (a dropped connection, a timeout, a
+		// cancel, a gateway error, an answer that is not JSON): the upload is not sent again, and
+		// the user is told that Kintone may hold the file (an unattached upload is deleted after
+		// 3 days).
+		if (e.may_have_acted()) {
 			e.set_message("the outcome of uploading \"" + std::string(name) + "\" is unknown: " + e.message());
 			e.set_hint("Kintone may have stored the file; it was not sent again. An upload that is not attached "
 			           "to a record is deleted by Kintone after 3 days, so uploading it again is safe.");

@@ -27,14 +27,44 @@ void EnsureCurlInitialised() {
 	}
 }
 
+// What the callbacks of one transfer share.
+struct Transfer {
+	HttpResponse *response = nullptr;
+	size_t max_bytes = 0;
+	bool too_large = false;
+	bool once = false;
+	int sends = 0;
+	bool replay_refused = false;
+};
+
+// Bodies arrive decompressed: the bound counts what would be kept, so a gzip bomb is refused
+// after max_bytes of output, never inflated further (returning less than given aborts curl).
 size_t WriteBody(char *data, size_t size, size_t count, void *user) {
-	auto *response = static_cast<HttpResponse *>(user);
-	response->body.append(data, size * count);
-	return size * count;
+	auto *transfer = static_cast<Transfer *>(user);
+	size_t n = size * count;
+	if (transfer->response->body.size() + n > transfer->max_bytes) {
+		transfer->too_large = true;
+		return 0;
+	}
+	transfer->response->body.append(data, n);
+	return n;
+}
+
+// Called by libcurl each time it is about to send the request on a connection: once for a
+// normal transfer, again when it replays the request on a fresh connection because a reused
+// one died before any answer byte. The replay of a `once` request is refused.
+int BeforeSend(void *user, char *, char *, int, int) {
+	auto *transfer = static_cast<Transfer *>(user);
+	++transfer->sends;
+	if (transfer->once && transfer->sends > 1) {
+		transfer->replay_refused = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
 }
 
 size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
-	auto *response = static_cast<HttpResponse *>(user);
+	auto *response = static_cast<Transfer *>(user)->response;
 	std::string_view line(data, size * count);
 	if (line.rfind("HTTP/", 0) == 0) {
 		response->headers.clear(); // a new response (after a redirect or 100 Continue)
@@ -62,7 +92,7 @@ size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
 // File transfers (docs/files.md): a download's body into the caller's memory, an
 // upload's body read from three pieces, the middle one borrowed.
 struct BodySink {
-	HttpResponse *response = nullptr; // error answers (and a body without a buffer) go here
+	Transfer *transfer = nullptr; // error answers (and a body without a buffer) go to its response
 	CURL *easy = nullptr;
 	bool given = false; // ReceiveInto was called
 	char *buffer = nullptr;
@@ -78,19 +108,19 @@ size_t WriteToBuffer(char *data, size_t size, size_t count, void *user) {
 	long status = 0;
 	curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status >= 300) {
-		sink->response->body.append(data, n);
-		return n;
+		return WriteBody(data, size, count, sink->transfer); // bounded like any answer
 	}
 	if (!sink->given) {
 		sink->paused = true; // the caller allocates now; curl keeps this data until resumed
 		return CURL_WRITEFUNC_PAUSE;
 	}
 	if (sink->buffer == nullptr) { // no announced size: into the response, bounded by capacity
-		if (n > sink->capacity - sink->response->body.size()) {
+		std::string &body = sink->transfer->response->body;
+		if (n > sink->capacity - body.size()) {
 			sink->overflow = true;
 			return 0;
 		}
-		sink->response->body.append(data, n);
+		body.append(data, n);
 		return n;
 	}
 	if (n > sink->capacity - sink->used) {
@@ -181,6 +211,7 @@ struct HttpClient::Impl {
 	bool done = false;
 	CURLcode result = CURLE_OK;
 	char error_buffer[CURL_ERROR_SIZE] = {0};
+	Transfer transfer;
 	BodySink sink;  // body_to_buffer
 	BodyParts body; // body_borrowed
 
@@ -200,7 +231,11 @@ struct HttpClient::Impl {
 
 namespace {
 constexpr int kPollMs = 50;
-}
+// A `once` request reuses a connection only if it was in use this recently: a connection that
+// idled longer may have been closed by the server meanwhile, which libcurl would notice only
+// after sending (and then replay, which is refused: an unknown outcome for nothing).
+constexpr long kOnceMaxIdleSeconds = 5;
+} // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
 	for (const auto &[key, value] : headers) {
@@ -245,18 +280,28 @@ void HttpClient::Start(const HttpRequest &request) {
 		curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
 	}
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error_buffer);
+	impl_->transfer = Transfer();
+	impl_->transfer.response = &response_;
+	impl_->transfer.max_bytes = options_.max_response_bytes;
+	impl_->transfer.once = current_.once;
 	if (current_.body_to_buffer) {
 		impl_->sink = BodySink();
-		impl_->sink.response = &response_;
+		impl_->sink.transfer = &impl_->transfer;
 		impl_->sink.easy = easy;
 		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteToBuffer);
 		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->sink);
 	} else {
 		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
-		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &response_);
+		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->transfer);
 	}
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, WriteHeader);
-	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response_);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &impl_->transfer);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, BeforeSend);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, &impl_->transfer);
+	if (current_.once) {
+		curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, kOnceMaxIdleSeconds);
+	}
+	cancel_pending_ = false;
 	impl_->error_buffer[0] = '\0';
 	ApplyTransportOptions(easy, options_);
 
@@ -368,23 +413,37 @@ HttpResponse &HttpClient::Finish() {
 	return FinishImpl(current_.abortable, 0);
 }
 
-HttpResponse &HttpClient::FinishWithin(long max_wait_ms) {
-	return FinishImpl(false, max_wait_ms);
+HttpResponse &HttpClient::FinishWithin(long max_wait_ms, bool abortable) {
+	return FinishImpl(abortable, max_wait_ms);
+}
+
+int HttpClient::sends() const {
+	return impl_->transfer.sends;
 }
 
 HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 	if (!in_flight_) {
 		throw Error(ErrorKind::kInternal, "HttpClient::Finish without a request in flight");
 	}
+	using Clock = std::chrono::steady_clock;
 	bool aborted = false;
 	bool timed_out = false;
-	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait_ms);
+	bool bounded = max_wait_ms > 0;
+	auto deadline = Clock::now() + std::chrono::milliseconds(max_wait_ms);
 	while (!Pump()) {
 		if (abortable && options_.should_abort != nullptr && options_.should_abort(options_.abort_arg)) {
-			aborted = true;
-			break;
+			if (current_.abort_grace_ms <= 0) {
+				aborted = true;
+				break;
+			}
+			// The answer is still wanted (see HttpRequest::abort_grace_ms): wait a little more.
+			abortable = false;
+			cancel_pending_ = true;
+			auto grace = Clock::now() + std::chrono::milliseconds(current_.abort_grace_ms);
+			deadline = bounded ? std::min(deadline, grace) : grace;
+			bounded = true;
 		}
-		if (max_wait_ms > 0 && std::chrono::steady_clock::now() >= deadline) {
+		if (bounded && Clock::now() >= deadline) {
 			timed_out = true;
 			break;
 		}
@@ -393,6 +452,8 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 	CURLcode code = impl_->result;
 	Detach();
 	stats_.bytes_received += static_cast<long long>(response_.body.size());
+	bool sent = impl_->transfer.sends > 0;
+	std::string label = current_.method + " " + current_.url; // no secrets: they travel in headers
 	if (current_.body_to_buffer) {
 		stats_.bytes_received += static_cast<long long>(impl_->sink.used);
 		if (impl_->sink.overflow) {
@@ -404,19 +465,41 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 		}
 	}
 
-	if (aborted) {
-		throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+	if (aborted || (timed_out && cancel_pending_)) {
+		Error error(ErrorKind::kCancelled, "the request to Kintone was cancelled", label);
+		error.set_may_have_acted(sent);
+		throw error;
 	}
 	if (timed_out) {
-		throw Error(ErrorKind::kConnection,
-		            "the request to Kintone did not complete within " + std::to_string(max_wait_ms) + " ms",
-		            current_.method + " " + current_.url);
+		Error error(ErrorKind::kConnection,
+		            "the request to Kintone did not complete within " + std::to_string(max_wait_ms) + " ms", label);
+		error.set_may_have_acted(sent);
+		throw error;
+	}
+	if (impl_->transfer.too_large) {
+		Error error(ErrorKind::kProtocol,
+		            "Kintone's answer is larger than " + std::to_string(options_.max_response_bytes >> 20) +
+		                " MB and was refused",
+		            "Answer to " + current_.method + " " + current_.url.substr(0, current_.url.find('?')) + ".",
+		            "kintone_fdw refuses answers larger than a few times the largest page Kintone sends; a proxy or "
+		            "server sending more is misbehaving.");
+		error.set_may_have_acted(true);
+		throw error;
+	}
+	if (impl_->transfer.replay_refused) {
+		Error error(ErrorKind::kConnection,
+		            "the connection to Kintone was lost before the answer came, after the request was sent", label,
+		            "libcurl wanted to send the request again on a new connection; kintone_fdw does not repeat a "
+		            "request that changes data in Kintone, since the first one may have been processed.");
+		error.set_may_have_acted(true);
+		throw error;
 	}
 	if (code != CURLE_OK) {
 		std::string message = "could not complete the request to Kintone: ";
 		message += impl_->error_buffer[0] ? impl_->error_buffer : curl_easy_strerror(code);
-		// The URL carries no secrets (credentials travel in headers), so it may be shown.
-		throw Error(ErrorKind::kConnection, message, current_.method + " " + current_.url);
+		Error error(ErrorKind::kConnection, message, label);
+		error.set_may_have_acted(sent);
+		throw error;
 	}
 	curl_easy_getinfo(impl_->easy, CURLINFO_RESPONSE_CODE, &response_.status);
 	char *content_type = nullptr;

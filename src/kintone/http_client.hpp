@@ -1,5 +1,15 @@
 // One reused libcurl easy handle: connection reuse (keep-alive, TLS session), timeouts, and
-// cancellation through a caller-supplied abort check polled from curl's progress callback.
+// cancellation through a caller-supplied abort check polled while a transfer runs.
+//
+// Two guards for answers and requests off the happy path (docs/faults.md):
+// - libcurl sends a request again by itself when a reused keep-alive connection dies before
+//   any answer byte ("Connection died, retrying a fresh connect"), whatever the method. A
+//   request marked `once` (it changes state in Kintone) is never sent twice: a second send
+//   within one transfer is refused and the transfer fails as a lost answer (kConnection,
+//   may_have_acted). Such requests also reuse only a connection that was busy moments ago, so
+//   that a connection the server closed while idle is not the one they race on.
+// - An answer larger than HttpOptions::max_response_bytes, counted after decompression, is
+//   refused while it arrives (kProtocol): a small gzip body cannot inflate into gigabytes.
 //
 // The abort check must not call PostgreSQL (it runs inside curl); the glue passes a function
 // that only reads the interrupt flags, and calls CHECK_FOR_INTERRUPTS() after Perform throws
@@ -33,6 +43,11 @@ struct HttpRequest {
 	std::string_view body_borrowed{};
 	std::string body_tail{};
 	bool body_to_buffer = false;
+	// Sent at most once: libcurl's own re-send on a fresh connection is refused.
+	bool once = false;
+	// When the abort check fires, the answer is still awaited this long (not abortable) before
+	// the transfer is dropped: a cursor whose creation was sent must be learnt to be deleted.
+	long abort_grace_ms = 0;
 };
 
 struct HttpResponse {
@@ -45,6 +60,10 @@ struct HttpResponse {
 	std::string Header(std::string_view name) const;
 };
 
+// The largest answer accepted (after decompression): a few times the largest page Kintone can
+// send (500 records; see docs/faults.md, "Bounds").
+constexpr size_t kDefaultMaxResponseBytes = size_t{256} << 20;
+
 struct HttpOptions {
 	long connect_timeout_ms = 10000;
 	long timeout_ms = 0; // whole transfer; 0 = no limit (statement_timeout applies through abort)
@@ -52,6 +71,7 @@ struct HttpOptions {
 	bool (*should_abort)(void *arg) = nullptr;
 	void *abort_arg = nullptr;
 	std::string user_agent = "kintone_fdw/0.1";
+	size_t max_response_bytes = kDefaultMaxResponseBytes;
 
 	// TLS: verification is on unless ssl_verify is false (unsafe). ca_file replaces the
 	// system CA bundle. A client certificate is a PEM certificate (+ PEM key) or a PKCS#12
@@ -82,8 +102,10 @@ public:
 	HttpClient &operator=(const HttpClient &) = delete;
 
 	// Performs the request and returns the response of any HTTP status. Throws kConnection
-	// for transport failures and kCancelled when should_abort asked to stop. The response's
-	// body buffer is reused between calls: callers that keep it must move it out.
+	// for transport failures (a cut body included), kCancelled when should_abort asked to stop
+	// and kProtocol for an answer over max_response_bytes; each with may_have_acted set when
+	// the request had been sent. The response's body buffer is reused between calls: callers
+	// that keep it must move it out.
 	HttpResponse &Perform(const HttpRequest &request);
 
 	// The same in steps, so that a response can arrive while the caller does other work:
@@ -94,11 +116,16 @@ public:
 	void Start(const HttpRequest &request);
 	bool Pump() noexcept;
 	HttpResponse &Finish();
-	// Finish for cleanups: not aborted by should_abort (the cancel it cleans up after); gives
-	// up after max_wait_ms (kConnection), dropping the request.
-	HttpResponse &FinishWithin(long max_wait_ms);
+	// Finish bounded by max_wait_ms (> 0; then kConnection, the request dropped), for
+	// cleanups: abortable = false ignores should_abort (the cancel it cleans up after).
+	HttpResponse &FinishWithin(long max_wait_ms, bool abortable = false);
 	void Cancel() noexcept;
 	bool in_flight() const { return in_flight_; }
+	// The last transfer was aborted by should_abort but answered within abort_grace_ms: the
+	// caller must honour the cancel once it has used the answer.
+	bool cancel_pending() const { return cancel_pending_; }
+	// How many times libcurl sent the current (or last) request: 0 = never sent.
+	int sends() const;
 
 	// A download into the caller's memory (HttpRequest::body_to_buffer), after Start: waits
 	// (abortable) until the answer's headers are in and returns its Content-Length, -1 when it
@@ -123,6 +150,7 @@ private:
 	HttpResponse response_;
 	HttpRequest current_; // the request in flight (curl reads its URL and body)
 	bool in_flight_ = false;
+	bool cancel_pending_ = false;
 };
 
 // Percent-encodes a query-string component (RFC 3986 unreserved characters stay as they are).

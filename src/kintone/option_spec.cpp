@@ -533,16 +533,43 @@ std::string BaseUrl::ToString() const {
 	return out;
 }
 
+namespace {
+
+// The url as an error may show it: never its user info, path, query or fragment (a password or
+// a token pasted into a url must not reach an error message or the server log), "…" where
+// something was left out.
+std::string ShownUrl(std::string_view url) {
+	size_t sep = url.find("://");
+	size_t start = sep == std::string_view::npos ? 0 : sep + 3;
+	size_t end = url.find_first_of("/?#@ \t\r\n", start);
+	if (end != std::string_view::npos && url[end] == '@') {
+		return "\"" + std::string(url.substr(0, start)) + "…\"";
+	}
+	if (url.find('@') != std::string_view::npos && sep == std::string_view::npos) {
+		return "";
+	}
+	std::string shown(url.substr(0, end));
+	return "\"" + shown + (end == std::string_view::npos ? "" : "…") + "\"";
+}
+
+std::string InvalidUrl(std::string_view url, const std::string &what = {}) {
+	std::string shown = ShownUrl(url);
+	std::string out = shown.empty() ? "invalid url" : "invalid url " + shown;
+	return what.empty() ? out : out + ": " + what;
+}
+
+} // namespace
+
 BaseUrl ParseBaseUrl(std::string_view url) {
 	const std::string hint = "Use the form https://SUBDOMAIN.cybozu.com (http is allowed only for localhost).";
 	size_t sep = url.find("://");
 	if (sep == std::string_view::npos) {
-		throw ValueError("invalid url \"" + std::string(url) + "\": missing scheme", hint);
+		throw ValueError(InvalidUrl(url, "missing scheme"), hint);
 	}
 	BaseUrl out;
 	out.scheme = Lower(url.substr(0, sep));
 	if (out.scheme != "https" && out.scheme != "http") {
-		throw ValueError("invalid url \"" + std::string(url) + "\": scheme must be https", hint);
+		throw ValueError(InvalidUrl(url, "scheme must be https"), hint);
 	}
 	std::string_view rest = url.substr(sep + 3);
 	size_t end = rest.find_first_of("/?#");
@@ -554,20 +581,19 @@ BaseUrl ParseBaseUrl(std::string_view url) {
 		                 "Put credentials in the user mapping (options username and password, or api_token).");
 	}
 	if (!tail.empty() && tail != "/") {
-		throw ValueError("invalid url \"" + std::string(url) + "\": the url must not have a path, query or fragment",
-		                 hint);
+		throw ValueError(InvalidUrl(url, "the url must not have a path, query or fragment"), hint);
 	}
 	std::string_view port_text;
 	if (!authority.empty() && authority.front() == '[') {
 		size_t close = authority.find(']');
 		if (close == std::string_view::npos) {
-			throw ValueError("invalid url \"" + std::string(url) + "\": unterminated IPv6 address", hint);
+			throw ValueError(InvalidUrl(url, "unterminated IPv6 address"), hint);
 		}
 		out.host = Lower(authority.substr(1, close - 1));
 		std::string_view after = authority.substr(close + 1);
 		if (!after.empty()) {
 			if (after.front() != ':') {
-				throw ValueError("invalid url \"" + std::string(url) + "\"", hint);
+				throw ValueError(InvalidUrl(url), hint);
 			}
 			port_text = after.substr(1);
 		}
@@ -579,11 +605,11 @@ BaseUrl ParseBaseUrl(std::string_view url) {
 		}
 	}
 	if (out.host.empty()) {
-		throw ValueError("invalid url \"" + std::string(url) + "\": missing host", hint);
+		throw ValueError(InvalidUrl(url, "missing host"), hint);
 	}
 	for (char c : out.host) {
 		if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':')) {
-			throw ValueError("invalid url \"" + std::string(url) + "\": bad host name", hint);
+			throw ValueError(InvalidUrl(url, "bad host name"), hint);
 		}
 	}
 	if (!port_text.empty() || (port_text.empty() && authority.back() == ':')) {
@@ -596,13 +622,12 @@ BaseUrl ParseBaseUrl(std::string_view url) {
 			port = port * 10 + (c - '0');
 		}
 		if (port_text.empty() || port <= 0 || port > 65535) {
-			throw ValueError("invalid url \"" + std::string(url) + "\": bad port", hint);
+			throw ValueError(InvalidUrl(url, "bad port"), hint);
 		}
 		out.port = static_cast<int>(port);
 	}
 	if (out.scheme == "http" && !IsLoopbackHost(out.host)) {
-		throw ValueError("invalid url \"" + std::string(url) + "\": plain http is allowed only for loopback hosts",
-		                 hint);
+		throw ValueError(InvalidUrl(url, "plain http is allowed only for loopback hosts"), hint);
 	}
 	return out;
 }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <utility>
 
 namespace kintone {
@@ -18,6 +19,19 @@ namespace {
 
 constexpr long long kMaxOffset = 10000;
 constexpr std::string_view kEmptyPage = R"({"records":[]})";
+// A cancel that arrives while a cursor is being created still waits this long for Kintone's
+// answer, so that the cursor can be deleted (docs/faults.md, "Cursors").
+constexpr long kCursorCreateGraceMs = 1000;
+// Kintone may send an empty cursor page with next == true (contract §4.8); this many in a row
+// is a server that never ends.
+constexpr int kMaxEmptyCursorPages = 1000;
+
+// Names the request in a protocol error of its answer.
+void NameRequest(Error &e, const std::string &request) {
+	if (e.kind() == ErrorKind::kProtocol && e.detail().find(request) == std::string::npos) {
+		e.set_detail(e.detail().empty() ? "Answer to " + request + "." : e.detail() + " (answer to " + request + ")");
+	}
+}
 
 void Append(std::string &query, const std::string &part) {
 	if (part.empty()) {
@@ -101,7 +115,9 @@ Pager::Pager(Session &session, ScanRequest request, CursorBudget *budget)
 		throw Error(ErrorKind::kInternal, "kintone_fdw page size must be between 1 and 500",
 		            "page size " + std::to_string(request_.page_size));
 	}
-	if (request_.strategy == PagingStrategy::kSeek && !request_.fields.empty() &&
+	// Seek pages need "$id" to go on; cursor pages carry it so that no two pages can be the same
+	// (a page served twice is then recognised, NextCursorPage).
+	if (request_.strategy != PagingStrategy::kOffset && !request_.fields.empty() &&
 	    std::find(request_.fields.begin(), request_.fields.end(), "$id") == request_.fields.end()) {
 		request_.fields.push_back("$id");
 	}
@@ -157,6 +173,8 @@ bool Pager::Next(RecordReader &reader) {
 			prefetched_ = false;
 			started_ = true;
 			bytes_ += static_cast<long long>(body->size());
+			// Seek pages hold only ids past the previous page's last, in increasing order.
+			reader.set_id_floor(request_.strategy == PagingStrategy::kSeek ? last_id_ : -1);
 			reader.Load(*body); // out of the HTTP buffer, which the next request reuses
 			// Seek: the next page's query needs only this page's record count and last $id,
 			// which a quick look finds without parsing; ask for it before parsing this one.
@@ -176,7 +194,12 @@ bool Pager::Next(RecordReader &reader) {
 					early = true;
 				}
 			}
-			reader.ParseLoaded();
+			try {
+				reader.ParseLoaded();
+			} catch (Error &e) {
+				NameRequest(e, "GET " + session_.Path("records.json", request_.guest_space_id));
+				throw;
+			}
 			size_t rows = reader.rows();
 			if (early && (rows != peek_rows || reader.last_id() != peek_last)) {
 				// The quick look was wrong (it never should be): drop that request.
@@ -184,9 +207,9 @@ bool Pager::Next(RecordReader &reader) {
 				prefetched_ = false;
 			}
 			if (static_cast<long long>(rows) > page) {
-				// Kintone never sends more than the limit; keep the count exact if it ever did.
-				reader.Truncate(static_cast<size_t>(page));
-				rows = reader.rows();
+				throw Error(ErrorKind::kProtocol, "Kintone returned more records than the query's limit",
+				            std::to_string(rows) + " records for \"limit " + std::to_string(page) +
+				                "\" (answer to GET " + session_.Path("records.json", request_.guest_space_id) + ")");
 			}
 			fetched_ += static_cast<long long>(rows);
 			records_ += static_cast<long long>(rows);
@@ -261,20 +284,91 @@ bool Pager::NextCursorPage(RecordReader &reader, const std::string &query) {
 			body["fields"] = request_.fields;
 		}
 		++requests_;
-		Json created = session_.Send("POST", "records/cursor.json", body, request_.guest_space_id);
+		std::string label = "POST " + session_.Path("records/cursor.json", request_.guest_space_id);
+		Json created;
+		try {
+			created = session_.Send("POST", "records/cursor.json", body, request_.guest_space_id, kCursorCreateGraceMs);
+		} catch (Error &e) {
+			if (e.may_have_acted()) {
+				e.set_detail((e.detail().empty() ? "" : e.detail() + "\n") +
+				             "If Kintone created the cursor, kintone_fdw never learnt its id and cannot delete it: it "
+				             "holds one of the domain's 10 cursors until it expires (10 minutes after creation).");
+			}
+			throw;
+		}
 		auto id = created.find("id");
 		if (id == created.end() || !id->is_string() || id->get_ref<const std::string &>().empty()) {
-			throw Error(ErrorKind::kProtocol, "Kintone created a cursor without an id");
+			throw Error(ErrorKind::kProtocol, "Kintone created a cursor without an id",
+			            "Answer to " + label +
+			                ". A cursor it may have created cannot be deleted without its id: it holds one of the "
+			                "domain's 10 cursors until it expires (10 minutes after creation).");
 		}
-		cursor_id_ = id->get<std::string>();
+		cursor_id_ = id->get<std::string>(); // from here on, Close deletes it
+		auto total = created.find("totalCount");
+		long long count = -1;
+		if (total != created.end() && total->is_number_integer()) {
+			count = total->get<long long>();
+		} else if (total != created.end() && total->is_string()) {
+			const std::string &text = total->get_ref<const std::string &>();
+			if (!text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos) {
+				count = std::stoll(text);
+			}
+		}
+		if (count < 0) {
+			throw Error(ErrorKind::kProtocol, "Kintone created a cursor without a valid \"totalCount\"",
+			            "Answer to " + label + ".");
+		}
+		cursor_total_ = count;
+		if (session_.cancel_pending()) {
+			// Cancelled while the creation was on its way: the cursor is deleted (by the caller's
+			// Close), then the cancel goes on.
+			throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+		}
 	}
+	std::string label = "GET " + session_.Path("records/cursor.json", request_.guest_space_id);
 	for (;;) {
 		++requests_;
-		const std::string &page = session_.GetRaw("records/cursor.json", {{"id", cursor_id_}}, request_.guest_space_id);
-		bytes_ += static_cast<long long>(page.size());
-		reader.Parse(page);
-		if (!reader.next()) {
-			throw Error(ErrorKind::kProtocol, "Kintone returned a cursor page without \"next\"");
+		const std::string *page = nullptr;
+		try {
+			// Never sent twice: each GET moves the cursor on (Session::GetRawOnce).
+			page = &session_.GetRawOnce("records/cursor.json", {{"id", cursor_id_}}, request_.guest_space_id);
+		} catch (Error &e) {
+			if (e.kind() != ErrorKind::kCancelled && e.hint().empty()) {
+				e.set_hint("A cursor page whose answer is lost cannot be asked for again (Kintone's cursor has moved "
+				           "past it), so the scan stopped and the cursor was deleted. Run the statement again.");
+			}
+			throw;
+		}
+		bytes_ += static_cast<long long>(page->size());
+		try {
+			reader.Parse(*page);
+			if (!reader.next()) {
+				throw Error(ErrorKind::kProtocol, "Kintone returned a cursor page without \"next\"");
+			}
+			cursor_rows_ += static_cast<long long>(reader.rows());
+			if (cursor_rows_ > cursor_total_) {
+				throw Error(ErrorKind::kProtocol, "Kintone's cursor returned more records than it holds",
+				            std::to_string(cursor_rows_) + " records read from a cursor of " +
+				                std::to_string(cursor_total_) + " (its totalCount): a page was served twice");
+			}
+			if (reader.rows() > 0) {
+				// Every record carries its $id, so two pages with records are never the same bytes
+				// unless one was served again (a proxy answering the same URL from its cache).
+				size_t hash = std::hash<std::string_view>{}(*page);
+				if (hash == last_page_hash_) {
+					throw Error(ErrorKind::kProtocol, "Kintone's cursor served the same page twice",
+					            "A page of " + std::to_string(reader.rows()) + " records came again.");
+				}
+				last_page_hash_ = hash;
+			}
+			empty_pages_ = reader.rows() == 0 ? empty_pages_ + 1 : 0;
+			if (empty_pages_ > kMaxEmptyCursorPages) {
+				throw Error(ErrorKind::kProtocol, "Kintone's cursor keeps returning empty pages",
+				            std::to_string(empty_pages_) + " empty pages in a row with \"next\": true");
+			}
+		} catch (Error &e) {
+			NameRequest(e, label);
+			throw;
 		}
 		if (!*reader.next()) {
 			// Kintone deleted the cursor with its last page.
@@ -305,54 +399,6 @@ void Pager::ReleaseCursorSlot() noexcept {
 		budget_->Release();
 	}
 	cursor_acquired_ = false;
-}
-
-// Counts the records of a records.json page and finds the last one's "$id" without parsing:
-// "$id" is the only key of that name, and a string value cannot contain an unescaped quote, so
-// every unescaped `"$id":` starts a record's $id member. Used only as a hint: the caller checks
-// it against the real parse.
-bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id) {
-	static constexpr std::string_view kKey = "\"$id\":";
-	*count = 0;
-	*last_id = -1;
-	size_t last = std::string_view::npos;
-	// memmem, not string_view::find: find scans for the first byte, '"', which JSON is full of.
-	const char *begin = body.data();
-	const char *stop = begin + body.size();
-	for (const char *p = begin; p < stop;) {
-		const void *hit = memmem(p, static_cast<size_t>(stop - p), kKey.data(), kKey.size());
-		if (hit == nullptr) {
-			break;
-		}
-		size_t pos = static_cast<size_t>(static_cast<const char *>(hit) - begin);
-		p = static_cast<const char *>(hit) + kKey.size();
-		if (pos > 0 && body[pos - 1] == '\\') {
-			continue;
-		}
-		++*count;
-		last = pos;
-	}
-	if (last == std::string_view::npos) {
-		return *count == 0;
-	}
-	size_t end = body.find('}', last);
-	size_t value = body.find("\"value\":\"", last);
-	if (value == std::string_view::npos || end == std::string_view::npos || value > end) {
-		return false;
-	}
-	long long id = 0;
-	size_t i = value + 9;
-	if (i >= body.size() || body[i] < '0' || body[i] > '9') {
-		return false;
-	}
-	for (; i < body.size() && body[i] >= '0' && body[i] <= '9'; ++i) {
-		id = id * 10 + (body[i] - '0');
-	}
-	if (i >= body.size() || body[i] != '"') {
-		return false;
-	}
-	*last_id = id;
-	return true;
 }
 
 std::string Pager::PageQuery(long long page) const {
@@ -405,7 +451,7 @@ long long CountRecords(Session &session, long long app, const std::string &condi
 		                guest_space_id);
 		auto total = page.find("totalCount");
 		if (total != page.end()) {
-			if (total->is_number_integer()) {
+			if (total->is_number_integer() && total->get<long long>() >= 0) {
 				return total->get<long long>();
 			}
 			if (total->is_string()) {
@@ -415,7 +461,11 @@ long long CountRecords(Session &session, long long app, const std::string &condi
 				}
 			}
 		}
-		throw Error(ErrorKind::kProtocol, "Kintone returned no totalCount for a count request");
+		throw Error(ErrorKind::kProtocol,
+		            total == page.end() ? "Kintone returned no totalCount for a count request"
+		                                : "Kintone returned a totalCount that is not a count",
+		            "Answer to GET " + session.Path("records.json", guest_space_id) +
+		                (total == page.end() ? "." : ": \"totalCount\": " + total->dump().substr(0, 40)));
 	} catch (Error &e) {
 		e.set_context("Kintone query: " + query);
 		throw;

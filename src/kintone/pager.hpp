@@ -79,6 +79,10 @@ private:
 	CursorBudget *budget_;
 	std::string cursor_id_;
 	bool cursor_acquired_ = false;
+	long long cursor_total_ = 0; // the cursor's totalCount
+	long long cursor_rows_ = 0;  // records its pages held so far
+	int empty_pages_ = 0;        // empty pages in a row
+	size_t last_page_hash_ = 0;  // of the last cursor page with records
 	bool done_ = false;
 	long long last_id_ = 0;
 	long long fetched_ = 0; // records returned so far
@@ -92,11 +96,6 @@ private:
 	std::string PageQuery(long long page) const;
 	Json PageParams(const std::string &query) const;
 };
-
-// Counts the records of a records.json page and finds the last record's "$id" without parsing
-// it (a hint the pager checks against the real parse). False when the page does not look as
-// expected.
-bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id);
 
 // SELECT count(*): one request with totalCount=true (limit 1, only $id requested).
 long long CountRecords(Session &session, long long app, const std::string &condition, long long guest_space_id = -1);

@@ -50,7 +50,8 @@ std::string_view RawJson(ondemand::value &value) {
 	}
 }
 
-// The "code" member of {"code": …, "name": …} (users, organizations, groups); null if absent.
+// The "code" member of {"code": …, "name": …} (users, organizations, groups). false when the
+// object has no string "code".
 bool CodeOf(ondemand::value &value, std::string_view *out) {
 	ondemand::object obj = value.get_object();
 	for (ondemand::field field : obj) {
@@ -64,6 +65,95 @@ bool CodeOf(ondemand::value &value, std::string_view *out) {
 		}
 	}
 	return false;
+}
+
+// Whether raw JSON text holds the escape \u0000 (U+0000), not merely the text "\\u0000".
+bool HasEscapedNul(std::string_view raw) {
+	static constexpr std::string_view kEscape = "\\u0000";
+	for (size_t at = raw.find(kEscape); at != std::string_view::npos; at = raw.find(kEscape, at + 1)) {
+		size_t backslashes = 0;
+		while (at > backslashes && raw[at - backslashes - 1] == '\\') {
+			++backslashes;
+		}
+		if (backslashes % 2 == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+// The JSON kind a field type's "value" has (contract §6.1): a scalar (Kintone sends strings;
+// a bare number or boolean is read as its text), an array, or a {"code"} object; kAny for
+// types kintone_fdw does not know (read as they come).
+enum class Kind { kAny, kString, kArray, kUserObject };
+
+Kind KindOfType(std::string_view type) {
+	static constexpr std::string_view kArrays[] = {
+	    "CHECK_BOX",    "MULTI_SELECT",    "CATEGORY", "USER_SELECT", "ORGANIZATION_SELECT",
+	    "GROUP_SELECT", "STATUS_ASSIGNEE", "FILE",     "SUBTABLE"};
+	static constexpr std::string_view kStrings[] = {"SINGLE_LINE_TEXT",
+	                                                "MULTI_LINE_TEXT",
+	                                                "RICH_TEXT",
+	                                                "NUMBER",
+	                                                "CALC",
+	                                                "RADIO_BUTTON",
+	                                                "DROP_DOWN",
+	                                                "DATE",
+	                                                "TIME",
+	                                                "DATETIME",
+	                                                "LINK",
+	                                                "RECORD_NUMBER",
+	                                                "CREATED_TIME",
+	                                                "UPDATED_TIME",
+	                                                "STATUS",
+	                                                "__ID__",
+	                                                "__REVISION__"};
+	for (auto t : kArrays) {
+		if (type == t) {
+			return Kind::kArray;
+		}
+	}
+	for (auto t : kStrings) {
+		if (type == t) {
+			return Kind::kString;
+		}
+	}
+	if (type == "CREATOR" || type == "MODIFIER") {
+		return Kind::kUserObject;
+	}
+	return Kind::kAny;
+}
+
+bool KindMatches(Kind kind, ondemand::json_type type) {
+	switch (kind) {
+	case Kind::kAny:
+		return true;
+	case Kind::kString: // a bare number or boolean reads as its JSON text
+		return type != ondemand::json_type::object && type != ondemand::json_type::array;
+	case Kind::kArray:
+		return type == ondemand::json_type::array || type == ondemand::json_type::null;
+	case Kind::kUserObject:
+		return type == ondemand::json_type::object || type == ondemand::json_type::null;
+	}
+	return true;
+}
+
+const char *JsonTypeName(ondemand::json_type type) {
+	switch (type) {
+	case ondemand::json_type::array:
+		return "an array";
+	case ondemand::json_type::object:
+		return "an object";
+	case ondemand::json_type::number:
+		return "a number";
+	case ondemand::json_type::string:
+		return "a string";
+	case ondemand::json_type::boolean:
+		return "a boolean";
+	case ondemand::json_type::null:
+		return "null";
+	}
+	return "a value";
 }
 
 int64_t ParseId(std::string_view text) {
@@ -91,6 +181,8 @@ struct RecordReader::Impl {
 		std::string code;
 		std::vector<size_t> columns;
 		bool mixed = false; // the columns want different shapes
+		std::string type;   // the raw "type" last seen for this field, and the kind it implies
+		Kind kind = Kind::kAny;
 	};
 	// What the key at a position of the previous record mapped to.
 	struct Hint {
@@ -171,7 +263,7 @@ RecordReader::RecordReader(std::vector<ColumnRequest> columns) : impl_(new Impl)
 			}
 		}
 		if (!found) {
-			impl_->groups.push_back({column.field_code, {i}, false});
+			impl_->groups.push_back({column.field_code, {i}, false, {}, Kind::kAny});
 		}
 	}
 	for (size_t g = 0; g < impl_->groups.size(); ++g) {
@@ -183,8 +275,55 @@ RecordReader::~RecordReader() = default;
 
 namespace {
 
+// What Decode checks strings against.
+struct Checks {
+	bool may_have_nul = false; // the page holds the escape \u0000 somewhere
+	const std::string *field = nullptr;
+};
+
+[[noreturn]] void Malformed(const Checks &checks, const std::string &what) {
+	throw Error(ErrorKind::kProtocol, kMalformed, "field \"" + *checks.field + "\": " + what);
+}
+
+std::string_view Checked(std::string_view text, const Checks &checks) {
+	if (checks.may_have_nul && std::memchr(text.data(), 0, text.size()) != nullptr) {
+		Malformed(checks, "a string holds the character U+0000, which no PostgreSQL text can");
+	}
+	return text;
+}
+
+std::string_view CheckedRaw(std::string_view raw, const Checks &checks) {
+	if (checks.may_have_nul && HasEscapedNul(raw)) {
+		Malformed(checks, "a string holds the character U+0000, which no PostgreSQL text can");
+	}
+	return raw;
+}
+
+// The code of a {"code": …} object, or a protocol error.
+std::string_view CodeOrFail(ondemand::value &value, const Checks &checks) {
+	std::string_view code;
+	if (!CodeOf(value, &code)) {
+		Malformed(checks, "an object without a string \"code\" where a user, organization or group was expected");
+	}
+	return Checked(code, checks);
+}
+
+// A protocol error unless a value of JSON kind `type` fits a field of Kintone type `type_raw`;
+// the kind of the field's type is cached in its group.
+template <typename Group>
+void CheckKind(Group &group, std::string_view type_raw, ondemand::json_type type, const Checks &checks) {
+	if (type_raw != group.type) {
+		group.type.assign(type_raw.data(), type_raw.size());
+		group.kind = KindOfType(type_raw);
+	}
+	if (!KindMatches(group.kind, type)) {
+		Malformed(checks, "a " + group.type + " value is " + JsonTypeName(type));
+	}
+}
+
 // Fills one cell from a field's "value" (consumes it).
-void Decode(ondemand::value &value, Shape shape, Cell &cell, std::vector<std::string_view> &elements) {
+void Decode(ondemand::value &value, Shape shape, Cell &cell, std::vector<std::string_view> &elements,
+            const Checks &checks) {
 	ondemand::json_type type = value.type();
 	if (type == ondemand::json_type::null) {
 		return; // NULL for every shape
@@ -193,7 +332,7 @@ void Decode(ondemand::value &value, Shape shape, Cell &cell, std::vector<std::st
 	case Shape::kScalar:
 		switch (type) {
 		case ondemand::json_type::string: {
-			std::string_view text = value.get_string();
+			std::string_view text = Checked(value.get_string(), checks);
 			if (!text.empty()) {
 				cell.is_null = false;
 				cell.text = text;
@@ -201,8 +340,8 @@ void Decode(ondemand::value &value, Shape shape, Cell &cell, std::vector<std::st
 			return;
 		}
 		case ondemand::json_type::object: {
-			std::string_view code;
-			if (CodeOf(value, &code) && !code.empty()) {
+			std::string_view code = CodeOrFail(value, checks);
+			if (!code.empty()) {
 				cell.is_null = false;
 				cell.text = code;
 			}
@@ -210,27 +349,25 @@ void Decode(ondemand::value &value, Shape shape, Cell &cell, std::vector<std::st
 		}
 		default: // number, boolean, and an array read as text: its JSON
 			cell.is_null = false;
-			cell.text = RawJson(value);
+			cell.text = CheckedRaw(RawJson(value), checks);
 			return;
 		}
 	case Shape::kStringArray: {
 		cell.is_null = false;
 		cell.first_element = elements.size();
-		auto add = [&elements](ondemand::value &item) {
+		auto add = [&elements, &checks](ondemand::value &item) {
 			switch (item.type()) {
 			case ondemand::json_type::string:
-				elements.push_back(item.get_string());
+				elements.push_back(Checked(item.get_string(), checks));
 				break;
-			case ondemand::json_type::object: {
-				std::string_view code;
-				elements.push_back(CodeOf(item, &code) ? code : std::string_view());
+			case ondemand::json_type::object:
+				elements.push_back(CodeOrFail(item, checks));
 				break;
-			}
 			case ondemand::json_type::null:
 				elements.emplace_back();
 				break;
 			default:
-				elements.push_back(RawJson(item));
+				elements.push_back(CheckedRaw(RawJson(item), checks));
 				break;
 			}
 		};
@@ -246,7 +383,7 @@ void Decode(ondemand::value &value, Shape shape, Cell &cell, std::vector<std::st
 	}
 	case Shape::kJson:
 		cell.is_null = false;
-		cell.text = RawJson(value);
+		cell.text = CheckedRaw(RawJson(value), checks);
 		return;
 	}
 }
@@ -254,7 +391,7 @@ void Decode(ondemand::value &value, Shape shape, Cell &cell, std::vector<std::st
 // The slow path for a field read by columns of different shapes: the raw JSON is decoded again
 // with nlohmann::json and the texts are kept in scratch.
 void DecodeFromJson(std::string_view raw, Shape shape, Cell &cell, std::vector<std::string_view> &elements,
-                    std::deque<std::string> &scratch) {
+                    std::deque<std::string> &scratch, const Checks &checks) {
 	nlohmann::json value = nlohmann::json::parse(raw.begin(), raw.end(), nullptr, false);
 	if (value.is_discarded() || value.is_null()) {
 		return;
@@ -269,7 +406,11 @@ void DecodeFromJson(std::string_view raw, Shape shape, Cell &cell, std::vector<s
 		}
 		if (item.is_object()) {
 			auto code = item.find("code");
-			return code != item.end() && code->is_string() ? keep(code->get<std::string>()) : std::string_view();
+			if (code == item.end() || !code->is_string()) {
+				Malformed(checks, "an object without a string \"code\" where a user, organization or group was "
+				                  "expected");
+			}
+			return keep(code->get<std::string>());
 		}
 		if (item.is_null()) {
 			return {};
@@ -340,6 +481,12 @@ void RecordReader::ParseLoaded() {
 	total_count_.reset();
 	next_.reset();
 	std::string_view body(impl.buffer.get(), loaded_size_);
+	Checks checks;
+	// U+0000 can only come as the escape \u0000: one look at the page spares every string the
+	// check when it is absent (always, in practice).
+	checks.may_have_nul = memmem(body.data(), body.size(), "\\u0000", 6) != nullptr;
+	long long previous_id = id_floor_;
+	bool has_records = false;
 
 	// Raw keys are scanned up to the end of the padding at most (a valid document ends them sooner).
 	const char *limit = impl.buffer.get() + body.size() + simdjson::SIMDJSON_PADDING;
@@ -349,6 +496,7 @@ void RecordReader::ParseLoaded() {
 		ondemand::object page = doc.get_object();
 		for (ondemand::field page_field : page) {
 			if (page_field.key() == "records") {
+				has_records = true;
 				ondemand::array records = page_field.value().get_array();
 				for (ondemand::value record_value : records) {
 					if (record_value.type() != ondemand::json_type::object) {
@@ -363,7 +511,8 @@ void RecordReader::ParseLoaded() {
 						if (g < 0) {
 							continue; // not requested: On-Demand skips the value
 						}
-						const Impl::Group &group = impl.groups[g];
+						Impl::Group &group = impl.groups[g];
+						checks.field = &group.code;
 						for (size_t column : group.columns) {
 							present_[column] = 1;
 						}
@@ -373,44 +522,98 @@ void RecordReader::ParseLoaded() {
 							            "field \"" + group.code + "\" is not a {\"type\", \"value\"} object");
 						}
 						ondemand::object wrapper_obj = wrapper.get_object();
-						auto found = wrapper_obj.find_field_unordered("value");
-						if (found.error() == simdjson::NO_SUCH_FIELD) {
-							continue; // NULL
+						// Kintone sends "type" before "value"; either order is read.
+						std::string_view type_raw;
+						bool has_type = false;
+						bool has_value = false;
+						ondemand::json_type value_type = ondemand::json_type::null;
+						for (ondemand::field member : wrapper_obj) {
+							ondemand::raw_json_string key = member.key();
+							if (key == "type") {
+								ondemand::value type = member.value();
+								if (type.type() == ondemand::json_type::string) {
+									// Type names have no escapes: the raw text up to the quote is the
+									// name (one with an escape reads as an unknown type).
+									const char *t = type.get_raw_json_string().raw();
+									const char *end = t;
+									while (end < limit && *end != '"' && *end != '\\') {
+										++end;
+									}
+									type_raw = std::string_view(t, static_cast<size_t>(end - t));
+									has_type = true;
+								}
+								continue;
+							}
+							if (!(key == "value") || has_value) {
+								continue;
+							}
+							has_value = true;
+							ondemand::value value = member.value();
+							value_type = value.type();
+							if (has_type) { // Kintone sends "type" first: checked before the value is read
+								CheckKind(group, type_raw, value_type, checks);
+							}
+							Cell *row = &cells_[base];
+							if (!group.mixed) {
+								Decode(value, columns_[group.columns.front()].shape, row[group.columns.front()],
+								       elements_, checks);
+								for (size_t k = 1; k < group.columns.size(); ++k) {
+									row[group.columns[k]] = row[group.columns.front()];
+								}
+							} else {
+								std::string_view raw_value = CheckedRaw(RawJson(value), checks);
+								for (size_t column : group.columns) {
+									DecodeFromJson(raw_value, columns_[column].shape, row[column], elements_,
+									               impl.scratch, checks);
+								}
+							}
 						}
-						ondemand::value value = std::move(found).value();
-						Cell *row = &cells_[base];
-						if (!group.mixed) {
-							Decode(value, columns_[group.columns.front()].shape, row[group.columns.front()], elements_);
-							for (size_t k = 1; k < group.columns.size(); ++k) {
-								row[group.columns[k]] = row[group.columns.front()];
-							}
-						} else {
-							std::string_view raw_value = RawJson(value);
-							for (size_t column : group.columns) {
-								DecodeFromJson(raw_value, columns_[column].shape, row[column], elements_, impl.scratch);
-							}
+						if (has_type && has_value) { // "type" came after "value"
+							CheckKind(group, type_raw, value_type, checks);
 						}
 					}
 					++rows_;
+					if (impl.id_column >= 0) {
+						const Cell &id = cells_[base + static_cast<size_t>(impl.id_column)];
+						long long n = id.is_null ? -1 : ParseId(id.text);
+						if (n < 0) {
+							throw Error(ErrorKind::kProtocol, kMalformed,
+							            id.is_null ? "a record without \"$id\""
+							                       : "\"$id\" \"" + std::string(id.text.substr(0, 40)) +
+							                             "\" is not a record id");
+						}
+						if (id_floor_ >= 0 && n <= previous_id) {
+							throw Error(ErrorKind::kProtocol, kMalformed,
+							            "records out of $id order: $id " + std::to_string(n) + " after " +
+							                std::to_string(previous_id) +
+							                " (a seek page must hold only larger ids, in increasing order)");
+						}
+						previous_id = n;
+					}
 				}
 			} else if (page_field.key() == "totalCount") {
 				ondemand::value total = page_field.value();
 				switch (total.type()) {
 				case ondemand::json_type::null:
 					break;
-				case ondemand::json_type::number:
-					total_count_ = total.get_int64();
+				case ondemand::json_type::number: {
+					int64_t n = total.get_int64();
+					if (n < 0) {
+						throw Error(ErrorKind::kProtocol, kMalformed, "\"totalCount\" is negative");
+					}
+					total_count_ = n;
 					break;
+				}
 				case ondemand::json_type::string: {
 					int64_t n = ParseId(total.get_string());
 					if (n < 0) {
-						throw Error(ErrorKind::kProtocol, kMalformed, "\"totalCount\" is not a number");
+						throw Error(ErrorKind::kProtocol, kMalformed, "\"totalCount\" is not a count");
 					}
 					total_count_ = n;
 					break;
 				}
 				default:
-					throw Error(ErrorKind::kProtocol, kMalformed, "\"totalCount\" is not a number");
+					throw Error(ErrorKind::kProtocol, kMalformed, "\"totalCount\" is not a count");
 				}
 			} else if (page_field.key() == "next") {
 				next_ = page_field.value().get_bool();
@@ -418,6 +621,9 @@ void RecordReader::ParseLoaded() {
 		}
 		if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
 			throw Error(ErrorKind::kProtocol, kMalformed, "trailing content after the JSON document");
+		}
+		if (!has_records) {
+			throw Error(ErrorKind::kProtocol, kMalformed, "the answer has no \"records\"");
 		}
 	} catch (const simdjson::simdjson_error &e) {
 		cells_.clear();
@@ -431,6 +637,58 @@ void RecordReader::ParseLoaded() {
 		throw;
 	}
 	SetLastId();
+}
+
+// Counts the records of a records.json page and finds the last one's "$id" without parsing:
+// "$id" is the only key of that name, and a string value cannot contain an unescaped quote, so
+// every unescaped `"$id":` starts a record's $id member. Used only as a hint: the caller checks
+// it against the real parse.
+bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id) {
+	static constexpr std::string_view kKey = "\"$id\":";
+	*count = 0;
+	*last_id = -1;
+	size_t last = std::string_view::npos;
+	// memmem, not string_view::find: find scans for the first byte, '"', which JSON is full of.
+	const char *begin = body.data();
+	const char *stop = begin + body.size();
+	for (const char *p = begin; p < stop;) {
+		const void *hit = memmem(p, static_cast<size_t>(stop - p), kKey.data(), kKey.size());
+		if (hit == nullptr) {
+			break;
+		}
+		size_t pos = static_cast<size_t>(static_cast<const char *>(hit) - begin);
+		p = static_cast<const char *>(hit) + kKey.size();
+		if (pos > 0 && body[pos - 1] == '\\') {
+			continue;
+		}
+		++*count;
+		last = pos;
+	}
+	if (last == std::string_view::npos) {
+		return *count == 0;
+	}
+	size_t end = body.find('}', last);
+	size_t value = body.find("\"value\":\"", last);
+	if (value == std::string_view::npos || end == std::string_view::npos || value > end) {
+		return false;
+	}
+	long long id = 0;
+	size_t i = value + 9;
+	if (i >= body.size() || body[i] < '0' || body[i] > '9') {
+		return false;
+	}
+	size_t digits = 0;
+	for (; i < body.size() && body[i] >= '0' && body[i] <= '9'; ++i) {
+		if (++digits > 18) {
+			return false; // not a record id (the real parse says so); no overflow (found by fuzzing)
+		}
+		id = id * 10 + (body[i] - '0');
+	}
+	if (i >= body.size() || body[i] != '"') {
+		return false;
+	}
+	*last_id = id;
+	return true;
 }
 
 void RecordReader::SetLastId() {

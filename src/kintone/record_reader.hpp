@@ -2,6 +2,14 @@
 // text cells, one per requested column, with simdjson. This is the scan's hot path: the page
 // body is copied once into a reused padded buffer, values are views into that buffer or into
 // the parser's string buffer, and nothing is allocated per cell.
+//
+// Every page is checked before it becomes rows (docs/faults.md, "Validation"): a JSON object
+// with a "records" array of objects; each requested field a {"type", "value"} object whose
+// value has the JSON kind its type promises (an object only for CREATOR/MODIFIER, with a
+// string "code"; an array only for the list types; a string otherwise); no string with U+0000;
+// every "$id" a record id (1 to 18 digits), strictly increasing past a floor when the caller
+// asks (seek pages); "totalCount" a count >= 0; "next" a boolean. Anything else throws
+// kProtocol.
 #pragma once
 
 #include <memory>
@@ -43,8 +51,13 @@ public:
 
 	// Parses a page: {"records":[{code:{"type","value"},…},…], "totalCount": …, "next": …}.
 	// Previous cells become invalid. A record without a requested field gives NULL for it
-	// (Kintone omits some fields, contract §6.1). Throws kProtocol for malformed JSON or shapes.
+	// (Kintone omits some fields, contract §6.1). Throws kProtocol for malformed JSON or shapes
+	// (see the top of this file).
 	void Parse(std::string_view body);
+
+	// The next pages' "$id"s must be strictly increasing and greater than floor (seek pages:
+	// the last $id of the previous page); -1 = no order check (the default).
+	void set_id_floor(long long floor) { id_floor_ = floor; }
 
 	// Parse in two steps: Load copies the page into the reader's own buffer (so the HTTP buffer
 	// can take the next response), ParseLoaded parses it. loaded() is the copied page.
@@ -84,8 +97,14 @@ private:
 	size_t rows_ = 0;
 	size_t loaded_size_ = 0;
 	long long last_id_ = -1;
+	long long id_floor_ = -1;
 	std::optional<long long> total_count_;
 	std::optional<bool> next_;
 };
+
+// Counts the records of a records.json page and finds the last record's "$id" without parsing
+// it (a hint the pager checks against the real parse). False when the page does not look as
+// expected.
+bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id);
 
 } // namespace kintone

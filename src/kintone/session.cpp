@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <random>
 #include <thread>
 
 namespace kintone {
@@ -271,7 +273,7 @@ void Session::Explain(Error &error) const {
 }
 
 HttpRequest Session::BuildRequest(const std::string &method, const std::string &path, const std::string &query,
-                                  const std::string &body, bool method_override, bool cleanup) const {
+                                  const std::string &body, bool method_override, bool cleanup, bool once) const {
 	HttpRequest request;
 	request.method = method_override ? "POST" : method;
 	request.url = config_.base.ToString() + path;
@@ -286,6 +288,7 @@ HttpRequest Session::BuildRequest(const std::string &method, const std::string &
 		request.headers.emplace_back("Content-Type", "application/json");
 	}
 	request.body = body;
+	request.once = once;
 	if (cleanup) {
 		request.abortable = false;
 		request.timeout_ms = kCleanupTimeoutMs;
@@ -293,73 +296,166 @@ HttpRequest Session::BuildRequest(const std::string &method, const std::string &
 	return request;
 }
 
-// Turns a finished response into the body or an Error; true when the request should be retried.
+namespace {
+
+// The Error of a non-2xx answer. may_have_acted: only one of Kintone's own errors answered
+// with 4xx (or 520, which Kintone uses for some refusals, contract §8.1) proves that Kintone
+// did not act; a gateway page, a 5xx or a non-JSON body proves nothing.
+Error ResponseError(const HttpResponse &response, const std::string &label) {
+	Error error = ErrorFromResponse(response.status, response.body, response.content_type);
+	bool refused =
+	    !error.code().empty() && ((response.status >= 400 && response.status < 500) || response.status == 520);
+	error.set_may_have_acted(!refused);
+	error.set_context("Kintone request: " + label);
+	return error;
+}
+
+// Whether an idempotent read answered with this error is worth sending again: rate limits,
+// Kintone's lock errors, gateway and server errors (5xx, but not 501 and not 520, which
+// Kintone uses for refusals).
+bool RetryableRead(const HttpResponse &response, const Error &error) {
+	if (error.code() == "GAIA_TM12") {
+		return false;
+	}
+	if (error.retryable() || response.status == 429) {
+		return true;
+	}
+	return response.status >= 500 && response.status != 501 && response.status != 520;
+}
+
+// The retry delay with +-25% jitter, so that backends refused together do not come back
+// together.
+long Jittered(long delay) {
+	static std::minstd_rand random(static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+	long quarter = delay / 4;
+	if (quarter <= 0) {
+		return delay;
+	}
+	return delay - quarter + static_cast<long>(random() % static_cast<unsigned long>(2 * quarter + 1));
+}
+
+} // namespace
+
 bool Session::ShouldRetry(const HttpResponse &response, const std::string &label, bool idempotent, bool cleanup,
                           int attempt) const {
 	if (response.status >= 200 && response.status < 300) {
 		return false;
 	}
-	Error error = ErrorFromResponse(response.status, response.body, response.content_type);
+	Error error = ResponseError(response, label);
 	// GAIA_TO04 is refused before any work is done, so even a write may be repeated.
-	bool safe = idempotent || error.code() == "GAIA_TO04";
-	if (!error.retryable() || !safe || cleanup || attempt >= config_.max_retries || error.code() == "GAIA_TM12") {
-		error.set_context("Kintone request: " + label);
+	bool retry = idempotent ? RetryableRead(response, error) : error.code() == "GAIA_TO04";
+	if (!retry || cleanup || attempt >= config_.max_retries) {
 		throw error;
 	}
 	return true;
 }
 
+bool Session::ShouldRetry(const Error &error, bool idempotent, bool cleanup, int attempt) const {
+	// A lost connection or a cut answer: only a read may be sent again.
+	return idempotent && !cleanup && error.kind() == ErrorKind::kConnection && attempt < config_.max_retries;
+}
+
+void Session::Accept(const HttpResponse &response, const std::string &label) {
+	std::string warning = response.Header("x-cybozu-warning");
+	if (warning.empty()) {
+		return;
+	}
+	std::string text = "Kintone warned: " + warning + " (" + label + ")";
+	if (std::find(warnings_.begin(), warnings_.end(), text) == warnings_.end()) {
+		warnings_.push_back(std::move(text));
+	}
+}
+
+std::vector<std::string> Session::TakeWarnings() {
+	std::vector<std::string> out;
+	out.swap(warnings_);
+	return out;
+}
+
 const HttpResponse &Session::Execute(HttpRequest request, const std::string &label, bool idempotent, bool cleanup,
                                      int first_attempt, bool may_refresh) {
-	SettleWrite(cleanup); // a write in flight is finished (and its outcome kept), never dropped
+	// A write in flight is finished (and its outcome kept) first; a cleanup does not wait for it.
+	SettleWrite(cleanup ? WriteWait::kAbandon : WriteWait::kNormal);
+	using Clock = std::chrono::steady_clock;
+	// request_timeout bounds all attempts of a request together.
+	long budget = cleanup ? 0 : config_.http.timeout_ms;
+	auto deadline = Clock::now() + std::chrono::milliseconds(budget);
 	long delay = config_.retry_base_delay_ms << first_attempt;
+	std::optional<Error> last;
 	try {
 		bool refreshed = false;
 		for (int attempt = first_attempt;; ++attempt) {
 			if ((attempt > first_attempt || first_attempt > 0) && !refreshed) {
-				if (!SleepUnlessAborted(delay, config_.http)) {
+				long wait = Jittered(delay);
+				if (budget > 0 && Clock::now() + std::chrono::milliseconds(wait) >= deadline && last) {
+					throw *last; // no time left for another attempt within request_timeout
+				}
+				if (!SleepUnlessAborted(wait, config_.http)) {
 					throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
 				}
 				delay *= 2;
 			}
+			if (budget > 0) {
+				auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+				request.timeout_ms = std::max<long>(1, static_cast<long>(left));
+			}
 			pending_owner_ = nullptr; // this request replaces (cancels) any pending one
-			HttpResponse &response = http_.Perform(request);
+			HttpResponse *response = nullptr;
+			try {
+				response = &http_.Perform(request);
+			} catch (Error &e) {
+				if (!ShouldRetry(e, idempotent, cleanup, attempt)) {
+					throw;
+				}
+				e.set_context("Kintone request: " + label);
+				last = e;
+				refreshed = false;
+				continue;
+			}
 			refreshed = false;
-			if (may_refresh && RefreshAfter401(request, response)) {
+			if (may_refresh && RefreshAfter401(request, *response)) {
 				may_refresh = false; // one refresh per request, sent again at once
 				refreshed = true;
 				--attempt;
 				continue;
 			}
-			if (!ShouldRetry(response, label, idempotent, cleanup, attempt)) {
-				return response;
+			if (response->status >= 200 && response->status < 300) {
+				Accept(*response, label);
+				return *response;
 			}
+			ShouldRetry(*response, label, idempotent, cleanup, attempt); // throws unless retried
+			last = ResponseError(*response, label);
 		}
 	} catch (Error &e) {
+		if (e.context().empty()) {
+			e.set_context("Kintone request: " + label);
+		}
 		Explain(e);
 		throw;
 	}
 }
 
 const HttpResponse &Session::Perform(const std::string &method, const std::string &path, const std::string &query,
-                                     const std::string &body, bool method_override, bool idempotent, bool cleanup) {
-	HttpRequest request = BuildRequest(method, path, query, body, method_override, cleanup);
+                                     const std::string &body, bool method_override, bool idempotent, bool cleanup,
+                                     long abort_grace_ms) {
+	HttpRequest request = BuildRequest(method, path, query, body, method_override, cleanup, !idempotent && !cleanup);
+	request.abort_grace_ms = abort_grace_ms;
 	return Execute(request, method + " " + path, idempotent, cleanup, 0);
 }
 
 HttpRequest Session::BuildGet(std::string_view endpoint, const Json &params, long long guest_space_id,
-                              std::string *label) const {
+                              std::string *label, bool once) const {
 	std::string path = Path(endpoint, guest_space_id);
 	std::string query = EncodeQuery(params);
 	*label = "GET " + path;
 	if (config_.base.ToString().size() + path.size() + query.size() + 1 <= config_.max_query_string_len) {
-		return BuildRequest("GET", path, query, "", false, false);
+		return BuildRequest("GET", path, query, "", false, false, once);
 	}
-	return BuildRequest("GET", path, "", params.dump(), true, false);
+	return BuildRequest("GET", path, "", params.dump(), true, false, once);
 }
 
 void Session::StartGetRaw(const void *owner, std::string_view endpoint, const Json &params, long long guest_space_id) {
-	SettleWrite(false); // the session carries one request at a time; a write is not dropped
+	SettleWrite(WriteWait::kNormal); // the session carries one request at a time; a write is not dropped
 	pending_ = BuildGet(endpoint, params, guest_space_id, &pending_label_);
 	pending_owner_ = nullptr;
 	http_.Start(pending_);
@@ -372,14 +468,27 @@ const std::string *Session::FinishGetRaw(const void *owner) {
 	}
 	pending_owner_ = nullptr;
 	try {
-		HttpResponse &response = http_.Finish();
-		if (RefreshAfter401(pending_, response)) {
+		HttpResponse *response = nullptr;
+		try {
+			response = &http_.Finish();
+		} catch (Error &e) {
+			if (!ShouldRetry(e, true, false, 0)) {
+				throw;
+			}
+			return &Execute(pending_, pending_label_, true, false, 1).body;
+		}
+		if (RefreshAfter401(pending_, *response)) {
 			return &Execute(pending_, pending_label_, true, false, 0, false).body;
 		}
-		if (!ShouldRetry(response, pending_label_, true, false, 0)) {
-			return &response.body;
+		if (response->status >= 200 && response->status < 300) {
+			Accept(*response, pending_label_);
+			return &response->body;
 		}
+		ShouldRetry(*response, pending_label_, true, false, 0); // throws unless retried
 	} catch (Error &e) {
+		if (e.context().empty()) {
+			e.set_context("Kintone request: " + pending_label_);
+		}
 		Explain(e);
 		throw;
 	}
@@ -399,11 +508,17 @@ const std::string &Session::GetRaw(std::string_view endpoint, const Json &params
 	return Execute(request, label, true, false, 0).body;
 }
 
+const std::string &Session::GetRawOnce(std::string_view endpoint, const Json &params, long long guest_space_id) {
+	std::string label;
+	HttpRequest request = BuildGet(endpoint, params, guest_space_id, &label, true);
+	return Execute(request, label, false, false, 0).body;
+}
+
 Json Session::Get(std::string_view endpoint, const Json &params, long long guest_space_id) {
 	const std::string &body = GetRaw(endpoint, params, guest_space_id);
 	Json doc = Json::parse(body, nullptr, false);
-	if (doc.is_discarded()) {
-		throw Error(ErrorKind::kProtocol, "Kintone returned a response that is not JSON",
+	if (!doc.is_object()) {
+		throw Error(ErrorKind::kProtocol, "Kintone returned a response that is not a JSON object",
 		            "GET " + Path(endpoint, guest_space_id));
 	}
 	return doc;
@@ -414,28 +529,36 @@ void Session::SendCleanup(const std::string &method, std::string_view endpoint, 
 	Perform(method, Path(endpoint, guest_space_id), "", body.dump(), false, false, true);
 }
 
-Json Session::Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id) {
-	return SendText(method, endpoint, body.dump(), guest_space_id);
+Json Session::Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id,
+                   long abort_grace_ms) {
+	return SendText(method, endpoint, body.dump(), guest_space_id, abort_grace_ms);
 }
 
-Json Session::ParseWriteResponse(const HttpResponse &response) const {
+Json Session::ParseWriteResponse(const HttpResponse &response, const std::string &label) const {
 	Json doc = Json::parse(response.body, nullptr, false);
-	if (doc.is_discarded()) {
-		throw Error(ErrorKind::kProtocol, "Kintone returned a response that is not JSON", write_label_);
+	if (!doc.is_object()) {
+		Error error(
+		    ErrorKind::kProtocol,
+		    "Kintone answered with HTTP " + std::to_string(response.status) + " and a body that is not a JSON object",
+		    response.body.empty() ? "The body is empty." : "The body starts with: " + response.body.substr(0, 200),
+		    "A proxy or gateway between kintone_fdw and Kintone may have answered instead of Kintone.");
+		error.set_context("Kintone request: " + label);
+		error.set_may_have_acted(true);
+		throw error;
 	}
 	return doc;
 }
 
 void Session::StartSendText(const void *owner, const std::string &method, std::string_view endpoint,
                             const std::string &body, long long guest_space_id) {
-	SettleWrite(false); // another statement's write in flight: finished first, never dropped
+	SettleWrite(WriteWait::kNormal); // another statement's write in flight: finished first, never dropped
 	if (http_.in_flight()) {
 		// A prefetched read: its owner finds it gone (FinishGetRaw returns nullptr) and asks again.
 		pending_owner_ = nullptr;
 		http_.Cancel();
 	}
 	std::string path = Path(endpoint, guest_space_id);
-	write_request_ = BuildRequest(method, path, "", body, false, false);
+	write_request_ = BuildRequest(method, path, "", body, false, false, true);
 	write_label_ = method + " " + path;
 	pending_owner_ = nullptr;
 	http_.Start(write_request_);
@@ -443,28 +566,54 @@ void Session::StartSendText(const void *owner, const std::string &method, std::s
 	write_owner_ = owner;
 }
 
-Json Session::CompleteWrite(bool cleanup) {
+Json Session::CompleteWrite(WriteWait wait) {
 	write_owner_ = nullptr;
 	pending_owner_ = nullptr;
 	try {
-		long bound = config_.http.timeout_ms > 0 ? config_.http.timeout_ms : kWriteSettleTimeoutMs;
-		HttpResponse &response = cleanup ? http_.FinishWithin(bound) : http_.Finish();
+		HttpResponse *response = nullptr;
+		switch (wait) {
+		case WriteWait::kNormal:
+			response = &http_.Finish();
+			break;
+		case WriteWait::kSettle:
+			response = &http_.FinishWithin(
+			    config_.http.timeout_ms > 0 ? config_.http.timeout_ms : kWriteSettleTimeoutMs, true);
+			break;
+		case WriteWait::kAbandon:
+			if (!http_.Pump()) {
+				bool sent = http_.sends() > 0;
+				http_.Cancel();
+				Error error(ErrorKind::kCancelled,
+				            sent ? "the write to Kintone in flight was abandoned by the cancel"
+				                 : "the write to Kintone was cancelled before it was sent",
+				            write_label_);
+				error.set_may_have_acted(sent);
+				throw error;
+			}
+			response = &http_.FinishWithin(0, false); // already complete
+			break;
+		}
 		// Kintone answers 401 and 429 GAIA_TO04 before doing anything: those may be sent again
 		// (not while cleaning up, where an error is as good as an answer).
-		if (!cleanup && RefreshAfter401(write_request_, response)) {
-			return ParseWriteResponse(Execute(write_request_, write_label_, false, false, 0, false));
+		if (wait == WriteWait::kNormal && RefreshAfter401(write_request_, *response)) {
+			return ParseWriteResponse(Execute(write_request_, write_label_, false, false, 0, false), write_label_);
 		}
-		if (!ShouldRetry(response, write_label_, false, cleanup, 0)) {
-			return ParseWriteResponse(response);
+		if (response->status >= 200 && response->status < 300) {
+			Accept(*response, write_label_);
+			return ParseWriteResponse(*response, write_label_);
 		}
+		ShouldRetry(*response, write_label_, false, wait != WriteWait::kNormal, 0); // throws unless retried
 	} catch (Error &e) {
+		if (e.context().empty()) {
+			e.set_context("Kintone request: " + write_label_);
+		}
 		Explain(e);
 		throw;
 	}
-	return ParseWriteResponse(Execute(write_request_, write_label_, false, false, 1));
+	return ParseWriteResponse(Execute(write_request_, write_label_, false, false, 1), write_label_);
 }
 
-void Session::SettleWrite(bool cleanup) noexcept {
+void Session::SettleWrite(WriteWait wait) noexcept {
 	if (write_owner_ == nullptr) {
 		return;
 	}
@@ -472,7 +621,7 @@ void Session::SettleWrite(bool cleanup) noexcept {
 	try {
 		SettledWrite settled{owner, Json(), nullptr};
 		try {
-			settled.result = CompleteWrite(cleanup);
+			settled.result = CompleteWrite(wait);
 		} catch (...) {
 			settled.error = std::current_exception();
 		}
@@ -480,12 +629,13 @@ void Session::SettleWrite(bool cleanup) noexcept {
 	} catch (...) {
 		// Out of memory keeping the outcome: FinishSendText reports an unknown outcome.
 		write_owner_ = nullptr;
+		http_.Cancel();
 	}
 }
 
-Json Session::FinishSendText(const void *owner, bool cleanup) {
+Json Session::FinishSendText(const void *owner, WriteWait wait) {
 	if (owner != nullptr && write_owner_ == owner) {
-		return CompleteWrite(cleanup);
+		return CompleteWrite(wait);
 	}
 	for (auto it = settled_.begin(); it != settled_.end(); ++it) {
 		if (it->owner == owner) {
@@ -497,8 +647,10 @@ Json Session::FinishSendText(const void *owner, bool cleanup) {
 			return std::move(settled.result);
 		}
 	}
-	throw Error(ErrorKind::kConnection, "the outcome of a write to Kintone was lost",
+	Error error(ErrorKind::kConnection, "the outcome of a write to Kintone was lost",
 	            "kintone_fdw could not keep the answer to " + write_label_ + ".");
+	error.set_may_have_acted(true);
+	throw error;
 }
 
 void Session::ForgetWrite(const void *owner) noexcept {
@@ -506,7 +658,7 @@ void Session::ForgetWrite(const void *owner) noexcept {
 		return;
 	}
 	if (write_owner_ == owner) {
-		SettleWrite(true);
+		SettleWrite(WriteWait::kAbandon);
 	}
 	settled_.erase(
 	    std::remove_if(settled_.begin(), settled_.end(), [owner](const SettledWrite &s) { return s.owner == owner; }),
@@ -516,7 +668,7 @@ void Session::ForgetWrite(const void *owner) noexcept {
 Json Session::SendMultipart(std::string_view endpoint, const std::string &content_type, const std::string &head,
                             std::string_view data, const std::string &tail, long long guest_space_id) {
 	std::string path = Path(endpoint, guest_space_id);
-	HttpRequest request = BuildRequest("POST", path, "", "", false, false);
+	HttpRequest request = BuildRequest("POST", path, "", "", false, false, true); // once: never replayed
 	request.headers.emplace_back("Content-Type", content_type);
 	request.body = head;
 	request.body_borrowed = data;
@@ -530,7 +682,7 @@ Json Session::SendMultipart(std::string_view endpoint, const std::string &conten
 }
 
 long long Session::StartDownload(std::string_view endpoint, const Json &params, long long guest_space_id) {
-	SettleWrite(false); // the session carries one request at a time; a write is not dropped
+	SettleWrite(WriteWait::kNormal); // one request at a time; a write in flight is not dropped
 	download_ = BuildGet(endpoint, params, guest_space_id, &download_label_);
 	download_.body_to_buffer = true;
 	download_attempt_ = 0;
@@ -628,14 +780,10 @@ size_t Session::FinishDownload(char *buffer, size_t capacity) {
 }
 
 Json Session::SendText(const std::string &method, std::string_view endpoint, const std::string &body,
-                       long long guest_space_id) {
+                       long long guest_space_id, long abort_grace_ms) {
 	std::string path = Path(endpoint, guest_space_id);
-	const HttpResponse &response = Perform(method, path, "", body, false, false);
-	Json doc = Json::parse(response.body, nullptr, false);
-	if (doc.is_discarded()) {
-		throw Error(ErrorKind::kProtocol, "Kintone returned a response that is not JSON", method + " " + path);
-	}
-	return doc;
+	const HttpResponse &response = Perform(method, path, "", body, false, false, false, abort_grace_ms);
+	return ParseWriteResponse(response, method + " " + path);
 }
 
 } // namespace kintone

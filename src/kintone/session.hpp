@@ -3,6 +3,15 @@
 // Builds request URLs (contract §1.2), sends exactly one authentication mode (§3), moves GET
 // parameters into the query string or, past 4 KB, into POST + X-HTTP-Method-Override (§2.2),
 // turns non-2xx responses into kintone::Error, and retries only what is safe to retry.
+//
+// Two kinds of request (docs/faults.md):
+// - idempotent reads (record pages by seek or offset, counts, forms, app metadata): retried
+//   with back-off on 429, 5xx, lost connections and cut answers, all attempts together
+//   within request_timeout (and a cancel, i.e. statement_timeout);
+// - requests that change state in Kintone (writes, cursor creation, cursor pages, status
+//   actions): sent at most once by anyone, libcurl included (HttpRequest::once), and sent
+//   again only after 429 GAIA_TO04, which Kintone answers before doing anything. A failure
+//   says in Error::may_have_acted whether Kintone may have acted on it.
 #pragma once
 
 #include "kintone/error.hpp"
@@ -91,6 +100,10 @@ public:
 	// The returned reference is valid until the next request.
 	const std::string &GetRaw(std::string_view endpoint, const Json &params, long long guest_space_id = -1);
 
+	// A read that changes state in Kintone (a cursor page advances the cursor): sent at most
+	// once, retried only after 429 GAIA_TO04. The body is valid until the next request.
+	const std::string &GetRawOnce(std::string_view endpoint, const Json &params, long long guest_space_id = -1);
+
 	// GetRaw in two steps, so that a page downloads while the previous one is converted:
 	// StartGetRaw sends the request, Pump moves it on without blocking, FinishGetRaw waits for
 	// it (retrying like GetRaw) and returns the body, valid until the next request. A session
@@ -102,27 +115,45 @@ public:
 	const std::string *FinishGetRaw(const void *owner);
 	void CancelPending(const void *owner) noexcept;
 
-	// POST / PUT / DELETE with a JSON body. Retried only when Kintone refused the request
-	// before doing anything (429 GAIA_TO04): a write whose outcome is unknown is never repeated.
-	Json Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id = -1);
+	// POST / PUT / DELETE with a JSON body, sent at most once. Retried only when Kintone
+	// refused the request before doing anything (429 GAIA_TO04): a write whose outcome is
+	// unknown is never repeated. A 2xx answer that is not a JSON object throws kProtocol
+	// (may_have_acted). abort_grace_ms: see HttpRequest (cursor creation).
+	Json Send(const std::string &method, std::string_view endpoint, const Json &body, long long guest_space_id = -1,
+	          long abort_grace_ms = 0);
 	// Send with a body already serialised as JSON text (large writes are built without a DOM).
 	Json SendText(const std::string &method, std::string_view endpoint, const std::string &body,
-	              long long guest_space_id = -1);
+	              long long guest_space_id = -1, long abort_grace_ms = 0);
+	// After Send: a cancel arrived while the request was in flight and the answer came within
+	// its abort grace; the caller uses the answer, then honours the cancel.
+	bool cancel_pending() const { return http_.cancel_pending(); }
+
+	// How FinishSendText waits for a write in flight.
+	enum class WriteWait {
+		// Until it ends; a cancel aborts the wait (outcome unknown).
+		kNormal,
+		// Abort cleanup after an error that is not a cancel: until it ends, bounded by
+		// request_timeout (kWriteSettleTimeoutMs without one), nothing retried; a new cancel
+		// still aborts the wait.
+		kSettle,
+		// Abort cleanup after a cancel: not at all. An answer that has already arrived is used;
+		// otherwise the request is dropped and its outcome is unknown.
+		kAbandon,
+	};
 
 	// SendText in two steps, so that the next rows are converted while a write travels:
 	// StartSendText sends the request (a pending read is cancelled first; its owner sends it
-	// again), Pump(owner) moves it on, FinishSendText waits for it and returns like SendText
-	// (429 GAIA_TO04 retried, nothing else). A write in flight is never dropped: any other
-	// request on this session first waits for it (abortable like that request) and keeps its
-	// outcome for FinishSendText. cleanup = true (abort cleanup): the wait is not aborted by a
-	// pending cancel, is bounded by request_timeout (kWriteSettleTimeoutMs without one), and
-	// nothing is retried.
+	// again), Pump(owner) moves it on, FinishSendText waits for it (see WriteWait) and returns
+	// like SendText (429 GAIA_TO04 retried with kNormal, nothing else). A write in flight is
+	// never dropped silently: any other request on this session first waits for it (abortable
+	// like that request; a cleanup request abandons it) and keeps its outcome for
+	// FinishSendText.
 	static constexpr long kWriteSettleTimeoutMs = 30000;
 	void StartSendText(const void *owner, const std::string &method, std::string_view endpoint, const std::string &body,
 	                   long long guest_space_id = -1);
-	Json FinishSendText(const void *owner, bool cleanup = false);
+	Json FinishSendText(const void *owner, WriteWait wait = WriteWait::kNormal);
 	// Drops what the session keeps for owner's write (FinishSendText was not called); a write
-	// still in flight is finished as by a cleanup first. For destructors.
+	// still in flight is abandoned first. For destructors.
 	void ForgetWrite(const void *owner) noexcept;
 
 	// A best-effort cleanup request (e.g. deleting a cursor): not aborted by a pending cancel,
@@ -156,21 +187,32 @@ public:
 	const HttpStats &stats() const { return http_.stats(); }
 	const SessionConfig &config() const { return config_; }
 
+	// Kintone's X-Cybozu-Warning headers of successful answers since the last call (e.g. a
+	// word search stopped at 100,000 hits, contract §2.4), each with the request it came with;
+	// the glue shows them as WARNINGs.
+	std::vector<std::string> TakeWarnings();
+
 	// Encodes params the way the official client does: scalars as k=v, arrays as k[0]=v.
 	static std::string EncodeQuery(const Json &params);
 
 private:
 	const HttpResponse &Perform(const std::string &method, const std::string &path, const std::string &query,
-	                            const std::string &body, bool method_override, bool idempotent, bool cleanup = false);
+	                            const std::string &body, bool method_override, bool idempotent, bool cleanup = false,
+	                            long abort_grace_ms = 0);
 	void AddAuthHeaders(HeaderList &headers) const;
 	HttpRequest BuildRequest(const std::string &method, const std::string &path, const std::string &query,
-	                         const std::string &body, bool method_override, bool cleanup) const;
+	                         const std::string &body, bool method_override, bool cleanup, bool once) const;
 	// A read: params in the query string, or past max_query_string_len a JSON body with the
 	// method override. label names the request in errors.
-	HttpRequest BuildGet(std::string_view endpoint, const Json &params, long long guest_space_id,
-	                     std::string *label) const;
+	HttpRequest BuildGet(std::string_view endpoint, const Json &params, long long guest_space_id, std::string *label,
+	                     bool once = false) const;
+	// Turns a finished non-2xx response into an Error, or says it should be sent again.
 	bool ShouldRetry(const HttpResponse &response, const std::string &label, bool idempotent, bool cleanup,
 	                 int attempt) const;
+	// Whether a transport failure of an idempotent read should be retried.
+	bool ShouldRetry(const Error &error, bool idempotent, bool cleanup, int attempt) const;
+	// A 2xx answer: keeps its X-Cybozu-Warning.
+	void Accept(const HttpResponse &response, const std::string &label);
 	// Under OAuth, a 401 refreshes the access token once and the request is sent again.
 	bool RefreshAfter401(HttpRequest &request, const HttpResponse &response);
 	// Rewords authentication errors to name the credential Kintone refused; redacts secrets.
@@ -179,9 +221,9 @@ private:
 	                            int first_attempt, bool may_refresh = true);
 
 	// The write in flight (StartSendText), finished now; its outcome is kept for its owner.
-	void SettleWrite(bool cleanup) noexcept;
-	Json CompleteWrite(bool cleanup);
-	Json ParseWriteResponse(const HttpResponse &response) const;
+	void SettleWrite(WriteWait wait) noexcept;
+	Json CompleteWrite(WriteWait wait);
+	Json ParseWriteResponse(const HttpResponse &response, const std::string &label) const;
 
 	struct SettledWrite {
 		const void *owner;
@@ -208,6 +250,7 @@ private:
 	long download_delay_ = 0;
 	bool download_may_refresh_ = true;
 	long long SendDownload();
+	std::vector<std::string> warnings_;
 };
 
 std::string Base64Encode(std::string_view data);

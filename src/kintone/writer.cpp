@@ -200,10 +200,13 @@ void Writer::Rethrow(const Batch &b, Error error, size_t call_index, size_t chun
 		}
 		lines += "\n" + line;
 	}
-	if (error.field_errors().empty() && error.kind() != ErrorKind::kConnection) {
+	// What the error says about this request's rows must be true (docs/faults.md, "Outcomes"):
+	// "nothing written" only when Kintone itself refused it or it was never sent.
+	bool unknown = error.may_have_acted();
+	if (error.field_errors().empty() && !unknown) {
 		lines += "\nThe refused request held " + RowRange(call_first_row, call_last_row) + " of the statement.";
 	}
-	if (error.kind() == ErrorKind::kConnection || error.kind() == ErrorKind::kCancelled) {
+	if (unknown) {
 		unknown_outcome_ = "The request with " +
 		                   RowRange(b.first_row + static_cast<long long>(chunk_first),
 		                            b.first_row + static_cast<long long>(chunk_first + chunk_count) - 1) +
@@ -350,6 +353,7 @@ void Writer::StartFlush() {
 		Rethrow(b, std::move(e), 0, 0, count, true);
 	}
 	in_flight_ = true;
+	session_.Pump(this); // the upload starts now, not when the next rows are converted
 }
 
 bool Writer::SentAsBulk(size_t count) const {
@@ -400,7 +404,7 @@ void Writer::FinishFlush() {
 	CountUpserts(0);
 }
 
-void Writer::Settle() noexcept {
+void Writer::Settle(Session::WriteWait wait) noexcept {
 	if (!in_flight_) {
 		return;
 	}
@@ -408,14 +412,23 @@ void Writer::Settle() noexcept {
 	queued_batch_.count = 0; // the statement is over: rows queued meanwhile are never sent
 	const Batch &b = sent_batch_;
 	size_t count = b.count;
+	auto unknown = [&]() {
+		try {
+			unknown_outcome_ = "The request with " +
+			                   RowRange(b.first_row, b.first_row + static_cast<long long>(count) - 1) +
+			                   " may or may not have been processed by Kintone; it was not repeated.";
+		} catch (...) {
+		}
+	};
 	try {
-		Json response = session_.FinishSendText(this, true);
+		Json response = session_.FinishSendText(this, wait);
 		results_.clear();
 		try {
 			ParseWhole(b, response);
 			CountUpserts(0);
 		} catch (...) {
-			// Kintone answered 2xx: the records were written, whatever the answer lacked.
+			unknown(); // a 2xx answer that does not list the records
+			return;
 		}
 		written_ += static_cast<long long>(count);
 		settled_written_ = static_cast<long long>(count);
@@ -426,20 +439,12 @@ void Writer::Settle() noexcept {
 		} catch (...) {
 		}
 	} catch (const Error &e) {
-		if (e.kind() == ErrorKind::kConnection || e.kind() == ErrorKind::kCancelled) {
-			try {
-				unknown_outcome_ = "The request with " +
-				                   RowRange(b.first_row, b.first_row + static_cast<long long>(count) - 1) +
-				                   " may or may not have been processed by Kintone; it was not repeated.";
-			} catch (...) {
-			}
+		if (e.may_have_acted()) {
+			unknown();
 		}
-		// Otherwise Kintone refused it: nothing of it was written.
+		// Otherwise Kintone refused it, or it was never sent: nothing of it was written.
 	} catch (...) {
-		try {
-			unknown_outcome_ = "A request to Kintone may or may not have been processed; it was not repeated.";
-		} catch (...) {
-		}
+		unknown();
 	}
 }
 

@@ -13,7 +13,11 @@
 // the rows queued meanwhile are dropped.
 //
 // Writes are never repeated when their outcome is unknown (Session::Send retries only 429
-// GAIA_TO04, which Kintone answers before doing anything).
+// GAIA_TO04, which Kintone answers before doing anything), and what an error says about them
+// is true: "nothing of rows … was written" only when Kintone refused the request with one of
+// its own errors (or it was never sent); a lost, cut, gateway or unreadable answer makes the
+// rows of that request "may or may not have been processed", and written() counts only what
+// Kintone confirmed (docs/faults.md, "Outcomes").
 #pragma once
 
 #include "kintone/error.hpp"
@@ -71,11 +75,13 @@ public:
 	void FinishFlush();
 	bool in_flight() const { return in_flight_; }
 
-	// Abort cleanup: finishes the write in flight, if any, without letting a pending cancel
-	// abort it (bounded by the request timeout) and never throws. Afterwards settled_written()
+	// Abort cleanup: finishes the write in flight, if any, and never throws. wait: kSettle
+	// after an error that is not a cancel (waits for the answer, bounded by the request
+	// timeout; a new cancel stops the wait), kAbandon after a cancel (an answer already
+	// received is used, otherwise the write is dropped at once). Afterwards settled_written()
 	// says how many records that write added to written() and unknown_outcome() is set when
-	// its outcome could not be learnt. The destructor does the same.
-	void Settle() noexcept;
+	// its outcome could not be learnt. The destructor does the same (kSettle).
+	void Settle(Session::WriteWait wait = Session::WriteWait::kSettle) noexcept;
 	long long settled_written() const { return settled_written_; }
 	// After Settle wrote records: which request that was, for the glue's warning.
 	const std::string &settled_note() const { return settled_note_; }

@@ -112,6 +112,71 @@ void RaiseCaughtError(const CaughtError *err) {
 	pg_unreachable();
 }
 
+bool IsCancelCode(int sqlstate) noexcept {
+	return sqlstate == ERRCODE_QUERY_CANCELED || sqlstate == ERRCODE_ADMIN_SHUTDOWN ||
+	       sqlstate == ERRCODE_CRASH_SHUTDOWN || sqlstate == ERRCODE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT ||
+	       sqlstate == ERRCODE_IDLE_SESSION_TIMEOUT || sqlstate == ERRCODE_LOCK_NOT_AVAILABLE;
+}
+
+struct CancelWatch {
+	ErrorContextCallback callback;
+	bool linked;
+	bool cancelled;
+};
+
+namespace {
+
+// An error context callback: runs inside errfinish for every report while the watch is on the
+// stack, where geterrcode() is valid. Adds no context text.
+void NoteCancel(void *arg) {
+	CancelWatch *watch = static_cast<CancelWatch *>(arg);
+	if (IsCancelCode(geterrcode())) {
+		watch->cancelled = true;
+	}
+}
+
+} // namespace
+
+CancelWatch *StartCancelWatch() {
+	CancelWatch *watch = static_cast<CancelWatch *>(palloc0(sizeof(CancelWatch)));
+	watch->callback.callback = NoteCancel;
+	watch->callback.arg = watch;
+	watch->callback.previous = error_context_stack;
+	error_context_stack = &watch->callback;
+	watch->linked = true;
+	return watch;
+}
+
+void StopCancelWatch(CancelWatch *watch) noexcept {
+	if (watch == nullptr || !watch->linked) {
+		return;
+	}
+	watch->linked = false;
+	// Error recovery may have reset the stack already (then the watch is not in it); code that
+	// ran since may have pushed entries above it. Every entry in the stack is live.
+	for (ErrorContextCallback **link = &error_context_stack; *link != nullptr; link = &(*link)->previous) {
+		if (*link == &watch->callback) {
+			*link = watch->callback.previous;
+			return;
+		}
+	}
+}
+
+bool CancelWatchSawCancel(const CancelWatch *watch) noexcept {
+	return watch != nullptr && watch->cancelled;
+}
+
+void RaiseWarnings(const char *lines) {
+	const char *line = lines;
+	while (line != nullptr && *line != '\0') {
+		const char *end = strchr(line, '\n');
+		int len = end != nullptr ? static_cast<int>(end - line) : static_cast<int>(strlen(line));
+		ereport(WARNING, (errcode(ERRCODE_WARNING), errmsg("%.*s", len, line),
+		                  errdetail("Kintone answered, but what it returned may be incomplete.")));
+		line = end != nullptr ? end + 1 : nullptr;
+	}
+}
+
 char *MallocCopy(const std::string &text) {
 	char *out = static_cast<char *>(malloc(text.size() + 1));
 	if (out == nullptr) {

@@ -41,6 +41,24 @@ void CaptureUnknown(CaughtError *out) noexcept;
 char *MallocCopy(const std::string &text);
 char *TakeMalloced(char *text);
 
+// Whether a SQLSTATE is that of an interrupt: a cancel, statement_timeout, lock_timeout,
+// termination or an idle timeout.
+bool IsCancelCode(int sqlstate) noexcept;
+
+// PostgreSQL clears its interrupt flags before the abort cleanup runs, so that cleanup cannot
+// tell a cancel from any other error by itself. A CancelWatch sits on the error context stack
+// from StartCancelWatch to StopCancelWatch and remembers whether an error raised meanwhile was
+// an interrupt (IsCancelCode): a write in flight is then abandoned, not waited for
+// (Writer::Settle). Allocated in CurrentMemoryContext; StopCancelWatch (noexcept, idempotent)
+// unlinks it wherever it sits in the stack and must run before that memory goes.
+struct CancelWatch;
+CancelWatch *StartCancelWatch();
+void StopCancelWatch(CancelWatch *watch) noexcept;
+bool CancelWatchSawCancel(const CancelWatch *watch) noexcept;
+
+// Raises one WARNING per line of text (Kintone's X-Cybozu-Warning headers, Session::TakeWarnings).
+void RaiseWarnings(const char *lines);
+
 template <typename Fn>
 auto Guard(Fn &&fn) -> decltype(fn()) {
 	CaughtError caught;

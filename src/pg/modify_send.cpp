@@ -25,9 +25,10 @@ namespace kintone_fdw {
 namespace {
 
 // Runs when the statement is aborted (a normal end deletes the state in EndModify first). A
-// write still in flight is finished, not abandoned (Writer::Settle: not abortable, bounded by
-// the request timeout), so that its outcome is known; then a WARNING says what it wrote. The
-// C++ work ends before any PostgreSQL call; no ERROR is raised from here.
+// write still in flight is finished, not abandoned (Writer::Settle, bounded by the request
+// timeout), so that its outcome is known — unless the abort is a cancel, which is answered at
+// once and leaves that write's outcome unknown (docs/faults.md, "Cancels"); then a WARNING says
+// what it wrote. The C++ work ends before any PostgreSQL call; no ERROR is raised from here.
 void DeleteModifyCpp(void *arg) noexcept {
 	ModifyCpp *cpp = static_cast<ModifyCpp *>(arg);
 	bool warn = false;
@@ -35,10 +36,15 @@ void DeleteModifyCpp(void *arg) noexcept {
 	bool unknown = false;
 	char relname[2 * NAMEDATALEN] = {0};
 	char note[512] = {0};
+	bool cancelled = cpp != nullptr && CancelWatchSawCancel(cpp->watch);
+	if (cpp != nullptr) {
+		StopCancelWatch(cpp->watch);
+		cpp->watch = nullptr;
+	}
 	if (cpp != nullptr && cpp->writer) {
 		kintone::Writer &writer = *cpp->writer;
 		bool was_in_flight = writer.in_flight();
-		writer.Settle();
+		writer.Settle(cancelled ? kintone::Session::WriteWait::kAbandon : kintone::Session::WriteWait::kSettle);
 		written = writer.written();
 		unknown = was_in_flight && !writer.unknown_outcome().empty();
 		// Also when nothing was in flight: records written earlier (rows sent one by one for
@@ -112,6 +118,7 @@ void AttachModifyCpp(KintoneModifyState *st) {
 	st->cpp = Guard([&]() { return new ModifyCpp(); });
 	st->callback.arg = st->cpp;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->callback);
+	st->cpp->watch = StartCancelWatch();
 }
 
 // ReadRow while a chunk is in flight. A conversion error finishes that write first (not
@@ -133,7 +140,9 @@ void ReadRowSettling(KintoneModifyState *st, TupleTableSlot *slot) {
 		MemoryContextSwitchTo(cxt);
 		ErrorData *edata = CopyErrorData();
 		FlushErrorState();
-		writer->Settle(); // noexcept, no PostgreSQL call
+		// noexcept, no PostgreSQL call; a cancel raised here is answered at once
+		writer->Settle(IsCancelCode(edata->sqlerrcode) ? kintone::Session::WriteWait::kAbandon
+		                                               : kintone::Session::WriteWait::kSettle);
 		long long after = writer->written();
 		if (after != before && st->current != nullptr && edata->context != nullptr) {
 			char *old_text = RowContextText(st, before);
@@ -235,6 +244,7 @@ void EndModify(KintoneModifyState *st) {
 	}
 	st->cpp = nullptr;
 	st->callback.arg = nullptr;
+	StopCancelWatch(cpp->watch);
 	StatementWritesEnd(cpp, false);
 	Guard([&]() { delete cpp; });
 	// Kintone keeps times to the minute (contract §6.1): say once when values lost their seconds.

@@ -24,6 +24,7 @@
 #include "kintone/record_json.hpp"
 #include "kintone/writer.hpp"
 #include "pg/convert.hpp"
+#include "pg/guard.hpp"
 #include "pg/modify.hpp"
 
 extern "C" {
@@ -81,6 +82,9 @@ struct ModifyCpp {
 	// a local table (and postgres_fdw, whose later ctid no longer matches) only the first one
 	// is written and counted.
 	std::unordered_set<std::string> written_ids;
+	// Whether the error that aborts the statement is a cancel (guard.hpp); from AttachModifyCpp
+	// to EndModify or DeleteModifyCpp.
+	CancelWatch *watch = nullptr;
 };
 
 struct KintoneModifyState {

@@ -520,6 +520,22 @@ void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid 
 	SetUpReader(st, cpp, codes, !st->count_only);
 }
 
+// Kintone's X-Cybozu-Warning headers (a word search stopped at 100,000 hits: rows are missing)
+// become WARNINGs.
+void RaiseSessionWarnings(KintoneScanState *st) {
+	char *text = Guard([&]() -> char * {
+		std::vector<std::string> warnings = st->cpp->session->TakeWarnings();
+		std::string joined;
+		for (const auto &w : warnings) {
+			joined += w + "\n";
+		}
+		return joined.empty() ? nullptr : MallocCopy(joined);
+	});
+	if (text != nullptr) {
+		RaiseWarnings(TakeMalloced(text));
+	}
+}
+
 // The first request of an execution: count(*), or the pager (PostgreSQL phase, then C++).
 void StartExecution(KintoneScanState *st, ForeignScanState *node) {
 	// The condition outlives this tuple: EXPLAIN ANALYZE shows it after the scan.
@@ -547,6 +563,7 @@ void StartExecution(KintoneScanState *st, ForeignScanState *node) {
 	});
 	st->started = true;
 	st->row = 0;
+	RaiseSessionWarnings(st);
 }
 
 // The next row of the pages into slot, or false at the end (PostgreSQL phase).
@@ -559,6 +576,7 @@ bool NextRow(KintoneScanState *st, ForeignScanState *node, TupleTableSlot *slot)
 			}
 			bool more = Guard([&]() { return NextPage(st); });
 			CHECK_FOR_INTERRUPTS();
+			RaiseSessionWarnings(st);
 			if (st->cpp->condition_changed) {
 				NoteConditionChange(st, node);
 			}

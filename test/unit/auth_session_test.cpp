@@ -40,11 +40,9 @@ protected:
 	static void SetUpTestSuite() {
 		char tmpl[] = "/tmp/kfdw-auth-unit.XXXXXX";
 		work_dir = new std::string(mkdtemp(tmpl));
-		emulator = new kintone_test::Emulator(WriteSeed(*work_dir));
+		emulator = &kintone_test::SharedEmulator("auth", [] { return WriteSeed(*work_dir); });
 	}
 	static void TearDownTestSuite() {
-		delete emulator;
-		emulator = nullptr;
 		std::string cmd = "rm -rf '" + *work_dir + "'";
 		(void)system(cmd.c_str());
 		delete work_dir;

@@ -1,5 +1,9 @@
 // Starts the bundled Kintone emulator for client tests that need real HTTP over loopback,
 // and stops it by PID. The emulator prints its base URL as its first stdout line.
+//
+// The test binary runs as one process (CMakeLists.txt), and SharedEmulator keeps one emulator
+// per seed for the whole binary: suites start from a clean state through ResetEmulator (the
+// seed, no fault rules, zeroed counters) instead of a fresh emulator per test.
 #pragma once
 
 #include "kintone/http_client.hpp"
@@ -9,7 +13,11 @@
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +33,8 @@ public:
 		}
 		pid_ = fork();
 		if (pid_ == 0) {
+			// Dies with the test binary, even when a test crashes it.
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
 			dup2(fds[1], STDOUT_FILENO);
 			close(fds[0]);
 			close(fds[1]);
@@ -69,6 +79,26 @@ private:
 	FILE *stdout_ = nullptr;
 	std::string url_;
 };
+
+// The emulator of a seed, started on first use and shared by every test of the binary; stopped
+// when the binary exits. key names the seed; write_seed (called once, on first use) writes it
+// and returns its path, which is removed once the emulator has read it. Without write_seed the
+// key is the seed's path.
+inline Emulator &SharedEmulator(const std::string &key = KINTONE_SOURCE_DIR "/test/emulator/sample-data.json",
+                                const std::function<std::string()> &write_seed = nullptr) {
+	static std::map<std::string, std::unique_ptr<Emulator>> emulators;
+	std::unique_ptr<Emulator> &emulator = emulators[key];
+	if (!emulator) {
+		if (write_seed) {
+			std::string path = write_seed();
+			emulator = std::make_unique<Emulator>(path);
+			std::remove(path.c_str());
+		} else {
+			emulator = std::make_unique<Emulator>(key);
+		}
+	}
+	return *emulator;
+}
 
 // A call of the emulator's control API (/_emulator/...); expects 200 and returns the JSON body.
 inline nlohmann::json Control(const Emulator &emulator, const std::string &method, const std::string &path,

@@ -112,9 +112,10 @@ TEST_F(FilesTest, UploadAttachDownloadByteForByte) {
 	Session session(Config());
 	for (std::string data : {AllBytes(70000), std::string(), std::string("\r\n--x--\r\n")}) {
 		std::string key = kintone::UploadFile(session, "データ.bin", "application/octet-stream", data, 1 << 20);
-		Json added = session.Send("POST", "record.json",
-		                          {{"app", 1}, {"record", {{"添付", {{"value", {{{"fileKey", key}}}}}}}}});
-		Json record = session.Get("record.json", {{"app", 1}, {"id", added["id"]}})["record"];
+		session.Send(
+		    "PUT", "record.json",
+		    {{"app", 1}, {"id", 1}, {"record", {{"添付", {{"value", Json::array({Json{{"fileKey", key}}})}}}}}});
+		Json record = session.Get("record.json", {{"app", 1}, {"id", 1}})["record"];
 		const Json &info = record["添付"]["value"][0];
 		EXPECT_EQ(info["name"], "データ.bin");
 		EXPECT_EQ(info["size"], std::to_string(data.size()));
@@ -195,4 +196,22 @@ TEST_F(FilesTest, AnotherRequestEndsADownloadInBetween) {
 	n = kintone::StartFileDownload(session, kMemoKey);
 	session.CancelDownload();
 	EXPECT_EQ(Download(session, kMemoKey), "hello kintone");
+}
+
+TEST_F(FilesTest, ACutDownloadIsReadAgainFromTheStart) {
+	Control("POST", "/_emulator/faults", R"({"match":"file\\.json","method":"GET","count":1,"truncate_body":true})");
+	Session session(Config());
+	EXPECT_EQ(Download(session, kAllBytesKey), AllBytes(256));
+	EXPECT_EQ(Requests("GET /k/v1/file.json"), 2);
+}
+
+TEST_F(FilesTest, AnUploadWhoseAnswerIsLostIsNotSentAgain) {
+	Control("POST", "/_emulator/faults",
+	        R"({"match":"file\\.json","method":"POST","count":1,"after":true,"drop_connection":true})");
+	Session session(Config());
+	auto e = ErrorOf([&] { kintone::UploadFile(session, "a.txt", "text/plain", "abc", 1 << 20); });
+	EXPECT_TRUE(e.may_have_acted());
+	EXPECT_EQ(e.message().rfind("the outcome of uploading \"a.txt\" is unknown: ", 0), 0u) << e.message();
+	EXPECT_NE(e.hint().find("it was not sent again"), std::string::npos) << e.hint();
+	EXPECT_EQ(Requests("POST /k/v1/file.json"), 1);
 }

@@ -215,20 +215,41 @@ TEST(ParseBaseUrl, RefusesEverythingElse) {
 	    {"http://127.0.0.256", "invalid url \"http://127.0.0.256\": plain http is allowed only for loopback hosts"},
 	    {"http://localhost.evil.com", "invalid url \"http://localhost.evil.com\": plain http is allowed only for "
 	                                  "loopback hosts"},
-	    {"https://example.cybozu.com/k/v1", "invalid url \"https://example.cybozu.com/k/v1\": the url must not have a "
+	    {"https://example.cybozu.com/k/v1", "invalid url \"https://example.cybozu.com…\": the url must not have a "
 	                                        "path, query or fragment"},
-	    {"https://example.cybozu.com?x=1", "invalid url \"https://example.cybozu.com?x=1\": the url must not have a "
+	    {"https://example.cybozu.com?x=1", "invalid url \"https://example.cybozu.com…\": the url must not have a "
 	                                       "path, query or fragment"},
 	    {"https://", "invalid url \"https://\": missing host"},
 	    {"https://example.cybozu.com:0", "invalid url \"https://example.cybozu.com:0\": bad port"},
 	    {"https://example.cybozu.com:70000", "invalid url \"https://example.cybozu.com:70000\": bad port"},
 	    {"https://example.cybozu.com:", "invalid url \"https://example.cybozu.com:\": bad port"},
-	    {"https://exa mple.com", "invalid url \"https://exa mple.com\": bad host name"},
+	    {"https://exa mple.com", "invalid url \"https://exa…\": bad host name"},
 	};
 	for (const auto &c : cases) {
 		auto e = Invalid(OptionContext::kServer, {{"url", c.url}});
 		EXPECT_EQ(e.kind(), ErrorKind::kInvalidOptionValue) << c.url;
 		EXPECT_EQ(e.message(), c.message);
+	}
+}
+
+// Issue 11: a password or token pasted anywhere into a bad url never reaches the message.
+TEST(ParseBaseUrl, SecretsInABadUrlAreNeverEchoed) {
+	const char *urls[] = {
+	    "https://example.cybozu.com/k/v1/records.json?api_token=SECRET1",
+	    "https://example.cybozu.com/SECRET1",
+	    "https://example.cybozu.com#SECRET1",
+	    "example.cybozu.com/?token=SECRET1",
+	    "sato:SECRET1@example.cybozu.com",
+	    "ftp://sato:SECRET1@example.cybozu.com",
+	    "https://sato:SECRET1@",
+	    "http://user:SECRET1@example.cybozu.com/x",
+	    "https://exa mple.com SECRET1",
+	    "https://[::1/SECRET1",
+	};
+	for (const char *url : urls) {
+		auto e = Invalid(OptionContext::kServer, {{"url", url}});
+		EXPECT_EQ((e.message() + e.detail() + e.hint()).find("SECRET1"), std::string::npos)
+		    << url << ": " << e.message();
 	}
 }
 

@@ -466,4 +466,119 @@ TEST(PeekSeekPage, CountsRecordsAndFindsTheLastId) {
 	EXPECT_EQ(last, -1);
 	EXPECT_FALSE(kintone::PeekSeekPage(R"({"records":[{"$id":{"type":"__ID__","value":"x"}}]})", &count, &last));
 	EXPECT_FALSE(kintone::PeekSeekPage(R"({"records":[{"$id":{"type":"__ID__"}}]})", &count, &last));
+	// More digits than a record id has: no answer, and no overflow (found by fuzz/record_reader_fuzz.cpp).
+	EXPECT_FALSE(kintone::PeekSeekPage(R"({"records":[{"$id":{"type":"__ID__","value":"66666666666666666666666"}}]})",
+	                                   &count, &last));
+}
+
+// ---- answers checked before they become rows (issue 11) ------------------------------------
+
+TEST(RecordReaderValidation, APageWithoutRecordsIsAnError) {
+	// Before: read as an empty page, which ended a scan with rows missing.
+	RecordReader reader({{"$id"}});
+	for (const char *page : {R"({})", R"({"totalCount":"5"})", R"({"id":"1","revision":"1"})", R"({"next":false})",
+	                         R"({"records":null})", R"({"records":{}})", R"([])", R"("records")"}) {
+		auto e = ParseError(reader, page);
+		EXPECT_EQ(e.kind(), ErrorKind::kProtocol) << page;
+	}
+}
+
+TEST(RecordReaderValidation, IdsMustBeRecordIds) {
+	RecordReader reader({{"$id"}, {"s"}});
+	for (const char *id : {R"("12345678901234567890123")", R"("-1")", R"("1e3")", R"("")", R"(null)", R"("1 ")"}) {
+		std::string page = std::string(R"({"records":[{"$id":{"type":"__ID__","value":)") + id + "}}]}";
+		auto e = ParseError(reader, page);
+		EXPECT_EQ(e.kind(), ErrorKind::kProtocol) << id;
+	}
+	// A record without "$id" when it was asked for.
+	EXPECT_EQ(ParseError(reader, R"({"records":[{"s":{"type":"X","value":"a"}}]})").kind(), ErrorKind::kProtocol);
+	reader.Parse(R"({"records":[{"$id":{"type":"__ID__","value":"999999999999999999"}}]})");
+	EXPECT_EQ(reader.last_id(), 999999999999999999LL);
+}
+
+TEST(RecordReaderValidation, SeekPagesMustIncreasePastTheFloor) {
+	RecordReader reader({{"$id"}});
+	reader.set_id_floor(500);
+	reader.Parse(R"({"records":[{"$id":{"type":"__ID__","value":"501"}},{"$id":{"type":"__ID__","value":"900"}}]})");
+	EXPECT_EQ(reader.last_id(), 900);
+	auto e = ParseError(reader, R"({"records":[{"$id":{"type":"__ID__","value":"500"}}]})");
+	EXPECT_NE(e.detail().find("$id 500 after 500"), std::string::npos) << e.detail();
+	e = ParseError(reader,
+	               R"({"records":[{"$id":{"type":"__ID__","value":"601"}},{"$id":{"type":"__ID__","value":"601"}}]})");
+	EXPECT_NE(e.detail().find("$id 601 after 601"), std::string::npos) << e.detail();
+	reader.set_id_floor(-1); // other pages: any order
+	reader.Parse(R"({"records":[{"$id":{"type":"__ID__","value":"7"}},{"$id":{"type":"__ID__","value":"3"}}]})");
+	EXPECT_EQ(reader.rows(), 2u);
+}
+
+TEST(RecordReaderValidation, NoStringWithUPlus0000) {
+	// Before: a text value with an embedded NUL (PostgreSQL text cannot hold one).
+	RecordReader reader({{"s"}, {"tags", Shape::kStringArray}, {"j", Shape::kJson}, {"u"}});
+	const char *pages[] = {
+	    R"({"records":[{"s":{"type":"SINGLE_LINE_TEXT","value":"a\u0000b"}}]})",
+	    R"({"records":[{"tags":{"type":"CHECK_BOX","value":["ok","\u0000"]}}]})",
+	    R"({"records":[{"j":{"type":"SUBTABLE","value":[{"value":{"x":{"value":"\\\u0000"}}}]}}]})",
+	    R"({"records":[{"u":{"type":"CREATOR","value":{"code":"s\u0000to","name":"x"}}}]})",
+	};
+	for (const char *page : pages) {
+		auto e = ParseError(reader, page);
+		EXPECT_EQ(e.kind(), ErrorKind::kProtocol) << page;
+		EXPECT_NE(e.detail().find("U+0000"), std::string::npos) << e.detail();
+	}
+	// The text "\u0000" (an escaped backslash before "u0000") is fine.
+	reader.Parse(R"({"records":[{"s":{"type":"SINGLE_LINE_TEXT","value":"\\u0000"}},)"
+	             R"({"j":{"type":"X","value":"\\u0000"}}]})");
+	EXPECT_EQ(Text(reader, 0, 0), "\\u0000");
+	EXPECT_EQ(Text(reader, 1, 2), R"("\\u0000")");
+}
+
+TEST(RecordReaderValidation, ValuesOfTheWrongJsonKind) {
+	// Before: an object in a text field read as NULL.
+	RecordReader reader({{"s"}, {"tags", Shape::kStringArray}, {"j", Shape::kJson}});
+	const char *pages[] = {
+	    R"({"records":[{"s":{"type":"SINGLE_LINE_TEXT","value":{"a":1}}}]})",
+	    R"({"records":[{"s":{"type":"SINGLE_LINE_TEXT","value":{"code":"looks like a user"}}}]})",
+	    R"({"records":[{"s":{"type":"NUMBER","value":["1"]}}]})",
+	    R"({"records":[{"s":{"type":"CREATOR","value":{"name":"no code"}}}]})",
+	    R"({"records":[{"s":{"type":"CREATOR","value":"sato"}}]})",
+	    R"({"records":[{"tags":{"type":"CHECK_BOX","value":"a"}}]})",
+	    R"({"records":[{"tags":{"type":"USER_SELECT","value":[{"name":"no code"}]}}]})",
+	    R"({"records":[{"j":{"type":"SUBTABLE","value":{"not":"a list"}}}]})",
+	    R"({"records":[{"j":{"value":{"a":1},"type":"DATE"}}]})",    // "type" after "value"
+	    R"({"records":[{"s":{"type":"X","value":{"no":"code"}}}]})", // an unknown type, an object without code
+	};
+	for (const char *page : pages) {
+		auto e = ParseError(reader, page);
+		EXPECT_EQ(e.kind(), ErrorKind::kProtocol) << page;
+	}
+	// Unknown types are read as they come; user objects with codes are fine.
+	reader.Parse(R"({"records":[{"s":{"type":"NEW_TYPE","value":["x"]},"j":{"type":"NEW_TYPE","value":{"k":1}},)"
+	             R"("tags":{"type":"USER_SELECT","value":[{"code":"sato","name":"佐藤"}]}}]})");
+	EXPECT_EQ(Text(reader, 0, 0), R"(["x"])");
+	EXPECT_EQ(Elements(reader, 0, 1), (std::vector<std::string>{"sato"}));
+	EXPECT_EQ(Text(reader, 0, 2), R"({"k":1})");
+}
+
+TEST(RecordReaderValidation, CountsAndFlags) {
+	// Before: a negative totalCount became count(*) = -5.
+	RecordReader reader({{"$id"}});
+	for (const char *page :
+	     {R"({"records":[],"totalCount":-5})", R"({"records":[],"totalCount":"-5"})",
+	      R"({"records":[],"totalCount":"5x"})", R"({"records":[],"totalCount":1.5})",
+	      R"({"records":[],"totalCount":true})", R"({"records":[],"next":"true"})", R"({"records":[],"next":1})"}) {
+		EXPECT_EQ(ParseError(reader, page).kind(), ErrorKind::kProtocol) << page;
+	}
+}
+
+TEST(RecordReaderValidation, HostileDocuments) {
+	RecordReader reader({{"$id"}, {"s"}, {"j", Shape::kJson}});
+	std::string deep =
+	    R"({"records":[{"j":{"type":"SUBTABLE","value":)" + std::string(5000, '[') + std::string(5000, ']') + "}}]}";
+	std::string bad_utf8 = std::string(R"({"records":[{"s":{"type":"X","value":")") + "\xff\xfe" + R"("}}]})";
+	std::string raw_control = std::string(R"({"records":[{"s":{"type":"X","value":"a)") + '\x01' + R"("}}]})";
+	std::string nul_byte = std::string(R"({"records":[{"s":{"type":"X","value":"a)") + '\0' + R"("}}]})";
+	for (const std::string &page : {deep, bad_utf8, raw_control, nul_byte, std::string(R"({"records":[)"),
+	                                std::string(R"({"records":[]}{"records":[]})"), std::string()}) {
+		EXPECT_EQ(ParseError(reader, page).kind(), ErrorKind::kProtocol) << page.substr(0, 60);
+	}
 }

@@ -14,11 +14,7 @@ kintone_test::Emulator *emulator = nullptr;
 
 class SessionTest : public ::testing::Test {
 protected:
-	static void SetUpTestSuite() { emulator = new kintone_test::Emulator(); }
-	static void TearDownTestSuite() {
-		delete emulator;
-		emulator = nullptr;
-	}
+	static void SetUpTestSuite() { emulator = &kintone_test::SharedEmulator(); }
 	void SetUp() override { kintone_test::ResetEmulator(*emulator); }
 	static Json Control(const std::string &method, const std::string &path, const std::string &body) {
 		return kintone_test::Control(*emulator, method, path, body);

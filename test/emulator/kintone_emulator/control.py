@@ -19,8 +19,10 @@ paths and shapes; see ../README.md "Control API":
 
 import collections
 import json
+import random
 import re
 import threading
+import zlib
 
 from .errors import KintoneError
 from .seed import SeedError, load_state, parse_now
@@ -134,13 +136,58 @@ class FaultRule:
         self.skip = int(spec.get("skip", 0))
         self.count = spec.get("count")
         self.count = int(self.count) if self.count is not None else None
+        self.probability = spec.get("probability")
+        # A rule's own generator: the same seed and the same request sequence draw the same
+        # requests, whatever other rules do.
+        self.random = random.Random(spec.get("seed", 0))
         self.seen = 0
         self.applied = 0
+        self.previous = None  # repeat_previous: the last real answer to a matching request
+        self.cache = {}  # compressed or generated bodies, built once per rule
+
+    def matches(self, method, path):
+        if self.method and self.method.upper() != method:
+            return False
+        return bool(self.pattern.search(path))
 
     def describe(self):
         out = dict(self.spec)
         out.update({"id": self.id, "seen": self.seen, "applied": self.applied})
         return out
+
+
+_NUMBER_KEYS = ("skip", "count", "status", "delay_ms", "probability", "seed")
+_BOOL_KEYS = ("drop_connection", "truncate_body", "after", "gzip", "repeat_previous")
+
+
+def _check_spec(spec):
+    if not isinstance(spec, dict) or not isinstance(spec.get("match"), str):
+        raise ValueError('a fault rule needs "match": a regular expression')
+    re.compile(spec["match"])
+    for key in _NUMBER_KEYS:
+        if spec.get(key) is not None and (isinstance(spec[key], bool) or not isinstance(spec[key], (int, float))):
+            raise ValueError('"%s" must be a number' % key)
+    for key in _BOOL_KEYS:
+        if spec.get(key) is not None and not isinstance(spec[key], bool):
+            raise ValueError('"%s" must be true or false' % key)
+    if spec.get("probability") is not None and not 0 <= spec["probability"] <= 1:
+        raise ValueError('"probability" must be between 0 and 1')
+    headers = spec.get("headers")
+    if headers is not None and (not isinstance(headers, dict) or
+                                not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())):
+        raise ValueError('"headers" must be an object of strings')
+    if spec.get("content_type") is not None and not isinstance(spec["content_type"], str):
+        raise ValueError('"content_type" must be a string')
+    repeat = spec.get("body_repeat")
+    if repeat is not None:
+        if not isinstance(repeat, dict) or not isinstance(repeat.get("unit"), str) or \
+                not isinstance(repeat.get("count"), int) or repeat["count"] < 0 or \
+                not all(isinstance(repeat.get(k, ""), str) for k in ("prefix", "separator", "suffix")):
+            raise ValueError('"body_repeat" must be {"prefix"?, "unit", "separator"?, "count", "suffix"?}')
+        if spec.get("body") is not None or spec.get("code") is not None:
+            raise ValueError('"body_repeat" replaces "body" and "code"')
+    if spec.get("repeat_previous") and not spec.get("after"):
+        raise ValueError('"repeat_previous" needs "after": true')
 
 
 class Faults:
@@ -152,12 +199,7 @@ class Faults:
         self.next_id = 1
 
     def add(self, spec):
-        if not isinstance(spec, dict) or not isinstance(spec.get("match"), str):
-            raise ValueError('a fault rule needs "match": a regular expression')
-        re.compile(spec["match"])
-        for key in ("skip", "count", "status", "delay_ms"):
-            if spec.get(key) is not None and not isinstance(spec[key], (int, float)):
-                raise ValueError('"%s" must be a number' % key)
+        _check_spec(spec)
         with self.lock:
             rule = FaultRule(str(self.next_id), spec)
             self.next_id += 1
@@ -178,15 +220,17 @@ class Faults:
         with self.lock:
             return [r.describe() for r in self.rules]
 
-    def match(self, method, path):
-        """The spec to apply to this request, or None. Skipped requests are served normally."""
+    def match_rule(self, method, path):
+        """The rule to apply to this request, or None. Skipped requests are served normally; a
+        rule with "probability" that does not draw this request is passed over (a later rule
+        may apply)."""
         if not self.rules:
             return None
         with self.lock:
             for rule in self.rules:
-                if rule.method and rule.method.upper() != method:
+                if not rule.matches(method, path):
                     continue
-                if not rule.pattern.search(path):
+                if rule.probability is not None and rule.random.random() >= rule.probability:
                     continue
                 rule.seen += 1
                 if rule.seen <= rule.skip:
@@ -194,8 +238,85 @@ class Faults:
                 rule.applied += 1
                 if rule.count is not None and rule.applied >= rule.count:
                     self.rules.remove(rule)
-                return rule.spec
+                return rule
         return None
+
+    def match(self, method, path):
+        """The spec of match_rule, or None."""
+        rule = self.match_rule(method, path)
+        return rule.spec if rule is not None else None
+
+    def observe(self, method, path, answer):
+        """Keeps a real answer for the "repeat_previous" rules matching this request."""
+        if not self.rules:
+            return
+        with self.lock:
+            for rule in self.rules:
+                if rule.spec.get("repeat_previous") and rule.matches(method, path):
+                    rule.previous = answer
+
+
+class Body:
+    """A large generated body (body_repeat): prefix + unit (separator unit)* + suffix, sent in
+    pieces so that a body of gigabytes never sits in memory."""
+
+    PIECE = 1 << 20
+
+    def __init__(self, repeat):
+        self.prefix = repeat.get("prefix", "").encode("utf-8")
+        self.unit = repeat["unit"].encode("utf-8")
+        self.separator = repeat.get("separator", "").encode("utf-8")
+        self.count = repeat["count"]
+        self.suffix = repeat.get("suffix", "").encode("utf-8")
+
+    def __len__(self):
+        return (len(self.prefix) + self.count * len(self.unit) + max(0, self.count - 1) * len(self.separator) +
+                len(self.suffix))
+
+    def pieces(self):
+        yield self.prefix
+        per_piece = max(1, self.PIECE // max(1, len(self.unit) + len(self.separator)))
+        item = self.separator + self.unit
+        full = None  # every piece but the first and the last is the same bytes
+        done = 0
+        while done < self.count:
+            n = min(per_piece, self.count - done)
+            if done == 0:
+                piece = self.unit + item * (n - 1)
+            elif n == per_piece:
+                full = full if full is not None else item * per_piece
+                piece = full
+            else:
+                piece = item * n
+            yield piece
+            done += n
+        yield self.suffix
+
+
+def pieces_of(body):
+    """The bytes of a body (bytes or Body) in pieces."""
+    if isinstance(body, Body):
+        return body.pieces()
+    return (body,)
+
+
+def gzip_body(body):
+    """gzip of a body (bytes or Body), compressed piece by piece."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    out = [compressor.compress(piece) for piece in pieces_of(body)]
+    out.append(compressor.flush())
+    return b"".join(out)
+
+
+def fault_canned_body(rule, lang):
+    """(body, content type) of a rule's canned answer ("code", "body" or "body_repeat")."""
+    spec = rule.spec
+    if spec.get("body_repeat") is not None:
+        body = Body(spec["body_repeat"])
+        ctype = "application/json;charset=utf-8"
+    else:
+        body, ctype = fault_error_body(spec, lang)
+    return body, spec.get("content_type") or ctype
 
 
 def fault_error_body(spec, lang):

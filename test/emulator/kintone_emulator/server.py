@@ -210,20 +210,44 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, status, body, ctype, headers=(), truncate=False):
+        """Writes one response. body: bytes, or a control.Body (a large generated body, written
+        in pieces). truncate: the full headers (real Content-Length), half of the body, then
+        the connection is closed."""
         reason = self.responses.get(status, ("Unknown",))[0]
+        length = len(body)
         lines = ["HTTP/1.1 %d %s" % (status, reason), "Content-Type: " + ctype,
-                 "Content-Length: %d" % len(body)]
+                 "Content-Length: %d" % length]
         lines.extend("%s: %s" % h for h in headers)
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        if truncate:
+        if isinstance(body, bytes):
+            if truncate:
+                self.close_connection = True
+                self.wfile.write(head + body[:length // 2])
+                self._hard_close()
+            else:
+                self.wfile.write(head + body)
+            return length
+        # A generated body: written piece by piece (a client refusing it closes the socket).
+        limit = length // 2 if truncate else length
+        try:
+            self.wfile.write(head)
+            sent = 0
+            for piece in control.pieces_of(body):
+                if sent + len(piece) > limit:
+                    piece = piece[:limit - sent]
+                if piece:
+                    self.wfile.write(piece)
+                    sent += len(piece)
+                if sent >= limit:
+                    break
+        except OSError:
             self.close_connection = True
-            self.wfile.write(head + body[:len(body) // 2])
+            return length
+        if truncate:
             self._hard_close()
-        else:
-            self.wfile.write(head + body)
-        return len(body)
+        return length
 
     def _hard_close(self):
         self.close_connection = True
@@ -346,37 +370,83 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, payload, ctype, headers, truncate=truncate)
 
     def _kintone_reply(self, emu, method, path, qs, body, running, started):
-        """(status, body, content type, headers, truncate, records) or None to drop."""
+        """(status, body, content type, headers, truncate, records) or None to drop.
+
+        A fault rule applies before processing (the default: the request never reaches the
+        API) or, with "after": true, after it (the request is processed, its effects stay, and
+        then its answer is lost, replaced or cut: see README, Faults)."""
         accept = self.headers.get("Accept-Language")
         header_lang = pick_language(accept)
-        settings = emu.settings
-        limit = settings.concurrency_limit
+        limit = emu.settings.concurrency_limit
         headers = [("X-ConcurrencyLimit-Limit", str(limit)),
                    ("X-ConcurrencyLimit-Running", str(min(running, limit)))]
-        fault = emu.faults.match(method, path)
-        truncate = False
-        if fault is not None:
+        rule = emu.faults.match_rule(method, path)
+        fault = rule.spec if rule is not None else None
+        if fault is not None and not fault.get("after"):
             if fault.get("delay_ms"):
                 time.sleep(float(fault["delay_ms"]) / 1000.0)
             if fault.get("drop_connection"):
                 return None
-            truncate = bool(fault.get("truncate_body"))
-            if any(fault.get(k) is not None for k in ("status", "code", "body")):
+            reply = None
+            if any(fault.get(k) is not None for k in ("status", "code", "body", "body_repeat")):
                 # An injected 429 GAIA_TO04 is English without Accept-Language, as the real one.
                 lang = "en" if fault.get("code") == "GAIA_TO04" and not accept else header_lang
-                payload, ctype = control.fault_error_body(fault, lang)
+                payload, ctype = control.fault_canned_body(rule, lang)
                 extra = [("X-Cybozu-Error", fault["code"])] if fault.get("code") else []
-                return control.fault_status(fault), payload, ctype, headers + extra, truncate, 0
-        if running > limit:
+                reply = (control.fault_status(fault), payload, ctype, headers + extra, False, 0)
+            if reply is not None:
+                return self._shape_reply(rule, reply)
+            if any(fault.get(k) for k in ("gzip", "headers", "truncate_body")):
+                reply = self._processed_reply(emu, method, path, qs, body, header_lang, headers, running, accept,
+                                              started)
+                return self._shape_reply(rule, reply)
+        reply = self._processed_reply(emu, method, path, qs, body, header_lang, headers, running, accept, started)
+        previous = rule.previous if fault is not None and fault.get("repeat_previous") else None
+        emu.faults.observe(method, path, reply)
+        if fault is None or not fault.get("after"):
+            return reply
+        # After processing: the request did its work; now its answer is delayed, lost or changed.
+        if fault.get("delay_ms"):
+            time.sleep(float(fault["delay_ms"]) / 1000.0)
+        if fault.get("drop_connection"):
+            return None
+        if fault.get("repeat_previous") and previous is not None:
+            reply = previous[:3] + (headers + list(previous[3][2:]),) + previous[4:]
+        elif any(fault.get(k) is not None for k in ("status", "code", "body", "body_repeat")):
+            payload, ctype = control.fault_canned_body(rule, header_lang)
+            extra = [("X-Cybozu-Error", fault["code"])] if fault.get("code") else []
+            reply = (control.fault_status(fault), payload, ctype, headers + extra, False, 0)
+        return self._shape_reply(rule, reply)
+
+    def _processed_reply(self, emu, method, path, qs, body, header_lang, headers, running, accept, started):
+        """The request processed: (status, body, content type, headers, truncate, records)."""
+        settings = emu.settings
+        if running > settings.concurrency_limit:
             # The 429 came back in English without Accept-Language on real Kintone [OBS].
             lang = header_lang if accept else "en"
-            headers.append(("X-Cybozu-Error", "GAIA_TO04"))
-            return 429, self._error_body(KintoneError("GAIA_TO04"), lang), JSON_TYPE, headers, truncate, 0
+            return 429, self._error_body(KintoneError("GAIA_TO04"), lang), JSON_TYPE, headers + [
+                ("X-Cybozu-Error", "GAIA_TO04")], False, 0
         status, payload, ctype, nrecords, extra, nfields = self._api(emu, method, path, qs, body, header_lang)
         if settings.active:
             # The latency model sleeps here, outside the state lock: requests in flight overlap.
             emu.stats.add_latency(settings.wait(started, nrecords, nfields))
-        return status, payload, ctype, headers + extra, truncate, nrecords
+        return status, payload, ctype, headers + extra, False, nrecords
+
+    @staticmethod
+    def _shape_reply(rule, reply):
+        """Applies a rule's "headers", "gzip" and "truncate_body" to an answer."""
+        spec = rule.spec
+        status, payload, ctype, headers, _, nrecords = reply
+        headers = list(headers) + list((spec.get("headers") or {}).items())
+        if spec.get("gzip"):
+            # A rule's generated body is the same every time: compressed once.
+            key = "body_repeat" if isinstance(payload, control.Body) else payload
+            if key not in rule.cache:
+                rule.cache.clear()
+                rule.cache[key] = control.gzip_body(payload)
+            payload = rule.cache[key]
+            headers.append(("Content-Encoding", "gzip"))
+        return status, payload, ctype, headers, bool(spec.get("truncate_body")), nrecords
 
     @staticmethod
     def _error_body(err, lang):
