@@ -107,6 +107,15 @@ CREATE FOREIGN TABLE kintone.orderlines_by_slip ("伝票番号" text, "備考" t
 INSERT INTO kintone.orderlines_by_slip SELECT slip, note FROM order_notes;
 SELECT "$id", "伝票番号", "備考" FROM kintone.orderlines WHERE "伝票番号" IN ('Q-1001', 'DEMO-U1') ORDER BY 1;
 DELETE FROM kintone.orderlines WHERE "伝票番号" = 'DEMO-U1';
+\echo '== Attachments: a file's content as bytea (kintone_file_content), one row per file of a record'
+SELECT o."伝票番号", f->>'name' AS file, (f->>'size')::int AS size,
+       encode(substr(kintone_file_content('kintone', f->>'fileKey'), 1, 8), 'hex') AS first_bytes
+  FROM kintone.orderlines o, jsonb_array_elements(o."添付") f ORDER BY o."$id", file LIMIT 5;
+\echo '== ... and of subtable rows (the rows table; text files shown as text)'
+SELECT o."伝票番号", l."品目" AS item, d->>'name' AS file,
+       convert_from(kintone_file_content('kintone', d->>'fileKey'), 'UTF8') AS content
+  FROM kintone."orderlines_明細" l JOIN kintone.orderlines o ON o."$id" = l."$id", jsonb_array_elements(l."仕様書") d
+ WHERE d->>'contentType' LIKE 'text/%' OR d->>'contentType' = 'application/json' ORDER BY l."$id", l."$row_index" LIMIT 5;
 SQL
 
 	cat <<EOF

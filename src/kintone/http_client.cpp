@@ -95,10 +95,10 @@ size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
 	return size * count;
 }
 
-// File transfers (docs/data.md, "Files"): a download's body into the caller's memory, an
+// File transfers (docs/files.md): a download's body into the caller's memory, an
 // upload's body read from three pieces, the middle one borrowed.
 struct BodySink {
-	HttpResponse *response = nullptr; // error answers (and a body without a buffer) go here
+	Transfer *transfer = nullptr; // error answers (and a body without a buffer) go to its response
 	CURL *easy = nullptr;
 	bool given = false; // ReceiveInto was called
 	char *buffer = nullptr;
@@ -113,13 +113,21 @@ size_t WriteToBuffer(char *data, size_t size, size_t count, void *user) {
 	size_t n = size * count;
 	long status = 0;
 	curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status >= 300 || (sink->given && sink->buffer == nullptr)) {
-		sink->response->body.append(data, n);
-		return n;
+	if (status < 200 || status >= 300) {
+		return WriteBody(data, size, count, sink->transfer); // bounded like any answer
 	}
 	if (!sink->given) {
 		sink->paused = true; // the caller allocates now; curl keeps this data until resumed
 		return CURL_WRITEFUNC_PAUSE;
+	}
+	if (sink->buffer == nullptr) { // no announced size: into the response, bounded by capacity
+		std::string &body = sink->transfer->response->body;
+		if (n > sink->capacity - body.size()) {
+			sink->overflow = true;
+			return 0;
+		}
+		body.append(data, n);
+		return n;
 	}
 	if (n > sink->capacity - sink->used) {
 		sink->overflow = true;
@@ -209,9 +217,9 @@ struct HttpClient::Impl {
 	bool done = false;
 	CURLcode result = CURLE_OK;
 	char error_buffer[CURL_ERROR_SIZE] = {0};
+	Transfer transfer;
 	BodySink sink;  // body_to_buffer
 	BodyParts body; // body_borrowed
-	Transfer transfer;
 
 	~Impl() {
 		if (multi != nullptr && easy != nullptr) {
@@ -284,7 +292,7 @@ void HttpClient::Start(const HttpRequest &request) {
 	impl_->transfer.once = current_.once;
 	if (current_.body_to_buffer) {
 		impl_->sink = BodySink();
-		impl_->sink.response = &response_;
+		impl_->sink.transfer = &impl_->transfer;
 		impl_->sink.easy = easy;
 		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteToBuffer);
 		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->sink);
@@ -321,9 +329,9 @@ void HttpClient::Start(const HttpRequest &request) {
 		curl_easy_setopt(easy, CURLOPT_READDATA, &impl_->body);
 		curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, SeekParts);
 		curl_easy_setopt(easy, CURLOPT_SEEKDATA, &impl_->body);
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-		                 static_cast<curl_off_t>(current_.body.size() + current_.body_borrowed.size() +
-		                                         current_.body_tail.size()));
+		curl_easy_setopt(
+		    easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    static_cast<curl_off_t>(current_.body.size() + current_.body_borrowed.size() + current_.body_tail.size()));
 	} else if (!current_.body.empty() || current_.method == "POST" || current_.method == "PUT") {
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, current_.body.c_str());
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(current_.body.size()));
@@ -450,15 +458,18 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 	CURLcode code = impl_->result;
 	Detach();
 	stats_.bytes_received += static_cast<long long>(response_.body.size());
+	bool sent = impl_->transfer.sends > 0;
+	std::string label = current_.method + " " + current_.url; // no secrets: they travel in headers
 	if (current_.body_to_buffer) {
 		stats_.bytes_received += static_cast<long long>(impl_->sink.used);
 		if (impl_->sink.overflow) {
-			throw Error(ErrorKind::kProtocol, "Kintone sent a file longer than its announced size",
+			throw Error(ErrorKind::kProtocol,
+			            impl_->sink.buffer != nullptr
+			                ? "Kintone sent a file longer than its announced size"
+			                : "Kintone sent a file larger than " + std::to_string(impl_->sink.capacity) + " bytes",
 			            current_.method + " " + current_.url);
 		}
 	}
-	bool sent = impl_->transfer.sends > 0;
-	std::string label = current_.method + " " + current_.url; // no secrets: they travel in headers
 
 	if (aborted || (timed_out && cancel_pending_)) {
 		Error error(ErrorKind::kCancelled, "the request to Kintone was cancelled", label);
@@ -530,7 +541,7 @@ void HttpClient::ReceiveInto(char *buffer, size_t capacity) noexcept {
 	BodySink &sink = impl_->sink;
 	sink.given = true;
 	sink.buffer = buffer;
-	sink.capacity = buffer != nullptr ? capacity : 0;
+	sink.capacity = capacity;
 	if (sink.paused && in_flight_) {
 		sink.paused = false;
 		curl_easy_pause(impl_->easy, CURLPAUSE_CONT); // may deliver the kept data at once

@@ -35,7 +35,7 @@ struct HttpRequest {
 	// aborted by the cancel they clean up after; they get a short timeout instead.
 	bool abortable = true;
 	long timeout_ms = 0; // overrides HttpOptions::timeout_ms when > 0
-	// File transfers (file.json; docs/data.md, "Files"). Upload: bytes the caller keeps alive
+	// File transfers (file.json; docs/files.md). Upload: bytes the caller keeps alive
 	// until the transfer has ended, sent after `body` and before `body_tail` without being
 	// copied (a file inside a multipart body). Download: a 2xx answer's body goes into memory
 	// the caller provides once its size is known (HttpClient::AwaitBody, ReceiveInto), sent

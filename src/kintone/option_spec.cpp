@@ -72,7 +72,7 @@ void CheckFieldType(std::string_view, std::string_view value) {
 		                 "Use a Kintone field type such as SINGLE_LINE_TEXT, NUMBER, DATE or DROP_DOWN.");
 	}
 }
-// Subtables, upsert, files (docs/data.md).
+// Files (docs/files.md): the largest upload accepted.
 void CheckMaxFileSize(std::string_view, std::string_view value) {
 	(void)ParseMaxFileSize(value);
 }
@@ -716,7 +716,7 @@ long long ParseMaxFileSize(std::string_view value) {
 	}
 	if (!ok || n < 1 || n > kMaxFileSize) {
 		throw Error(ErrorKind::kInvalidOptionValue,
-		            "invalid value for option \"max_file_size\": \"" + std::string(value) + "\"",
+		            "invalid value for option \"max_file_size\": \"" + std::string(value) + "\"", "",
 		            "The largest file Kintone takes, in bytes: a whole number from 1 to " +
 		                std::to_string(kMaxFileSize) + " (Kintone's limit, 1 GB, is the default).");
 	}

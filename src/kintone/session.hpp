@@ -175,7 +175,7 @@ public:
 	void set_locale(std::string_view lc_messages);
 	const std::string &accept_language() const { return accept_language_; }
 
-	// File transfers (file.json; docs/data.md, "Files").
+	// File transfers (file.json; docs/files.md).
 	// An upload: POST multipart/form-data with the body head + data + tail, where data is the
 	// caller's memory (alive until this returns, never copied). Sent at most once (it changes
 	// state: Kintone keeps the file), retried only like a write; returns the JSON answer.
@@ -186,10 +186,16 @@ public:
 	// answer's headers (a refusal throws like Get; retried like a read before any body byte is
 	// kept) and returns the file's size, -1 when Kintone did not announce it. FinishDownload
 	// then receives the file into buffer (capacity bytes; nullptr: into the session's response
-	// buffer, see downloaded()) and returns the bytes received. Any other request cancels a
-	// download in between.
+	// buffer, see downloaded(), at most capacity bytes) and returns the bytes received; a body
+	// cut short is read again from the start (a download is idempotent), and a file whose size
+	// then differs is an error. Any other request cancels a download in between.
 	long long StartDownload(std::string_view endpoint, const Json &params, long long guest_space_id = -1);
 	size_t FinishDownload(char *buffer, size_t capacity);
+	// Ends a download between StartDownload and FinishDownload (closes its connection).
+	void CancelDownload() noexcept {
+		http_.Cancel();
+		download_done_ = false;
+	}
 	const std::string &downloaded() const { return *downloaded_; }
 
 	const HttpStats &stats() const { return http_.stats(); }
@@ -255,6 +261,11 @@ private:
 	std::string download_label_;
 	bool download_done_ = false;
 	const std::string *downloaded_ = nullptr;
+	long long download_length_ = 0; // what StartDownload announced, compared on a retry
+	int download_attempt_ = 0;
+	long download_delay_ = 0;
+	bool download_may_refresh_ = true;
+	long long SendDownload();
 	std::vector<std::string> warnings_;
 };
 

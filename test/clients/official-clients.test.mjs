@@ -1000,6 +1000,15 @@ test("downloadFile returns the attachment of a sample record (download key from 
   const file = await client.file.downloadFile({ fileKey: info.fileKey });
   assert.equal(Buffer.from(file).toString("utf8"), "hello kintone");
   assert.equal(info.size, String(Buffer.from(file).length), "the record's size is the file's size in bytes");
+  // A file attached to a record needs view permission on its app: an add-only token is refused.
+  const addOnly = new KintoneRestAPIClient({ baseUrl, auth: { apiToken: SAMPLE_APP_ADD_TOKEN } });
+  await assert.rejects(addOnly.file.downloadFile({ fileKey: info.fileKey }), (e) => {
+    assert.ok(e instanceof KintoneRestAPIError, String(e));
+    assert.equal(e.status, 403);
+    return true;
+  });
+  assert.equal(Buffer.from(await tokenClient.file.downloadFile({ fileKey: info.fileKey })).toString("utf8"),
+    "hello kintone", "a view token of the app may");
 });
 
 test("API token auth: a view token reads the sample app; an add-only token may not", async () => {

@@ -327,6 +327,63 @@ def add_data_apps(seed):
     seed["apps"] = [a for a in seed["apps"] if a.get("id") not in DATA_APPS] + apps
 
 
+# App 93 (ATTACH) and its files, for sql/files.sql (issue 12, attachments): a FILE field and a
+# subtable with a FILE field; usable only by yamada (sato is refused its files). The file keys
+# are download keys as Kintone makes them (a timestamp and 35 hex digits).
+ATTACH_APP = 93
+
+
+def _attach_key(n):
+    return "20261201000000%035X" % n
+
+
+def attach_files():
+    """The seeded files of app 93: every byte value, an empty file, a UTF-8 text."""
+    import base64
+    return [
+        {"fileKey": _attach_key(1), "name": "all-bytes.bin", "contentType": "application/octet-stream",
+         "content_base64": base64.b64encode(bytes(range(256)) * 4).decode("ascii")},
+        {"fileKey": _attach_key(2), "name": "empty.txt", "contentType": "text/plain", "content": ""},
+        {"fileKey": _attach_key(3), "name": "仕様書.txt", "contentType": "text/plain; charset=utf-8",
+         "content": "仕様: 8 cores\n"},
+    ]
+
+
+def attach_app():
+    def file_value(n, name, ctype, size):
+        return {"fileKey": _attach_key(n), "name": name, "contentType": ctype, "size": str(size)}
+    return {
+        "id": ATTACH_APP,
+        "code": "ATTACH",
+        "name": "添付ファイル",
+        "properties": {
+            "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "title"},
+            "files": {"type": "FILE", "code": "files", "label": "files"},
+            "docs": {"type": "SUBTABLE", "code": "docs", "label": "docs", "fields": {
+                "doc_title": {"type": "SINGLE_LINE_TEXT", "code": "doc_title", "label": "doc_title"},
+                "doc": {"type": "FILE", "code": "doc", "label": "doc"},
+            }},
+        },
+        "records": [
+            {"$id": 1, "title": {"value": "two files"},
+             "files": {"value": [file_value(1, "all-bytes.bin", "application/octet-stream", 1024),
+                                 file_value(2, "empty.txt", "text/plain", 0)]},
+             "docs": {"value": [{"value": {"doc_title": {"value": "spec"},
+                                           "doc": {"value": [file_value(3, "仕様書.txt",
+                                                                        "text/plain; charset=utf-8",
+                                                                        len("仕様: 8 cores\n".encode()))]}}}]}},
+            {"$id": 2, "title": {"value": "no files"}, "files": {"value": []}, "docs": {"value": []}},
+        ],
+        "permissions": {"users": [FEATURE_USER["code"]], "admins": [FEATURE_USER["code"]]},
+    }
+
+
+def add_attach_app(seed):
+    seed["apps"] = [a for a in seed["apps"] if a.get("id") != ATTACH_APP] + [attach_app()]
+    keys = {f["fileKey"] for f in attach_files()}
+    seed["files"] = [f for f in seed.get("files", []) if f["fileKey"] not in keys] + attach_files()
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: make-regress-seed.py OUT.json", file=sys.stderr)
@@ -338,6 +395,7 @@ def main(argv):
         big_app(), writes_app(), diff_app(), approvals_app(), drift_app()]
     restrict_feature_apps(seed)
     add_data_apps(seed)
+    add_attach_app(seed)
     seed["oauth_clients"] = [c for c in seed.get("oauth_clients", [])
                              if c["client_id"] != OAUTH_CLIENT["client_id"]] + [OAUTH_CLIENT]
     with open(argv[1], "w", encoding="utf-8") as f:

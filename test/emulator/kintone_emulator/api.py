@@ -1073,6 +1073,13 @@ def download_file(call):
     entry = call.state.files.get(str(key))
     if entry is None or entry.get("expires") is not None and entry["expires"] <= call.state.now():
         raise KintoneError("GAIA_BL01", args={"id": key})
+    app = call.state.apps.get(entry.get("app")) if entry.get("app") is not None else None
+    if app is not None:
+        # A file attached to a record is readable by whoever may view that app (an API token
+        # of that app with view permission): CB_NO02 / GAIA_NO01 otherwise (choice; the
+        # contract does not record Kintone's rule, which also weighs record and field
+        # permissions). An upload not yet attached: any caller that may upload.
+        call.principal.require(app, "view")
     return Raw(entry.get("content") or b"", entry.get("contentType") or "application/octet-stream")
 
 
