@@ -54,7 +54,7 @@ RETURNS boolean
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT VOLATILE;
 
--- ===================================================================================
+-- ==========================================================================================
 -- Issue 13: the app around the records (README, "Process management", "Comments, apps and
 -- fields as tables", "Schema drift"). Foreign tables with the option object (apps, spaces,
 -- fields, views, statuses, actions, comments) need no SQL object: IMPORT FOREIGN SCHEMA
@@ -91,7 +91,7 @@ AS 'MODULE_PATHNAME'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION kintone_schema_drift(regclass) IS 'what differs between a Kintone foreign table and its app''s current form';
-=======
+
 -- Attachments (README, "Attachments"; src/pg/files.cpp). Both use the caller's user mapping for
 -- the server (own or PUBLIC) and need USAGE on it; no credential is ever returned or shown.
 CREATE FUNCTION kintone_file_content(server name, file_key text)
