@@ -18,6 +18,9 @@ bool HasControl(std::string_view s) {
 	return false;
 }
 
+// Kintone's keys are 36 (upload) or 49 (download) characters; anything far longer is not one.
+constexpr size_t kMaxFileKeyLength = 256;
+
 std::string RandomBoundary() {
 	static const char kChars[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 	std::random_device device;
@@ -72,15 +75,39 @@ std::string UploadFile(Session &session, std::string_view name, std::string_view
 		            "Nothing was sent.");
 	}
 	MultipartFrame frame = MakeMultipartFrame(name, content_type, data);
-	Json answer = session.SendMultipart("file.json", frame.content_type, frame.head, data, frame.tail, guest_space_id);
+	Json answer;
+	try {
+		answer = session.SendMultipart("file.json", frame.content_type, frame.head, data, frame.tail, guest_space_id);
+	} catch (Error &e) {
+		// Sent, and no answer that proves Kintone refused it (a dropped connection, a timeout, a
+		// cancel, a gateway error, an answer that is not JSON): the upload is not sent again, and
+		// the user is told that Kintone may hold the file (an unattached upload is deleted after
+		// 3 days).
+		if (e.may_have_acted()) {
+			e.set_message("the outcome of uploading \"" + std::string(name) + "\" is unknown: " + e.message());
+			e.set_hint("Kintone may have stored the file; it was not sent again. An upload that is not attached "
+			           "to a record is deleted by Kintone after 3 days, so uploading it again is safe.");
+		}
+		throw;
+	}
 	auto key = answer.is_object() ? answer.find("fileKey") : answer.end();
-	if (!answer.is_object() || key == answer.end() || !key->is_string() || key->get_ref<const std::string &>().empty()) {
+	if (!answer.is_object() || key == answer.end() || !key->is_string() ||
+	    key->get_ref<const std::string &>().empty()) {
 		throw Error(ErrorKind::kProtocol, "Kintone's answer to a file upload has no \"fileKey\"",
 		            "The answer to POST " + session.Path("file.json", guest_space_id) +
 		                " is not what the API promises; the file may be stored in Kintone's temporary storage, "
 		                "where it is deleted after 3 days unless attached.");
 	}
 	return key->get<std::string>();
+}
+
+long long StartFileDownload(Session &session, std::string_view file_key, long long guest_space_id) {
+	if (file_key.empty() || file_key.size() > kMaxFileKeyLength || HasControl(file_key)) {
+		throw Error(ErrorKind::kInvalidRequest,
+		            file_key.empty() ? std::string("a file key must not be empty") : "invalid file key",
+		            "Nothing was sent.", "Use the \"fileKey\" of a file in a record's FILE value (a download key).");
+	}
+	return session.StartDownload("file.json", Json{{"fileKey", std::string(file_key)}}, guest_space_id);
 }
 
 } // namespace kintone

@@ -1,4 +1,4 @@
-// Attachments (contract §4.11; design notes in docs/data.md, "Files"): uploading a file
+// Attachments (contract §4.11; design notes in docs/files.md): uploading a file
 // (POST file.json, multipart/form-data with one part named "file") and downloading one by its
 // key (GET file.json), without copying the file's bytes: the upload sends the caller's memory
 // between a small multipart head and tail, the download receives into memory the caller
@@ -35,5 +35,10 @@ MultipartFrame MakeMultipartFrame(std::string_view name, std::string_view conten
 // "fileKey". Sent at most once.
 std::string UploadFile(Session &session, std::string_view name, std::string_view content_type, std::string_view data,
                        long long max_size, long long guest_space_id = -1);
+
+// Starts downloading the file of this download key (GET file.json; the key found in a record's
+// FILE value): Session::StartDownload, after refusing an empty key or one longer than any key
+// Kintone makes (kInvalidRequest, nothing sent). Then Session::FinishDownload.
+long long StartFileDownload(Session &session, std::string_view file_key, long long guest_space_id = -1);
 
 } // namespace kintone

@@ -11,6 +11,12 @@
 #include <cstring>
 #include <chrono>
 #include <mutex>
+#include <set>
+
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 namespace kintone {
 
@@ -89,10 +95,10 @@ size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
 	return size * count;
 }
 
-// File transfers (docs/data.md, "Files"): a download's body into the caller's memory, an
+// File transfers (docs/files.md): a download's body into the caller's memory, an
 // upload's body read from three pieces, the middle one borrowed.
 struct BodySink {
-	HttpResponse *response = nullptr; // error answers (and a body without a buffer) go here
+	Transfer *transfer = nullptr; // error answers (and a body without a buffer) go to its response
 	CURL *easy = nullptr;
 	bool given = false; // ReceiveInto was called
 	char *buffer = nullptr;
@@ -107,13 +113,21 @@ size_t WriteToBuffer(char *data, size_t size, size_t count, void *user) {
 	size_t n = size * count;
 	long status = 0;
 	curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status >= 300 || (sink->given && sink->buffer == nullptr)) {
-		sink->response->body.append(data, n);
-		return n;
+	if (status < 200 || status >= 300) {
+		return WriteBody(data, size, count, sink->transfer); // bounded like any answer
 	}
 	if (!sink->given) {
 		sink->paused = true; // the caller allocates now; curl keeps this data until resumed
 		return CURL_WRITEFUNC_PAUSE;
+	}
+	if (sink->buffer == nullptr) { // no announced size: into the response, bounded by capacity
+		std::string &body = sink->transfer->response->body;
+		if (n > sink->capacity - body.size()) {
+			sink->overflow = true;
+			return 0;
+		}
+		body.append(data, n);
+		return n;
 	}
 	if (n > sink->capacity - sink->used) {
 		sink->overflow = true;
@@ -203,9 +217,9 @@ struct HttpClient::Impl {
 	bool done = false;
 	CURLcode result = CURLE_OK;
 	char error_buffer[CURL_ERROR_SIZE] = {0};
+	Transfer transfer;
 	BodySink sink;  // body_to_buffer
 	BodyParts body; // body_borrowed
-	Transfer transfer;
 
 	~Impl() {
 		if (multi != nullptr && easy != nullptr) {
@@ -278,7 +292,7 @@ void HttpClient::Start(const HttpRequest &request) {
 	impl_->transfer.once = current_.once;
 	if (current_.body_to_buffer) {
 		impl_->sink = BodySink();
-		impl_->sink.response = &response_;
+		impl_->sink.transfer = &impl_->transfer;
 		impl_->sink.easy = easy;
 		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteToBuffer);
 		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->sink);
@@ -315,9 +329,9 @@ void HttpClient::Start(const HttpRequest &request) {
 		curl_easy_setopt(easy, CURLOPT_READDATA, &impl_->body);
 		curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, SeekParts);
 		curl_easy_setopt(easy, CURLOPT_SEEKDATA, &impl_->body);
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-		                 static_cast<curl_off_t>(current_.body.size() + current_.body_borrowed.size() +
-		                                         current_.body_tail.size()));
+		curl_easy_setopt(
+		    easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    static_cast<curl_off_t>(current_.body.size() + current_.body_borrowed.size() + current_.body_tail.size()));
 	} else if (!current_.body.empty() || current_.method == "POST" || current_.method == "PUT") {
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, current_.body.c_str());
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(current_.body.size()));
@@ -444,15 +458,18 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 	CURLcode code = impl_->result;
 	Detach();
 	stats_.bytes_received += static_cast<long long>(response_.body.size());
+	bool sent = impl_->transfer.sends > 0;
+	std::string label = current_.method + " " + current_.url; // no secrets: they travel in headers
 	if (current_.body_to_buffer) {
 		stats_.bytes_received += static_cast<long long>(impl_->sink.used);
 		if (impl_->sink.overflow) {
-			throw Error(ErrorKind::kProtocol, "Kintone sent a file longer than its announced size",
+			throw Error(ErrorKind::kProtocol,
+			            impl_->sink.buffer != nullptr
+			                ? "Kintone sent a file longer than its announced size"
+			                : "Kintone sent a file larger than " + std::to_string(impl_->sink.capacity) + " bytes",
 			            current_.method + " " + current_.url);
 		}
 	}
-	bool sent = impl_->transfer.sends > 0;
-	std::string label = current_.method + " " + current_.url; // no secrets: they travel in headers
 
 	if (aborted || (timed_out && cancel_pending_)) {
 		Error error(ErrorKind::kCancelled, "the request to Kintone was cancelled", label);
@@ -524,7 +541,7 @@ void HttpClient::ReceiveInto(char *buffer, size_t capacity) noexcept {
 	BodySink &sink = impl_->sink;
 	sink.given = true;
 	sink.buffer = buffer;
-	sink.capacity = buffer != nullptr ? capacity : 0;
+	sink.capacity = capacity;
 	if (sink.paused && in_flight_) {
 		sink.paused = false;
 		curl_easy_pause(impl_->easy, CURLPAUSE_CONT); // may deliver the kept data at once
@@ -538,6 +555,97 @@ size_t HttpClient::received() const {
 HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 	Start(request);
 	return Finish();
+}
+
+// The wait handle (see HttpClient::WaitFd). libcurl 7.88 has no curl_multi_waitfds, and its
+// socket callback is driven by curl_multi_socket_action only, not by the curl_multi_perform
+// that Pump uses; so the epoll set is re-read from curl_multi_fdset on every ArmWaitFd. A socket
+// numbered FD_SETSIZE or more is not in an fd_set: the tick then stands in for it.
+struct HttpClient::WaitSet {
+	int epoll = -1;
+	int timer = -1;
+	std::set<int> watched; // sockets in the epoll set (besides the timer)
+
+	~WaitSet() {
+		if (timer >= 0) {
+			close(timer);
+		}
+		if (epoll >= 0) {
+			close(epoll);
+		}
+	}
+};
+
+int HttpClient::WaitFd() noexcept {
+	if (!wait_) {
+		auto set = std::unique_ptr<WaitSet>(new (std::nothrow) WaitSet);
+		if (!set) {
+			return -1;
+		}
+		set->epoll = epoll_create1(EPOLL_CLOEXEC);
+		set->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (set->epoll < 0 || set->timer < 0) {
+			return -1;
+		}
+		struct epoll_event ev = {};
+		ev.events = EPOLLIN;
+		ev.data.fd = set->timer;
+		if (epoll_ctl(set->epoll, EPOLL_CTL_ADD, set->timer, &ev) != 0) {
+			return -1;
+		}
+		wait_ = std::move(set);
+		ArmWaitFd();
+	}
+	return wait_->epoll;
+}
+
+void HttpClient::ArmWaitFd() noexcept {
+	if (!wait_) {
+		return;
+	}
+	WaitSet &w = *wait_;
+	uint64_t expirations;
+	while (read(w.timer, &expirations, sizeof expirations) > 0) {
+	}
+	fd_set reads, writes, errors;
+	FD_ZERO(&reads);
+	FD_ZERO(&writes);
+	FD_ZERO(&errors);
+	int max_fd = -1;
+	long timeout_ms = -1;
+	if (in_flight_) {
+		curl_multi_fdset(impl_->multi, &reads, &writes, &errors, &max_fd);
+		curl_multi_timeout(impl_->multi, &timeout_ms);
+	}
+	std::set<int> now;
+	for (int fd = 0; fd <= max_fd; ++fd) {
+		uint32_t events =
+		    (FD_ISSET(fd, &reads) ? uint32_t{EPOLLIN} : 0u) | (FD_ISSET(fd, &writes) ? uint32_t{EPOLLOUT} : 0u);
+		if (events == 0) {
+			continue;
+		}
+		struct epoll_event ev = {};
+		ev.events = events;
+		ev.data.fd = fd;
+		// A socket closed and reopened under the same number has left the epoll set by itself.
+		if (epoll_ctl(w.epoll, EPOLL_CTL_MOD, fd, &ev) != 0 && epoll_ctl(w.epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			continue; // watched by the tick only
+		}
+		now.insert(fd);
+	}
+	for (int fd : w.watched) {
+		if (now.count(fd) == 0) {
+			epoll_ctl(w.epoll, EPOLL_CTL_DEL, fd, nullptr); // ENOENT when already closed
+		}
+	}
+	w.watched.swap(now);
+	// Due when libcurl's timeout expires (0: at once), at the latest after a tick; nothing in
+	// flight: the tick alone (a waiter still checks for cancels).
+	long due = timeout_ms < 0 || timeout_ms > kWaitTickMs ? kWaitTickMs : timeout_ms;
+	struct itimerspec spec = {};
+	spec.it_value.tv_sec = due / 1000;
+	spec.it_value.tv_nsec = (due % 1000) * 1000000L + (due == 0 ? 1 : 0); // zero would disarm
+	timerfd_settime(w.timer, 0, &spec, nullptr);
 }
 
 std::string UrlEncode(std::string_view text) {

@@ -2,6 +2,8 @@
 #include "kintone/option_spec.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/messages.hpp"
+#include "kintone/metadata.hpp"
 #include "kintone/query.hpp"
 #include "kintone/schema.hpp"
 #include "kintone/subtable.hpp"
@@ -30,6 +32,9 @@ void CheckUrl(std::string_view, std::string_view value) {
 void CheckPositiveId(std::string_view name, std::string_view value) {
 	(void)ParsePositiveId(name, value);
 }
+void CheckObject(std::string_view, std::string_view value) {
+	(void)ObjectKindFromName(value); // issue 13: records (default), apps, spaces, fields, …
+}
 void CheckTokens(std::string_view, std::string_view value) {
 	(void)ParseApiTokens(value);
 }
@@ -38,6 +43,14 @@ void CheckNonEmpty(std::string_view name, std::string_view value) {
 		throw ValueError("option \"" + std::string(name) + "\" must not be empty");
 	}
 }
+void CheckLanguage(std::string_view name, std::string_view value) {
+	if (!IsLanguageOption(value)) {
+		throw ValueError("invalid value for option \"" + std::string(name) + "\": \"" + std::string(value) + "\"",
+		                 "Use 'auto' (Kintone's messages in the language of lc_messages) or a language tag such as "
+		                 "'en', 'ja' or 'zh'.");
+	}
+}
+
 void CheckBoolean(std::string_view name, std::string_view value) {
 	(void)ParseBooleanOption(name, value);
 }
@@ -59,7 +72,7 @@ void CheckFieldType(std::string_view, std::string_view value) {
 		                 "Use a Kintone field type such as SINGLE_LINE_TEXT, NUMBER, DATE or DROP_DOWN.");
 	}
 }
-// Subtables, upsert, files (docs/data.md).
+// Files (docs/files.md): the largest upload accepted.
 void CheckMaxFileSize(std::string_view, std::string_view value) {
 	(void)ParseMaxFileSize(value);
 }
@@ -204,6 +217,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"guest_space_id", kS | kT, false, CheckPositiveId},
 	    {"max_cursors", kS, false, CheckMaxCursors},
 	    {"use_remote_estimate", kS | kT, false, CheckBoolean},
+	    {"async_capable", kS | kT, false, CheckBoolean},
 	    {"updatable", kS | kT, false, CheckBoolean},
 	    // Transport (server, or a user mapping to override the server's).
 	    {"ssl_verify", kS | kU, false, CheckBoolean},
@@ -212,6 +226,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"connect_timeout", kS | kU, false, CheckSeconds},
 	    {"request_timeout", kS | kU, false, CheckSeconds},
 	    {"user_agent", kS | kU, false, CheckUserAgent},
+	    {"language", kS | kU, false, CheckLanguage},
 	    // Credentials: user mappings only.
 	    {"api_token", kU, true, CheckTokens},
 	    {"username", kU, false, CheckNonEmpty},
@@ -229,6 +244,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"proxy_user", kU, false, CheckNonEmpty},
 	    {"proxy_password", kU, true, CheckNonEmpty},
 	    {"app", kT, false, CheckPositiveId},
+	    {"object", kT, false, CheckObject},
 	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCodeOption},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
 	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckNonEmpty},
@@ -700,7 +716,7 @@ long long ParseMaxFileSize(std::string_view value) {
 	}
 	if (!ok || n < 1 || n > kMaxFileSize) {
 		throw Error(ErrorKind::kInvalidOptionValue,
-		            "invalid value for option \"max_file_size\": \"" + std::string(value) + "\"",
+		            "invalid value for option \"max_file_size\": \"" + std::string(value) + "\"", "",
 		            "The largest file Kintone takes, in bytes: a whole number from 1 to " +
 		                std::to_string(kMaxFileSize) + " (Kintone's limit, 1 GB, is the default).");
 	}

@@ -416,6 +416,29 @@ Json Pager::PageParams(const std::string &query) const {
 	return params;
 }
 
+void Pager::StartFirst() {
+	if (started_ || prefetched_ || done_ || request_.strategy == PagingStrategy::kCursor) {
+		return;
+	}
+	long long page = PageSize(request_, fetched_);
+	if (page <= 0) {
+		return;
+	}
+	prefetch_query_ = PageQuery(page);
+	++requests_;
+	session_.StartGetRaw(this, "records.json", PageParams(prefetch_query_), request_.guest_space_id);
+	prefetched_ = true;
+}
+
+bool Pager::Ready() noexcept {
+	if (done_ || !prefetched_) {
+		return true;
+	}
+	// Pump says false too when the shared session dropped this request for another one: Next
+	// then sends it again, so there is nothing to wait for here.
+	return session_.Pump(this) || !session_.Pending(this);
+}
+
 void Pager::Pump() noexcept {
 	if (prefetched_) {
 		session_.Pump(this);

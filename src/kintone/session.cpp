@@ -2,6 +2,7 @@
 #include "kintone/session.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/messages.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -65,7 +66,16 @@ std::string Base64Encode(std::string_view data) {
 	return out;
 }
 
-Session::Session(SessionConfig config) : config_(std::move(config)), http_(config_.http) {}
+Session::Session(SessionConfig config) : config_(std::move(config)), http_(config_.http) {
+	set_locale("");
+}
+
+void Session::set_locale(std::string_view lc_messages) {
+	if (lc_messages != locale_) {
+		locale_ = std::string(lc_messages);
+		accept_language_ = AcceptLanguage(config_.language, lc_messages);
+	}
+}
 
 std::string Session::Path(std::string_view endpoint, long long guest_space_id) const {
 	long long guest = guest_space_id < 0 ? config_.guest_space_id : guest_space_id;
@@ -281,6 +291,9 @@ HttpRequest Session::BuildRequest(const std::string &method, const std::string &
 		request.url += "?" + query;
 	}
 	AddAuthHeaders(request.headers);
+	if (!accept_language_.empty()) {
+		request.headers.emplace_back("Accept-Language", accept_language_);
+	}
 	if (method_override) {
 		request.headers.emplace_back("X-HTTP-Method-Override", method);
 	}
@@ -668,7 +681,7 @@ void Session::ForgetWrite(const void *owner) noexcept {
 Json Session::SendMultipart(std::string_view endpoint, const std::string &content_type, const std::string &head,
                             std::string_view data, const std::string &tail, long long guest_space_id) {
 	std::string path = Path(endpoint, guest_space_id);
-	HttpRequest request = BuildRequest("POST", path, "", "", false, false, true); // an upload is sent at most once
+	HttpRequest request = BuildRequest("POST", path, "", "", false, false, true); // once: never replayed
 	request.headers.emplace_back("Content-Type", content_type);
 	request.body = head;
 	request.body_borrowed = data;
@@ -682,40 +695,59 @@ Json Session::SendMultipart(std::string_view endpoint, const std::string &conten
 }
 
 long long Session::StartDownload(std::string_view endpoint, const Json &params, long long guest_space_id) {
-	SettleWrite(WriteWait::kNormal); // the session carries one request at a time; a write is not dropped
+	SettleWrite(WriteWait::kNormal); // one request at a time; a write in flight is not dropped
 	download_ = BuildGet(endpoint, params, guest_space_id, &download_label_);
 	download_.body_to_buffer = true;
-	download_done_ = false;
-	downloaded_ = nullptr;
-	long delay = config_.retry_base_delay_ms;
-	bool may_refresh = true;
+	download_attempt_ = 0;
+	download_delay_ = config_.retry_base_delay_ms;
+	download_may_refresh_ = true;
 	try {
-		for (int attempt = 0;; ++attempt) {
-			pending_owner_ = nullptr; // this request replaces (cancels) any pending one
-			http_.Start(download_);
-			long long length = http_.AwaitBody();
-			if (length != -2) {
-				return length; // a 2xx answer whose body waits for the caller's memory
-			}
-			HttpResponse &response = http_.Finish();
-			if (may_refresh && RefreshAfter401(download_, response)) {
-				may_refresh = false;
-				--attempt;
-				continue;
-			}
-			if (!ShouldRetry(response, download_label_, true, false, attempt)) {
-				download_done_ = true; // a 2xx answer without a body: an empty file
-				downloaded_ = &response.body;
-				return 0;
-			}
-			if (!SleepUnlessAborted(delay, config_.http)) {
-				throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
-			}
-			delay *= 2;
-		}
+		download_length_ = SendDownload();
+		return download_length_;
 	} catch (Error &e) {
 		Explain(e);
 		throw;
+	}
+}
+
+// Sends download_ until a 2xx answer's headers are in: its Content-Length (-1 without one), or
+// 0 with download_done_ when the answer has ended already (an empty file). Retried like a read:
+// a 401 after a token refresh, Kintone's retryable errors and a dropped connection, up to
+// max_retries; any other refusal throws.
+long long Session::SendDownload() {
+	download_done_ = false;
+	downloaded_ = nullptr;
+	for (;; ++download_attempt_) {
+		pending_owner_ = nullptr; // this request replaces (cancels) any pending one
+		http_.Start(download_);
+		long long length = http_.AwaitBody();
+		if (length != -2) {
+			return length; // a 2xx answer whose body waits for the caller's memory
+		}
+		const HttpResponse *response = nullptr;
+		try {
+			response = &http_.Finish();
+		} catch (Error &e) {
+			if (e.kind() != ErrorKind::kConnection || download_attempt_ >= config_.max_retries) {
+				throw;
+			}
+		}
+		if (response != nullptr) {
+			if (download_may_refresh_ && RefreshAfter401(download_, *response)) {
+				download_may_refresh_ = false; // one refresh, sent again at once
+				--download_attempt_;
+				continue;
+			}
+			if (!ShouldRetry(*response, download_label_, true, false, download_attempt_)) {
+				download_done_ = true; // a 2xx answer without a body: an empty file
+				downloaded_ = &response->body;
+				return 0;
+			}
+		}
+		if (!SleepUnlessAborted(download_delay_, config_.http)) {
+			throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+		}
+		download_delay_ *= 2;
 	}
 }
 
@@ -725,13 +757,32 @@ size_t Session::FinishDownload(char *buffer, size_t capacity) {
 		return 0;
 	}
 	try {
-		http_.ReceiveInto(buffer, capacity);
-		HttpResponse &response = http_.Finish();
-		downloaded_ = &response.body;
-		if (response.status < 200 || response.status >= 300) {
-			throw ErrorFromResponse(response.status, response.body, response.content_type);
+		for (;;) {
+			try {
+				http_.ReceiveInto(buffer, capacity);
+				HttpResponse &response = http_.Finish();
+				downloaded_ = &response.body;
+				return buffer != nullptr ? http_.received() : response.body.size();
+			} catch (Error &e) {
+				// A body cut short (or a dropped connection) is read again from the start into
+				// the same memory: a download changes nothing in Kintone.
+				if (e.kind() != ErrorKind::kConnection || download_attempt_ >= config_.max_retries) {
+					throw;
+				}
+			}
+			if (!SleepUnlessAborted(download_delay_, config_.http)) {
+				throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+			}
+			download_delay_ *= 2;
+			++download_attempt_;
+			long long length = SendDownload();
+			if (download_done_ || length != download_length_) {
+				download_done_ = false;
+				throw Error(ErrorKind::kProtocol,
+				            "the file's size changed while it was read again after a broken transfer",
+				            "announced " + std::to_string(download_length_) + " bytes, then " + std::to_string(length));
+			}
 		}
-		return buffer != nullptr ? http_.received() : response.body.size();
 	} catch (Error &e) {
 		if (e.context().empty()) {
 			e.set_context("Kintone request: " + download_label_);

@@ -80,6 +80,9 @@ struct SessionConfig {
 	// Every secret value of the configuration, redacted from error text (SecretValues()).
 	std::vector<std::string> secrets;
 	bool allow_bulk_request = true; // false under OAuth: Kintone refuses bulkRequest.json there
+	// The option "language": "" or "auto" (from the locale, Session::set_locale) or a language
+	// tag; decides Accept-Language (AcceptLanguage in messages.hpp).
+	std::string language;
 };
 
 // The secret strings of a configuration (tokens, passwords, key password), for redaction.
@@ -114,6 +117,11 @@ public:
 	bool Pump(const void *owner) noexcept { return pending_owner_ == owner && http_.Pump(); }
 	const std::string *FinishGetRaw(const void *owner);
 	void CancelPending(const void *owner) noexcept;
+	// owner's read (StartGetRaw) is still in flight on this session.
+	bool Pending(const void *owner) const noexcept { return pending_owner_ == owner && http_.in_flight(); }
+	// The wait handle of the request in flight (HttpClient::WaitFd), for asynchronous execution.
+	int WaitFd() noexcept { return http_.WaitFd(); }
+	void ArmWaitFd() noexcept { http_.ArmWaitFd(); }
 
 	// POST / PUT / DELETE with a JSON body, sent at most once. Retried only when Kintone
 	// refused the request before doing anything (429 GAIA_TO04): a write whose outcome is
@@ -161,7 +169,13 @@ public:
 	void SendCleanup(const std::string &method, std::string_view endpoint, const Json &body,
 	                 long long guest_space_id = -1);
 
-	// File transfers (file.json; docs/data.md, "Files").
+	// PostgreSQL's lc_messages, set by the glue before requests: with the option language
+	// 'auto' (or none) it decides the Accept-Language header, so Kintone's messages come in the
+	// session's language (English when PostgreSQL's are).
+	void set_locale(std::string_view lc_messages);
+	const std::string &accept_language() const { return accept_language_; }
+
+	// File transfers (file.json; docs/files.md).
 	// An upload: POST multipart/form-data with the body head + data + tail, where data is the
 	// caller's memory (alive until this returns, never copied). Sent at most once (it changes
 	// state: Kintone keeps the file), retried only like a write; returns the JSON answer.
@@ -172,10 +186,16 @@ public:
 	// answer's headers (a refusal throws like Get; retried like a read before any body byte is
 	// kept) and returns the file's size, -1 when Kintone did not announce it. FinishDownload
 	// then receives the file into buffer (capacity bytes; nullptr: into the session's response
-	// buffer, see downloaded()) and returns the bytes received. Any other request cancels a
-	// download in between.
+	// buffer, see downloaded(), at most capacity bytes) and returns the bytes received; a body
+	// cut short is read again from the start (a download is idempotent), and a file whose size
+	// then differs is an error. Any other request cancels a download in between.
 	long long StartDownload(std::string_view endpoint, const Json &params, long long guest_space_id = -1);
 	size_t FinishDownload(char *buffer, size_t capacity);
+	// Ends a download between StartDownload and FinishDownload (closes its connection).
+	void CancelDownload() noexcept {
+		http_.Cancel();
+		download_done_ = false;
+	}
 	const std::string &downloaded() const { return *downloaded_; }
 
 	const HttpStats &stats() const { return http_.stats(); }
@@ -229,6 +249,8 @@ private:
 	HttpClient http_;
 	HttpRequest pending_; // the request StartGetRaw sent, kept for retries
 	std::string pending_label_;
+	std::string locale_ = "\x01";         // the lc_messages accept_language_ was made for (none yet)
+	std::string accept_language_;         // sent with every request when not empty
 	const void *pending_owner_ = nullptr; // who started the request in flight (StartGetRaw, StartSendText)
 	const void *write_owner_ = nullptr;   // set while a write of StartSendText is in flight
 	HttpRequest write_request_;           // that write, kept for a 429 retry or a token refresh
@@ -239,6 +261,11 @@ private:
 	std::string download_label_;
 	bool download_done_ = false;
 	const std::string *downloaded_ = nullptr;
+	long long download_length_ = 0; // what StartDownload announced, compared on a retry
+	int download_attempt_ = 0;
+	long download_delay_ = 0;
+	bool download_may_refresh_ = true;
+	long long SendDownload();
 	std::vector<std::string> warnings_;
 };
 

@@ -91,10 +91,8 @@ kintone::FieldType DeclaredFieldType(const ColumnDef &col);
 // "$revision" always; a disabled STATUS/CATEGORY or a subtable's inner field do not count).
 bool FieldInForm(const kintone::FormInfo &form, const std::string &code);
 
-// The error for a column whose field code names no field of the app: names the column, the
-// table and the app, with the closest field codes of the form as a hint.
-kintone::Error UnknownFieldError(const std::string &relname, const std::string &column, const std::string &code,
-                                 long long app, const kintone::FormInfo &form);
+// The error for a column whose field code names no field of the app: kintone::UnknownFieldError
+// (src/kintone/messages.hpp).
 
 // Whether code names a column the table can read: FieldInForm for a table of records; for a
 // table of a subtable's rows "$id" (the parent record), the row pseudo fields (subtable.hpp)

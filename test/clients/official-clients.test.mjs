@@ -1000,6 +1000,15 @@ test("downloadFile returns the attachment of a sample record (download key from 
   const file = await client.file.downloadFile({ fileKey: info.fileKey });
   assert.equal(Buffer.from(file).toString("utf8"), "hello kintone");
   assert.equal(info.size, String(Buffer.from(file).length), "the record's size is the file's size in bytes");
+  // A file attached to a record needs view permission on its app: an add-only token is refused.
+  const addOnly = new KintoneRestAPIClient({ baseUrl, auth: { apiToken: SAMPLE_APP_ADD_TOKEN } });
+  await assert.rejects(addOnly.file.downloadFile({ fileKey: info.fileKey }), (e) => {
+    assert.ok(e instanceof KintoneRestAPIError, String(e));
+    assert.equal(e.status, 403);
+    return true;
+  });
+  assert.equal(Buffer.from(await tokenClient.file.downloadFile({ fileKey: info.fileKey })).toString("utf8"),
+    "hello kintone", "a view token of the app may");
 });
 
 test("API token auth: a view token reads the sample app; an add-only token may not", async () => {
@@ -1536,6 +1545,50 @@ test("process management: getProcessManagement, updateRecordStatus, updateRecord
   assert.deepEqual(await tanaka.record.updateRecordStatus({ app: EXPENSE_APP, id: 1, action: "取り下げ" }), {
     revision: "6",
   });
+});
+
+test("bulkRequest carries record/assignees and records/status (endpointName), all or nothing", async () => {
+  // E-0007 waits in 未処理 for its creator: Administrator takes it over and starts it, in one request.
+  const done = await client.bulkRequest({
+    requests: [
+      { method: "PUT", endpointName: "record/assignees", payload: { app: EXPENSE_APP, id: 7, assignees: ["Administrator"] } },
+      {
+        method: "PUT",
+        endpointName: "records/status",
+        payload: { app: EXPENSE_APP, records: [{ id: 7, action: "処理開始", assignee: "sato" }] },
+      },
+    ],
+  });
+  assert.equal(done.results.length, 2);
+  assert.match(done.results[0].revision, /^\d+$/);
+  assert.equal(done.results[1].records[0].id, "7");
+  assert.equal(Number(done.results[1].records[0].revision), Number(done.results[0].revision) + 2);
+  let { record } = await client.record.getRecord({ app: EXPENSE_APP, id: 7 });
+  assert.equal(record.ステータス.value, "処理中");
+  assert.deepEqual(record.作業者.value, [{ code: "sato", name: "佐藤 昇" }]);
+
+  // The second call fails (承認 is not an action of 未処理): the first is not applied either, and
+  // the error says which call failed.
+  const before = (await client.record.getRecord({ app: EXPENSE_APP, id: 10 })).record;
+  await assert.rejects(
+    client.bulkRequest({
+      requests: [
+        { method: "PUT", endpointName: "record/assignees", payload: { app: EXPENSE_APP, id: 10, assignees: ["Administrator"] } },
+        { method: "PUT", endpointName: "record/status", payload: { app: EXPENSE_APP, id: 10, action: "承認" } },
+      ],
+    }),
+    (e) => {
+      assert.ok(e instanceof KintoneRestAPIError, String(e));
+      assert.equal(e.status, 400);
+      assert.equal(e.code, "GAIA_IL03");
+      assert.equal(e.bulkRequestIndex, 1);
+      return true;
+    },
+  );
+  ({ record } = await client.record.getRecord({ app: EXPENSE_APP, id: 10 }));
+  assert.deepEqual(record.作業者, before.作業者);
+  assert.deepEqual(record.ステータス, before.ステータス);
+  assert.equal(record.$revision.value, before.$revision.value);
 });
 
 test("views and app settings: getViews, updateViews + deployApp, getAppSettings, updateAppSettings", async () => {

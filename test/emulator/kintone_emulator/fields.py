@@ -566,7 +566,7 @@ class _Writer:
                     # Attaching an upload stores the file under a new download key, which is the
                     # one the record shows (contract 4.11): "<yyyymmddHHMMSS><35 hex>".
                     key = self.ctx.now.strftime("%Y%m%d%H%M%S") + (uuid.uuid4().hex + uuid.uuid4().hex).upper()[:35]
-                    meta = dict(meta, upload=False, expires=None)
+                    meta = dict(meta, upload=False, expires=None, app=self.app.id)
                     store[key] = meta
                 out.append({"contentType": meta.get("contentType", "application/octet-stream"),
                             "fileKey": key, "name": meta.get("name", key), "size": str(meta.get("size", "0"))})

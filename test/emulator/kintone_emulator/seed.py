@@ -147,7 +147,26 @@ def _load(doc):
     state.token_index = {}
     for a in doc.get("apps", []):
         _load_app(state, a)
+    _tag_file_apps(state)
     return state
+
+
+def _tag_file_apps(state):
+    """Marks each seeded file found in a record's FILE value (top level or in a subtable row)
+    with that record's app: downloading it needs view permission on the app (api.download_file)."""
+    for app in state.apps.values():
+        files = [code for code, p in app.properties.items() if p.get("type") == "FILE"]
+        inner = [(code, [c for c, q in p.get("fields", {}).items() if q.get("type") == "FILE"])
+                 for code, p in app.properties.items() if p.get("type") == "SUBTABLE"]
+        for record in app.records.values():
+            entries = [e for code in files for e in record.values.get(code) or []]
+            for code, codes in inner:
+                for row in record.values.get(code) or []:
+                    entries += [e for c in codes for e in (row.get("value") or {}).get(c) or []]
+            for e in entries:
+                meta = state.files.get(e.get("fileKey")) if isinstance(e, dict) else None
+                if meta is not None:
+                    meta["app"] = app.id
 
 
 def _load_app(state, a):
