@@ -109,6 +109,35 @@ RESET kintone_fdw.enable_join_pushdown;
 SELECT sj_same($q$SELECT o."顧客ID", sum(l.小計) AS amount, count(*) AS n FROM sj.lines o
   JOIN sj.lines_明細 l ON o."$id" = l."$id" GROUP BY 1$q$);
 
+-- Under an Append (asynchronous execution), as the inner side of a nested loop (rescans), and
+-- beside a local table.
+EXPLAIN (COSTS OFF)
+SELECT o.伝票番号, l.品目 FROM sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id" WHERE l.数量 > 5
+UNION ALL
+SELECT o.伝票番号, l.品目 FROM sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id" WHERE o."$id" = 1;
+SELECT sj_same($q$SELECT o.伝票番号, l.品目 FROM sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id" WHERE l.数量 > 5
+UNION ALL
+SELECT o.伝票番号, l.品目 FROM sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id" WHERE o."$id" = 1$q$);
+CREATE TEMP TABLE wanted (item text, cust text);
+INSERT INTO wanted VALUES ('マウス', 'C002'), ('モニター', 'C003'), ('ノートPC', NULL);
+SELECT sj_same($q$SELECT w.item, o.伝票番号 FROM wanted w
+  JOIN (sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id") ON l.品目 = w.item$q$);
+-- Rescanned once per outer row with the outer values as parameters (on the parent, sent to
+-- Kintone; on the rows, checked locally).
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT w.item, (SELECT string_agg(o.伝票番号, ',' ORDER BY o.伝票番号)
+                  FROM sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id"
+                  WHERE l.品目 = w.item AND o."顧客ID" = w.cust) FROM wanted w;
+SELECT w.item, (SELECT string_agg(o.伝票番号, ',' ORDER BY o.伝票番号)
+                  FROM sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id"
+                  WHERE l.品目 = w.item AND o."顧客ID" = w.cust) FROM wanted w ORDER BY 1;
+SELECT sj_same($q$SELECT w.item, (SELECT string_agg(o.伝票番号, ',' ORDER BY o.伝票番号)
+                  FROM sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id"
+                  WHERE l.品目 = w.item AND o."顧客ID" = w.cust) AS nos FROM wanted w$q$);
+-- A whole-row reference is not read by the one scan (the two-scan plan serves it).
+EXPLAIN (COSTS OFF)
+SELECT o FROM sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id" WHERE l."$row_index" = 1;
+
 -- Values known only at execution (a generic plan's parameter) on one side.
 SET plan_cache_mode = force_generic_plan;
 PREPARE lines_of(text) AS SELECT o.伝票番号, l.品目 FROM sj.lines o JOIN sj.lines_明細 l ON o."$id" = l."$id"
