@@ -1194,11 +1194,7 @@ ForeignScan *JoinPlan(PlannerInfo *root, const FdwRelInfo *info, List *tlist, Pl
 	const FdwRelInfo *r = info->rows_side;
 	List *param_exprs = list_copy(p->param_exprs != NIL ? p->param_exprs : r->param_exprs);
 	PlanCpp *cpp = r->cpp;
-	Guard([&]() {
-		std::vector<kintone::Condition> all = p->cpp->pushed;
-		all.insert(all.end(), r->cpp->pushed.begin(), r->cpp->pushed.end());
-		cpp->conditions.push_back(kintone::Condition::And(std::move(all)));
-	});
+	Guard([&]() { cpp->conditions.push_back(kintone::JoinedRecordsCondition(p->cpp->pushed, r->cpp->pushed)); });
 	Node *condition = ConditionToNode(cpp->conditions.back());
 	List *fdw_scan_tlist = NIL;
 	int resno = 1;
