@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed the pg_regress suite runs against: sample-data.json plus app 100 (code BIG),
 the empty apps 98 (WRITES) and 99 (WDIFF) that the write tests fill, and apps 97 (APPROVALS,
-process management) and 96 (DRIFT) of the issue-13 tests; the sample apps 6 and 7 and apps 96
+process management) and 92 (DRIFT) of the issue-13 tests; the sample apps 6 and 7 and apps 92
 and 97 are usable only by the user yamada (see restrict_feature_apps).
 
     python3 test/emulator/make-regress-seed.py OUT.json
@@ -226,9 +226,9 @@ def approvals_app():
 
 
 def drift_app():
-    """App 96: a small form that sql/schema_drift.sql changes through the admin API."""
+    """App 92: a small form that sql/schema_drift.sql changes through the admin API."""
     return {
-        "id": 96, "code": "DRIFT", "name": "項目変更", "description": "pg_regress: schema drift",
+        "id": 92, "code": "DRIFT", "name": "項目変更", "description": "pg_regress: schema drift",
         "properties": {
             "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "title"},
             "n": {"type": "NUMBER", "code": "n", "label": "n"},
@@ -243,7 +243,7 @@ def drift_app():
 # upsert key, files; 7 EXPENSE: process management, comments) are in the regress seed too, but
 # only the user yamada (regress seed only) may use them and administer them, so that the apps
 # every other test lists (IMPORT FOREIGN SCHEMA as Administrator, sato, suzuki) stay as they were.
-FEATURE_APPS = (6, 7, 96, 97)
+FEATURE_APPS = (6, 7, 92, 97)
 FEATURE_USER = {"code": "yamada", "password": "yamada-pass", "name": "山田 太郎", "timezone": "Asia/Tokyo",
                 "admin": False, "primary_organization": "sales"}
 
@@ -391,7 +391,7 @@ def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "sample-data.json"), encoding="utf-8") as f:
         seed = json.load(f)
-    seed["apps"] = [a for a in seed["apps"] if a.get("id") not in (96, 97, 98, 99, 100)] + [
+    seed["apps"] = [a for a in seed["apps"] if a.get("id") not in (92, 96, 97, 98, 99, 100)] + [
         big_app(), writes_app(), diff_app(), approvals_app(), drift_app()]
     restrict_feature_apps(seed)
     add_data_apps(seed)
