@@ -66,15 +66,18 @@ SELECT o.伝票番号, p.category, sum(l.小計) AS amount
   FROM st.lines o JOIN st.lines_明細 l ON l."$id" = o."$id" JOIN products p ON p.name = l.品目
   WHERE o."顧客ID" = 'C001'
   GROUP BY 1, 2 ORDER BY 1, 2;
--- The rows of some records: by the parent's $id, a parameterized or batched scan of the rows.
+-- The rows of some records: by the parent's $id, a parameterized or batched scan of the rows
+-- (with the one-scan join switched off: sql/subtable_join.sql).
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;
+SET kintone_fdw.enable_join_pushdown = off;
 EXPLAIN (COSTS OFF) SELECT o.伝票番号, l.品目 FROM st.lines o JOIN st.lines_明細 l ON l."$id" = o."$id"
   WHERE o.伝票番号 IN ('Q-1002', 'Q-1005');
 SELECT o.伝票番号, l.品目 FROM st.lines o JOIN st.lines_明細 l ON l."$id" = o."$id"
   WHERE o.伝票番号 IN ('Q-1002', 'Q-1005') ORDER BY 1, 2;
 RESET enable_hashjoin;
 RESET enable_mergejoin;
+RESET kintone_fdw.enable_join_pushdown;
 
 -- A hand-written table of rows: any subset of the columns, any names.
 CREATE FOREIGN TABLE st.lines_by_hand (

@@ -98,4 +98,10 @@ Pushdown PushForRows(const Pushdown &p, const std::function<FieldType(const std:
 	return out;
 }
 
+Condition JoinedRecordsCondition(const std::vector<Condition> &records, const std::vector<Condition> &rows) {
+	std::vector<Condition> all = records;
+	all.insert(all.end(), rows.begin(), rows.end());
+	return all.empty() ? Condition::True() : Condition::And(std::move(all));
+}
+
 } // namespace kintone

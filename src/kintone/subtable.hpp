@@ -16,6 +16,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kintone {
 
@@ -31,5 +32,14 @@ bool IsRowPseudoField(std::string_view code);
 // Kintone would evaluate differently widened to always true; conditions naming a pseudo field,
 // or holding a value known only at execution on an inner field, stay local.
 Pushdown PushForRows(const Pushdown &p, const std::function<FieldType(const std::string &)> &type_of);
+
+// The condition of the one request that reads a records table joined with its rows table on the
+// parent "$id" (docs/subtables.md, "Joins"): the records table's pushed conditions (each exact
+// or a superset per record) and the rows table's (PushForRows: a superset of the records whose
+// rows they keep), all joined with "and". A record the join needs passes both, so the result is
+// a superset of those records; the caller re-checks every condition that is not exact. Kintone
+// applies "and" of inner-field conditions to one row (contract §7.5): the rows table's
+// conditions go in as PushForRows made them, the records table's name no inner field.
+Condition JoinedRecordsCondition(const std::vector<Condition> &records, const std::vector<Condition> &rows);
 
 } // namespace kintone

@@ -67,6 +67,7 @@ void RequireUtf8Database() {
 void _PG_init(void) {
 	kintone_fdw::RegisterBatchJoin();
 	kintone_fdw::RegisterWriteHooks();
+	kintone_fdw::RegisterJoinPushdownSetting();
 }
 
 Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
@@ -78,6 +79,7 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->GetForeignPaths = kintoneGetForeignPaths;
 	routine->GetForeignPlan = kintoneGetForeignPlan;
 	routine->GetForeignUpperPaths = kintoneGetForeignUpperPaths;
+	routine->GetForeignJoinPaths = kintoneGetForeignJoinPaths;
 	routine->BeginForeignScan = kintoneBeginForeignScan;
 	routine->IterateForeignScan = kintoneIterateForeignScan;
 	routine->ReScanForeignScan = kintoneReScanForeignScan;

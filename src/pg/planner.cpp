@@ -30,6 +30,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
@@ -37,7 +38,9 @@ extern "C" {
 #include "optimizer/restrictinfo.h"
 #include "optimizer/tlist.h"
 #include "parser/parsetree.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/selfuncs.h"
 #include "utils/typcache.h"
@@ -67,7 +70,7 @@ void DeletePlanCpp(void *arg) noexcept {
 	delete static_cast<PlanCpp *>(arg);
 }
 
-enum class RelKind { kScan, kCount, kOrdered, kFinal };
+enum class RelKind { kScan, kCount, kOrdered, kFinal, kJoin };
 
 // Planner-side facts of a foreign relation (base or upper), in planner memory.
 struct FdwRelInfo {
@@ -90,6 +93,12 @@ struct FdwRelInfo {
 	long long guest;
 	int join_batch_size;
 	bool no_cursor; // OAuth: Kintone refuses the cursor API, so only $id order is pushed
+	// kJoin: a records table joined with its rows table on the parent $id, read by one scan
+	FdwRelInfo *parent;    // the records table's scan
+	FdwRelInfo *rows_side; // the rows table's scan
+	List *parent_attrs;    // Integer: the records table's columns in the scan tuple, after the rows'
+	List *rows_attrs;      // Integer: the rows table's columns in the scan tuple
+	char *relations;       // EXPLAIN's "Relations"
 };
 
 char *Int64Text(long long v) {
@@ -572,6 +581,8 @@ PlanShape ShapeOf(const FdwRelInfo *info, const ForeignPath *path) {
 		shape.limit = info->limit;
 		shape.offset = info->offset;
 		break;
+	case RelKind::kJoin:
+		break; // planned by JoinPlan
 	}
 	return shape;
 }
@@ -902,6 +913,9 @@ extern "C" void kintoneGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind
 		return;
 	}
 	Query *parse = root->parse;
+	if (in->kind == RelKind::kJoin) {
+		return; // ORDER BY, LIMIT and count(*) above a join count its rows, not records
+	}
 	FdwRelInfo *base = in->kind == RelKind::kScan ? in : in->base;
 	if (base == nullptr || base->local_conds != NIL || parse->hasTargetSRFs || parse->rowMarks != NIL ||
 	    parse->commandType != CMD_SELECT) {
@@ -984,8 +998,244 @@ List *MakePlanPrivate(const FdwRelInfo *base, Node *condition, const PlanShape &
 	priv = lappend(priv, makeInteger(shape.batch_attnum > 0 ? 1 : 0));
 	priv = lappend(priv, t.recheck_attrs);
 	priv = lappend(priv, makeString(pstrdup(base->cpp->def.subtable.c_str())));
+	priv = lappend(priv, makeString(pstrdup("")));  // kPlanJoinRelations
+	priv = lappend(priv, makeString(pstrdup("0"))); // kPlanJoinRelid
+	priv = lappend(priv, NIL);                      // kPlanParentFields
+	priv = lappend(priv, NIL);                      // kPlanParentColumns
 	Assert(list_length(priv) == kPlanPrivateLength);
 	return priv;
+}
+
+// ---------------------------------------------------------------- join pushdown
+
+// A join of a records table with the table of one of its subtables' rows, on the parent "$id",
+// read by one scan (docs/subtables.md, "Joins"): Kintone is asked for the records matching both
+// tables' pushed conditions, with the parent columns used and the subtable field, and each of
+// their rows becomes a tuple with the parent's columns repeated. The records table's exact
+// conditions stay exact (Kintone evaluates them on the record); the rows table's are a superset
+// of the records whose rows they keep (PushForRows), and "and" of the two is a superset of the
+// records the join needs. Every condition not exact is evaluated on the scan tuple.
+
+// The attnum of the bigint column whose field code is "$id", or 0.
+int IdColumn(const FdwRelInfo *info) {
+	for (const ColumnDef &col : info->cpp->def.columns) {
+		if (!col.dropped && col.field_code == "$id" && col.type == INT8OID) {
+			return col.attnum;
+		}
+	}
+	return 0;
+}
+
+// Whether clause is "a.$id = b.$id" (bigint equality) between the two tables, either way round.
+bool IsIdEquality(Expr *clause, Index rel1, int id1, Index rel2, int id2) {
+	if (!IsA(clause, OpExpr)) {
+		return false;
+	}
+	OpExpr *op = reinterpret_cast<OpExpr *>(clause);
+	if (list_length(op->args) != 2 || get_opcode(op->opno) != F_INT8EQ) {
+		return false;
+	}
+	Expr *left = static_cast<Expr *>(linitial(op->args));
+	Expr *right = static_cast<Expr *>(lsecond(op->args));
+	auto is = [](Expr *e, Index relid, int attnum) {
+		Var *var = ColumnVar(e, relid, INT_MAX);
+		return var != nullptr && var->varattno == attnum;
+	};
+	return (is(left, rel1, id1) && is(right, rel2, id2)) || (is(left, rel2, id2) && is(right, rel1, id1));
+}
+
+// The columns of rel (attnums, ascending) among vars; false when a var is a whole-row or
+// system column reference, or a column the table cannot read.
+bool ColumnsOfRel(List *vars, const FdwRelInfo *info, Index relid, List **attnums) {
+	Bitmapset *set = nullptr;
+	ListCell *cell;
+	foreach (cell, vars) {
+		Var *var = static_cast<Var *>(lfirst(cell));
+		if (var->varno != static_cast<int>(relid)) {
+			continue;
+		}
+		if (var->varattno <= 0 || var->varattno > info->cols.count || !info->cols.usable[var->varattno - 1]) {
+			return false;
+		}
+		set = bms_add_member(set, var->varattno);
+	}
+	*attnums = NIL;
+	int attnum = -1;
+	while ((attnum = bms_next_member(set, attnum)) >= 0) {
+		*attnums = lappend_int(*attnums, attnum);
+	}
+	return true;
+}
+
+char *RelationText(PlannerInfo *root, Index relid) {
+	RangeTblEntry *rte = planner_rt_fetch(relid, root);
+	return psprintf(
+	    "%s %s",
+	    quote_qualified_identifier(get_namespace_name(get_rel_namespace(rte->relid)), get_rel_name(rte->relid)),
+	    quote_identifier(rte->eref->aliasname));
+}
+
+// The facts of the join when one scan can read it, else nullptr.
+FdwRelInfo *MakeJoinInfo(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel, RelOptInfo *innerrel,
+                         JoinType jointype, JoinPathExtraData *extra) {
+	// Inner joins of two plain reads only: no row marks (the scan has no row of either table
+	// to lock), no UPDATE/DELETE (its target's rows come from their own scan), no LATERAL
+	// reference (a parameterized join is not built).
+	Query *parse = root->parse;
+	if (jointype != JOIN_INNER || parse->commandType != CMD_SELECT || parse->rowMarks != NIL || root->rowMarks != NIL ||
+	    parse->hasTargetSRFs) {
+		return nullptr;
+	}
+	if (outerrel->reloptkind != RELOPT_BASEREL || innerrel->reloptkind != RELOPT_BASEREL ||
+	    !IsRecordsRel(root, outerrel) || !IsRecordsRel(root, innerrel) || outerrel->fdw_private == nullptr ||
+	    innerrel->fdw_private == nullptr || !bms_is_empty(joinrel->lateral_relids) ||
+	    !bms_is_empty(outerrel->lateral_relids) || !bms_is_empty(innerrel->lateral_relids)) {
+		return nullptr;
+	}
+	RelOptInfo *prel = outerrel, *rrel = innerrel;
+	FdwRelInfo *p = static_cast<FdwRelInfo *>(prel->fdw_private);
+	FdwRelInfo *r = static_cast<FdwRelInfo *>(rrel->fdw_private);
+	if (p->kind != RelKind::kScan || r->kind != RelKind::kScan ||
+	    p->cpp->def.subtable.empty() == r->cpp->def.subtable.empty()) {
+		return nullptr;
+	}
+	if (!p->cpp->def.subtable.empty()) {
+		std::swap(prel, rrel);
+		std::swap(p, r);
+	}
+	// The same app, guest space, server and user mapping.
+	const ConnectionParams &pc = p->cpp->def.conn, &rc = r->cpp->def.conn;
+	if (p->app != r->app || p->guest != r->guest || pc.server_oid != rc.server_oid || pc.user_oid != rc.user_oid ||
+	    pc.api_token != rc.api_token || pc.username != rc.username) {
+		return nullptr;
+	}
+	// Values known only at execution: each table's are numbered from 0, so only one may have them.
+	if (p->param_exprs != NIL && r->param_exprs != NIL) {
+		return nullptr;
+	}
+	// Joined on the parent's "$id": a join clause, or an equivalence both belong to (WHERE
+	// o."$id" = 5 AND l."$id" = 5 leaves no join clause).
+	int pid = IdColumn(p), rid = IdColumn(r);
+	if (pid == 0 || rid == 0) {
+		return nullptr;
+	}
+	bool joined = false;
+	ListCell *cell;
+	foreach (cell, extra->restrictlist) {
+		RestrictInfo *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+		joined = joined || IsIdEquality(rinfo->clause, prel->relid, pid, rrel->relid, rid);
+	}
+	if (!joined) {
+		Var *a = makeVar(prel->relid, pid, INT8OID, -1, InvalidOid, 0);
+		Var *b = makeVar(rrel->relid, rid, INT8OID, -1, InvalidOid, 0);
+		joined = exprs_known_equal(root, reinterpret_cast<Node *>(a), reinterpret_cast<Node *>(b));
+	}
+	if (!joined) {
+		return nullptr;
+	}
+	// Evaluated on the scan tuple: both tables' conditions that are not exact, and every join
+	// clause (the $id equality holds by construction and costs little to check).
+	List *local = list_concat(list_copy(p->local_conds), r->local_conds);
+	local = list_concat(local, extra->restrictlist);
+	// The scan tuple holds the columns the join's output and those conditions use: plain columns only.
+	List *exprs = list_copy(joinrel->reltarget->exprs);
+	foreach (cell, exprs) {
+		if (!IsA(lfirst(cell), Var)) {
+			return nullptr;
+		}
+	}
+	foreach (cell, local) {
+		exprs = lappend(exprs, static_cast<RestrictInfo *>(lfirst(cell))->clause);
+	}
+	List *vars = pull_var_clause(reinterpret_cast<Node *>(exprs), PVC_INCLUDE_PLACEHOLDERS);
+	foreach (cell, vars) {
+		if (!IsA(lfirst(cell), Var)) {
+			return nullptr;
+		}
+		Var *var = static_cast<Var *>(lfirst(cell));
+		if (var->varno != static_cast<int>(prel->relid) && var->varno != static_cast<int>(rrel->relid)) {
+			return nullptr;
+		}
+	}
+	FdwRelInfo *info = static_cast<FdwRelInfo *>(palloc0(sizeof(FdwRelInfo)));
+	if (!ColumnsOfRel(vars, p, prel->relid, &info->parent_attrs) ||
+	    !ColumnsOfRel(vars, r, rrel->relid, &info->rows_attrs)) {
+		return nullptr;
+	}
+	info->kind = RelKind::kJoin;
+	info->relid = r->relid;
+	info->cpp = r->cpp;
+	info->parent = p;
+	info->rows_side = r;
+	info->local_conds = local;
+	info->app = r->app;
+	info->guest = r->guest;
+	info->limit = -1;
+	info->remote_rows = -1;
+	info->rows = joinrel->rows;
+	info->relations =
+	    psprintf("(%s) INNER JOIN (%s)", RelationText(root, prel->relid), RelationText(root, rrel->relid));
+	// The records read: those matching the records table's pushed conditions, narrowed by the
+	// rows table's (their selectivity over rows stands in for that over records).
+	double tuples = prel->tuples >= 0 ? prel->tuples : kDefaultRows;
+	double fetched = clamp_row_est(
+	    tuples *
+	    Selectivity(root, prel, extract_actual_clauses(list_concat_copy(p->exact_conds, p->superset_conds), false)) *
+	    Selectivity(root, rrel, extract_actual_clauses(list_concat_copy(r->exact_conds, r->superset_conds), false)));
+	info->remote_rows = fetched;
+	return info;
+}
+
+// The plan of a join read by one scan: scanrelid 0, the scan tuple (fdw_scan_tlist) the rows
+// table's columns then the records table's, the local conditions as the scan's qual.
+ForeignScan *JoinPlan(PlannerInfo *root, const FdwRelInfo *info, List *tlist, Plan *outer_plan) {
+	(void)root;
+	const FdwRelInfo *p = info->parent;
+	const FdwRelInfo *r = info->rows_side;
+	List *param_exprs = list_copy(p->param_exprs != NIL ? p->param_exprs : r->param_exprs);
+	PlanCpp *cpp = r->cpp;
+	Guard([&]() { cpp->conditions.push_back(kintone::JoinedRecordsCondition(p->cpp->pushed, r->cpp->pushed)); });
+	Node *condition = ConditionToNode(cpp->conditions.back());
+	List *fdw_scan_tlist = NIL;
+	int resno = 1;
+	auto add = [&](const FdwRelInfo *side, List *attrs) {
+		ListCell *cell;
+		foreach (cell, attrs) {
+			int attnum = lfirst_int(cell);
+			Oid typid;
+			int32 typmod;
+			Oid collid;
+			get_atttypetypmodcoll(side->relid, attnum, &typid, &typmod, &collid);
+			Var *var = makeVar(side->cols.relid, attnum, typid, typmod, collid, 0);
+			fdw_scan_tlist =
+			    lappend(fdw_scan_tlist, makeTargetEntry(reinterpret_cast<Expr *>(var), resno++, nullptr, false));
+		}
+	};
+	add(r, info->rows_attrs);
+	add(p, info->parent_attrs);
+	List *local_exprs = NIL;
+	ListCell *cell;
+	foreach (cell, info->local_conds) {
+		local_exprs = lappend(local_exprs, static_cast<RestrictInfo *>(lfirst(cell))->clause);
+	}
+	PlanShape shape;
+	ScanTargets t;
+	t.attrs = info->rows_attrs;
+	List *priv = MakePlanPrivate(r, condition, shape, t);
+	List *parent_fields = NIL;
+	List *parent_columns = NIL;
+	if (info->parent_attrs != NIL) {
+		parent_fields = FieldList(p, info->parent_attrs, false);
+		foreach (cell, info->parent_attrs) {
+			parent_columns =
+			    lappend(parent_columns, makeString(pstrdup(p->cpp->def.column(lfirst_int(cell)).name.c_str())));
+		}
+	}
+	lfirst(list_nth_cell(priv, kPlanJoinRelations)) = makeString(pstrdup(info->relations));
+	lfirst(list_nth_cell(priv, kPlanJoinRelid)) = makeString(psprintf("%u", r->relid));
+	lfirst(list_nth_cell(priv, kPlanParentFields)) = parent_fields;
+	lfirst(list_nth_cell(priv, kPlanParentColumns)) = parent_columns;
+	return make_foreignscan(tlist, local_exprs, 0, param_exprs, priv, fdw_scan_tlist, NIL, outer_plan);
 }
 
 } // namespace
@@ -995,6 +1245,9 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
                                               Plan *outer_plan) {
 	(void)foreigntableid;
 	FdwRelInfo *info = static_cast<FdwRelInfo *>(foreignrel->fdw_private);
+	if (info->kind == RelKind::kJoin) {
+		return JoinPlan(root, info, tlist, outer_plan);
+	}
 	FdwRelInfo *base = info->kind == RelKind::kScan ? info : info->base;
 	PlanShape shape = ShapeOf(info, best_path);
 	List *param_exprs;
@@ -1002,6 +1255,36 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 	ScanTargets t = TargetsOf(root, foreignrel, info, base, shape, scan_clauses);
 	return make_foreignscan(tlist, t.local_exprs, t.scan_relid, param_exprs, MakePlanPrivate(base, condition, shape, t),
 	                        t.fdw_scan_tlist, t.recheck_exprs, outer_plan);
+}
+
+bool enable_join_pushdown = true;
+
+void RegisterJoinPushdownSetting() {
+	DefineCustomBoolVariable("kintone_fdw.enable_join_pushdown",
+	                         "Reads a join of a records table and its subtable rows table with one scan.", nullptr,
+	                         &enable_join_pushdown, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+}
+
+extern "C" void kintoneGetForeignJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
+                                           RelOptInfo *innerrel, JoinType jointype, JoinPathExtraData *extra) {
+	if (joinrel->fdw_private != nullptr || !enable_join_pushdown) {
+		return; // planned already (the other order of the two tables), or switched off
+	}
+	FdwRelInfo *info = MakeJoinInfo(root, joinrel, outerrel, innerrel, jointype, extra);
+	if (info == nullptr) {
+		return;
+	}
+	joinrel->fdw_private = info;
+	// One read of the records (the two-scan plans read them twice, or once per outer row or
+	// batch), then the local conditions on each tuple.
+	Cost startup, total;
+	EstimateCosts(joinrel->rows, info->remote_rows, false, &startup, &total);
+	QualCost quals;
+	cost_qual_eval(&quals, info->local_conds, root);
+	startup += quals.startup;
+	total += quals.startup + quals.per_tuple * info->rows_side->rows;
+	add_path(joinrel, reinterpret_cast<Path *>(create_foreign_join_path(root, joinrel, nullptr, joinrel->rows, startup,
+	                                                                    total, NIL, nullptr, nullptr, NIL)));
 }
 
 } // namespace kintone_fdw

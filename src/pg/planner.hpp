@@ -15,21 +15,26 @@
 namespace kintone_fdw {
 
 enum PlanPrivate {
-	kPlanApp = 0,       // String: app id
-	kPlanGuest,         // String: guest space id ("0": none)
-	kPlanRelName,       // String: the foreign table's name (messages)
-	kPlanColumns,       // List of (Integer attnum, String column name, String field code), every column
-	kPlanCondition,     // the condition tree (plan_tree.hpp); slots: fdw_exprs items, -1 a batched join's keys
-	kPlanOrderBy,       // List of sort keys (plan_tree.hpp); NIL: no order
-	kPlanFields,        // List of String: field codes requested
-	kPlanAttrs,         // List of Integer: attnums of the retrieved columns, in fields order
-	kPlanStrategy,      // Integer: kintone::PagingStrategy
-	kPlanLimit,         // String: "-1" or the pushed-down LIMIT
-	kPlanOffset,        // String: pushed-down OFFSET
-	kPlanCountOnly,     // Integer: 1 for a pushed-down count(*)
-	kPlanBatchKeys,     // Integer: 1 when a batched join hands this scan its keys (slot -1)
-	kPlanRecheckAttrs,  // List of Integer: columns of the exact conditions not retrieved (fdw_recheck_quals)
-	kPlanSubtable,      // String: the subtable whose rows the table holds ("": records)
+	kPlanApp = 0,      // String: app id
+	kPlanGuest,        // String: guest space id ("0": none)
+	kPlanRelName,      // String: the foreign table's name (messages)
+	kPlanColumns,      // List of (Integer attnum, String column name, String field code), every column
+	kPlanCondition,    // the condition tree (plan_tree.hpp); slots: fdw_exprs items, -1 a batched join's keys
+	kPlanOrderBy,      // List of sort keys (plan_tree.hpp); NIL: no order
+	kPlanFields,       // List of String: field codes requested
+	kPlanAttrs,        // List of Integer: attnums of the retrieved columns, in fields order
+	kPlanStrategy,     // Integer: kintone::PagingStrategy
+	kPlanLimit,        // String: "-1" or the pushed-down LIMIT
+	kPlanOffset,       // String: pushed-down OFFSET
+	kPlanCountOnly,    // Integer: 1 for a pushed-down count(*)
+	kPlanBatchKeys,    // Integer: 1 when a batched join hands this scan its keys (slot -1)
+	kPlanRecheckAttrs, // List of Integer: columns of the exact conditions not retrieved (fdw_recheck_quals)
+	kPlanSubtable,     // String: the subtable whose rows the table holds ("": records)
+	// A join of a records table with its rows table read by one scan (docs/subtables.md, "Joins"):
+	kPlanJoinRelations, // String: EXPLAIN's "Relations" ("": not a join)
+	kPlanJoinRelid,     // String: the rows table's oid (the scan's table), "0" when not a join
+	kPlanParentFields,  // List of String: the parent record's fields, after the rows' columns in the scan tuple
+	kPlanParentColumns, // List of String: their column names (messages)
 	kPlanPrivateLength, // number of entries
 };
 
@@ -54,6 +59,11 @@ constexpr double kPageRows = 500.0;
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
                                 int *batch_size, bool *unique_key);
 
+// kintone_fdw.enable_join_pushdown: a join of a records table and its rows table may be read
+// by one scan (on by default; off gives the two-scan plan, for comparison).
+extern bool enable_join_pushdown;
+void RegisterJoinPushdownSetting();
+
 // The foreign table a relation planned by this FDW reads (an upper relation: that of its scan),
 // or InvalidOid (async.cpp reads the table's async_capable option).
 Oid PlannedTableOid(RelOptInfo *rel);
@@ -63,6 +73,8 @@ void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
 void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
 ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel, Oid foreigntableid,
                                    ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan);
+void kintoneGetForeignJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel, RelOptInfo *innerrel,
+                                JoinType jointype, JoinPathExtraData *extra);
 void kintoneGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
                                  RelOptInfo *output_rel, void *extra);
 }

@@ -82,6 +82,10 @@ struct ScanCpp {
 	// conversions read rows.
 	std::string subtable;
 	std::unique_ptr<kintone::RecordReader> rows;
+	// A join of the parent records with their rows (planner.hpp, kPlanJoinRelations): reader's
+	// first columns are the parent's fields, then "$id" and the subtable from table_column on.
+	size_t table_column = 0;
+	std::vector<std::string> parent_codes;
 	size_t record = 0;
 	bool rows_ready = false;
 	long requests = 0; // of finished pagers (rescans)
@@ -108,7 +112,9 @@ struct KintoneScanState {
 	int nconv;          // conversions in use: the retrieved columns
 	int nconv_recheck;  // and after them, the columns a widened condition's re-check needs
 	ColumnConv *conv;
-	int id_column; // reader column holding "$id" (for error messages), -1 if none
+	int nparent;             // a join's parent columns (filled from reader's record cpp->record)
+	ColumnConv *parent_conv; // their conversions, reader columns 0 .. nparent - 1
+	int id_column;           // reader column holding "$id" (for error messages), -1 if none
 	bool count_only;
 	bool async; // run under an asynchronous Append (async.cpp): never waits for a page
 	bool early; // the first page is requested at executor start, through a leased session
@@ -130,7 +136,7 @@ void ConversionErrorContext(void *arg) {
 		std::string_view id;
 		if (st->cpp != nullptr && !st->cpp->subtable.empty() && st->cpp->reader &&
 		    st->cpp->record < st->cpp->reader->rows()) {
-			const kintone::Cell &cell = st->cpp->reader->cell(st->cpp->record, 0);
+			const kintone::Cell &cell = st->cpp->reader->cell(st->cpp->record, st->cpp->table_column);
 			if (!cell.is_null) {
 				id = cell.text;
 			}
@@ -155,6 +161,10 @@ void ConversionErrorContext(void *arg) {
 void FillColumns(KintoneScanState *st, Datum *values, bool *isnull) {
 	const kintone::RecordReader &reader = st->cpp->subtable.empty() ? *st->cpp->reader : *st->cpp->rows;
 	ConvertRow(st->conv, st->nconv, reader, st->row, values, isnull, &st->current_column);
+	if (st->nparent > 0) {
+		ConvertRow(st->parent_conv, st->nparent, *st->cpp->reader, st->cpp->record, values, isnull,
+		           &st->current_column);
+	}
 }
 
 void FillValues(KintoneScanState *st, int natts, Datum *values, bool *isnull) {
@@ -170,7 +180,7 @@ void StoreRow(KintoneScanState *st, TupleTableSlot *slot) {
 	FillValues(st, slot->tts_tupleDescriptor->natts, slot->tts_values, slot->tts_isnull);
 	ExecStoreVirtualTuple(slot);
 	if (!st->cpp->subtable.empty()) {
-		const kintone::Cell &rev = st->cpp->reader->cell(st->cpp->record, 2);
+		const kintone::Cell &rev = st->cpp->reader->cell(st->cpp->record, st->cpp->table_column + 2);
 		long long revision = 0;
 		if (!rev.is_null) {
 			for (char c : rev.text) {
@@ -229,18 +239,50 @@ void SetUpReader(KintoneScanState *st, ScanCpp &cpp, const std::vector<std::stri
 			columns.push_back(std::move(req));
 		}
 		cpp.rows = std::make_unique<kintone::RecordReader>(std::move(columns));
-		// The parent's "$revision" goes into each row's ctid (RevisionToTid, scan.hpp), for
-		// UPDATE and DELETE of the rows.
+		// A join's parent fields first (their codes unconfirmed as a records scan's are), then the
+		// records' "$id", the subtable and "$revision". The parent's "$revision" goes into each
+		// row's ctid (RevisionToTid, scan.hpp), for UPDATE and DELETE of the rows.
+		std::vector<kintone::ColumnRequest> record_columns;
+		cpp.request.fields.clear();
+		cpp.confirmed.clear();
+		cpp.unconfirmed = 0;
+		auto add_field = [&](const std::string &code) {
+			for (const auto &f : cpp.request.fields) {
+				if (f == code) {
+					return;
+				}
+			}
+			cpp.request.fields.push_back(code);
+		};
+		for (size_t i = 0; i < cpp.parent_codes.size(); ++i) {
+			kintone::ColumnRequest req;
+			req.field_code = cpp.parent_codes[i];
+			req.shape = static_cast<kintone::ColumnRequest::Shape>(st->parent_conv[i].shape);
+			record_columns.push_back(std::move(req));
+			bool known = cpp.parent_codes[i] == "$id" || cpp.parent_codes[i] == "$revision";
+			cpp.confirmed.push_back(known ? 1 : 0);
+			cpp.unconfirmed += known ? 0 : 1;
+		}
 		kintone::ColumnRequest id, table, revision;
 		id.field_code = "$id";
 		table.field_code = cpp.subtable;
 		table.shape = kintone::ColumnRequest::Shape::kJson;
 		revision.field_code = "$revision";
-		cpp.request.fields = {"$id", cpp.subtable, "$revision"};
-		cpp.reader = std::make_unique<kintone::RecordReader>(std::vector<kintone::ColumnRequest>{id, table, revision});
-		st->id_column = 0;
-		cpp.confirmed.assign(codes.size(), 1);
-		cpp.unconfirmed = 0;
+		cpp.table_column = record_columns.size();
+		record_columns.push_back(id);
+		record_columns.push_back(table);
+		record_columns.push_back(revision);
+		add_field("$id");
+		add_field(cpp.subtable);
+		add_field("$revision");
+		for (const auto &code : cpp.parent_codes) {
+			add_field(code);
+		}
+		cpp.reader = std::make_unique<kintone::RecordReader>(std::move(record_columns));
+		st->id_column = static_cast<int>(cpp.table_column);
+		cpp.confirmed.push_back(1);
+		cpp.confirmed.push_back(1);
+		cpp.confirmed.push_back(1);
 		cpp.record = 0;
 		cpp.rows_ready = false;
 		return;
@@ -575,6 +617,18 @@ void InitConversions(KintoneScanState *st, ForeignScanState *node, ForeignScan *
 		InitColumnConv(c, c.attnum, PlanColumnName(st->priv, attnum), att->atttypid, att->atttypmod);
 		++i;
 	}
+	// A join's parent columns follow the rows' in the scan tuple.
+	List *parent = static_cast<List *>(list_nth(st->priv, kPlanParentColumns));
+	st->nparent = list_length(parent);
+	st->parent_conv = static_cast<ColumnConv *>(palloc0(sizeof(ColumnConv) * (st->nparent + 1)));
+	int j = 0;
+	foreach (cell, parent) {
+		ColumnConv &c = st->parent_conv[j];
+		c.attnum = st->nconv_recheck + j + 1;
+		Form_pg_attribute att = TupleDescAttr(desc, c.attnum - 1);
+		InitColumnConv(c, c.attnum, strVal(lfirst(cell)), att->atttypid, att->atttypmod);
+		++j;
+	}
 }
 
 // The values of the condition's slots (fdw_exprs) and the exact conditions for a re-check.
@@ -625,6 +679,9 @@ void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid 
 		cpp.recheck_codes.push_back(ColumnCode(cpp, lfirst_int(cell)));
 	}
 	cpp.subtable = strVal(list_nth(priv, kPlanSubtable));
+	foreach (cell, static_cast<List *>(list_nth(priv, kPlanParentFields))) {
+		cpp.parent_codes.emplace_back(strVal(lfirst(cell)));
+	}
 	SetUpReader(st, cpp, codes, !st->count_only);
 }
 
@@ -695,8 +752,8 @@ bool NextSubtableRow(KintoneScanState *st, ForeignScanState *node) {
 		}
 		if (cpp.record < cpp.reader->rows()) {
 			Guard([&]() {
-				const kintone::Cell &id = cpp.reader->cell(cpp.record, 0);
-				const kintone::Cell &table = cpp.reader->cell(cpp.record, 1);
+				const kintone::Cell &id = cpp.reader->cell(cpp.record, cpp.table_column);
+				const kintone::Cell &table = cpp.reader->cell(cpp.record, cpp.table_column + 1);
 				cpp.rows->ParseRows(table.is_null ? std::string_view() : table.text,
 				                    id.is_null ? std::string_view() : id.text);
 			});
@@ -792,6 +849,10 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	RangeTblEntry *rte = exec_rt_fetch(rtindex, node->ss.ps.state);
 	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 	Oid relid = rte->relid;
+	Oid join_relid = static_cast<Oid>(strtoul(strVal(list_nth(st->priv, kPlanJoinRelid)), nullptr, 10));
+	if (OidIsValid(join_relid)) {
+		relid = join_relid; // a join of records and their rows: the rows table's (same server, same user)
+	}
 	RawConnection raw = ReadRawConnection(GetForeignTable(relid)->serverid, userid);
 	InitExpressions(st, node, fsplan);
 	InitConversions(st, node, fsplan);
@@ -891,6 +952,10 @@ extern "C" void kintoneEndForeignScan(ForeignScanState *node) {
 extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *es) {
 	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
 	List *priv = st->priv;
+	const char *relations = strVal(list_nth(priv, kPlanJoinRelations));
+	if (relations[0] != '\0') {
+		ExplainPropertyText("Relations", relations, es); // a join read by this one scan
+	}
 	if (es->verbose) {
 		ExplainPropertyText("Kintone app", strVal(list_nth(priv, kPlanApp)), es);
 		long long guest = PrivInt64(priv, kPlanGuest);
@@ -935,9 +1000,19 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 			}
 			const char *subtable = strVal(list_nth(priv, kPlanSubtable));
 			if (subtable[0] != '\0') {
-				// The request reads the records' $id and the subtable; the rows give the columns.
+				// The request reads the records' $id and the subtable (and a join's parent fields);
+				// the rows give the columns.
+				StringInfoData record_fields;
+				initStringInfo(&record_fields);
+				appendStringInfo(&record_fields, "$id, %s, $revision", subtable);
+				foreach (cell, static_cast<List *>(list_nth(priv, kPlanParentFields))) {
+					const char *code = strVal(lfirst(cell));
+					if (strcmp(code, "$id") != 0 && strcmp(code, subtable) != 0 && strcmp(code, "$revision") != 0) {
+						appendStringInfo(&record_fields, ", %s", code);
+					}
+				}
 				ExplainPropertyText("Kintone subtable rows", subtable, es);
-				ExplainPropertyText("Kintone fields", psprintf("$id, %s, $revision", subtable), es);
+				ExplainPropertyText("Kintone fields", record_fields.data, es);
 				ExplainPropertyText("Kintone row fields", fields.data, es);
 			} else {
 				ExplainPropertyText("Kintone fields", fields.data, es);
@@ -1078,8 +1153,8 @@ extern "C" int kintoneAcquireSampleRows(Relation relation, int elevel, HeapTuple
 				ScanCpp &cpp = *st->cpp;
 				cpp.record = r;
 				Guard([&]() {
-					const kintone::Cell &id = cpp.reader->cell(r, 0);
-					const kintone::Cell &table = cpp.reader->cell(r, 1);
+					const kintone::Cell &id = cpp.reader->cell(r, cpp.table_column);
+					const kintone::Cell &table = cpp.reader->cell(r, cpp.table_column + 1);
 					cpp.rows->ParseRows(table.is_null ? std::string_view() : table.text,
 					                    id.is_null ? std::string_view() : id.text);
 				});

@@ -145,6 +145,25 @@ TEST(SubtablePushdown, InnerFieldsAreASupersetWithPositiveOperatorsOnly) {
 	EXPECT_EQ(Printed(p), "$id = 5 or item in (\"pen\")");
 }
 
+TEST(SubtablePushdown, JoinedRecordsConditionIsTheAndOfBothTables) {
+	// The records table's conditions exact per record, the rows table's as PushForRows made them.
+	Condition before = Condition::Leaf("$id", Op::kLt, {Value::Integer("5")});
+	Condition customer = Condition::Leaf("customer", Op::kIn, {Value::String("C1")});
+	Pushdown rows =
+	    kintone::PushForRows(Pushdown::Exact(Condition::And({Condition::Leaf("item", Op::kEq, {Value::String("pen")}),
+	                                                         Condition::Leaf("qty", Op::kGt, {Value::String("3")})})),
+	                         TypeOf);
+	ASSERT_EQ(rows.verdict, Verdict::kSuperset);
+	Condition joined = kintone::JoinedRecordsCondition({before, customer}, {rows.condition});
+	EXPECT_EQ(kintone::PrintCondition(joined),
+	          "$id < 5 and customer in (\"C1\") and item in (\"pen\") and qty > \"3\"");
+	// Either side alone; neither: every record.
+	EXPECT_EQ(kintone::PrintCondition(kintone::JoinedRecordsCondition({}, {rows.condition})),
+	          "item in (\"pen\") and qty > \"3\"");
+	EXPECT_EQ(kintone::PrintCondition(kintone::JoinedRecordsCondition({customer}, {})), "customer in (\"C1\")");
+	EXPECT_EQ(kintone::JoinedRecordsCondition({}, {}).kind(), Condition::Kind::kTrue);
+}
+
 TEST(SubtablePushdown, PseudoFieldsAndLocalStayLocal) {
 	Pushdown row = Pushdown::Superset(Condition::Leaf("item", Op::kIn, {Value::String("pen")}));
 	EXPECT_EQ(kintone::PushForRows(Pushdown::Local(), TypeOf).verdict, Verdict::kLocal);
