@@ -2,6 +2,7 @@
 #include "kintone/http_client.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/http_internal.hpp"
 
 #include <curl/curl.h>
 
@@ -11,6 +12,8 @@
 #include <mutex>
 
 namespace kintone {
+
+using detail::Transfer;
 
 namespace {
 
@@ -26,15 +29,6 @@ void EnsureCurlInitialised() {
 }
 
 // What the callbacks of one transfer share.
-struct Transfer {
-	HttpResponse *response = nullptr;
-	size_t max_bytes = 0;
-	bool too_large = false;
-	bool once = false;
-	int sends = 0;
-	bool replay_refused = false;
-};
-
 // Bodies arrive decompressed: the bound counts what would be kept, so a gzip bomb is refused
 // after max_bytes of output, never inflated further (returning less than given aborts curl).
 size_t WriteBody(char *data, size_t size, size_t count, void *user) {
@@ -87,6 +81,11 @@ size_t WriteHeader(char *data, size_t size, size_t count, void *user) {
 	return size * count;
 }
 
+// A `once` request reuses a connection only if it was in use this recently: a connection that
+// idled longer may have been closed by the server meanwhile, which libcurl would notice only
+// after sending (and then replay, which is refused: an unknown outcome for nothing).
+constexpr long kOnceMaxIdleSeconds = 5;
+
 // TLS and proxy settings (curl_easy_reset clears them, so they are set for every request).
 void ApplyTransportOptions(CURL *easy, const HttpOptions &o) {
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, o.ssl_verify ? 1L : 0L);
@@ -122,6 +121,123 @@ void ApplyTransportOptions(CURL *easy, const HttpOptions &o) {
 
 } // namespace
 
+namespace detail {
+
+void EnsureCurl() {
+	EnsureCurlInitialised();
+}
+
+struct curl_slist *SetUpTransfer(CURL *easy, const HttpRequest &request, const HttpOptions &options, Transfer *transfer,
+                                 HttpResponse *response, char *error_buffer) {
+	curl_easy_reset(easy); // keeps the connection cache and TLS sessions
+	response->status = 0;
+	response->content_type.clear();
+	response->headers.clear();
+	response->body.clear(); // keeps capacity: page buffers are reused
+
+	curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request.timeout_ms > 0 ? request.timeout_ms : options.timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+	*transfer = Transfer();
+	transfer->response = response;
+	transfer->max_bytes = options.max_response_bytes;
+	transfer->once = request.once;
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, WriteHeader);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, BeforeSend);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, transfer);
+	if (request.once) {
+		curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, kOnceMaxIdleSeconds);
+	}
+	error_buffer[0] = '\0';
+	ApplyTransportOptions(easy, options);
+
+	if (request.method == "GET") {
+		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+	} else if (request.method == "POST") {
+		curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	} else {
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+	}
+	if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.c_str());
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+		if (request.method == "GET") {
+			// POSTFIELDS switches curl to POST; a GET with a JSON body keeps its method.
+			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "GET");
+		}
+	}
+
+	struct curl_slist *headers = nullptr;
+	bool failed = false;
+	for (const auto &[name, value] : request.headers) {
+		std::string line = name + ": " + value;
+		struct curl_slist *next = curl_slist_append(headers, line.c_str());
+		if (next == nullptr) {
+			failed = true;
+			break;
+		}
+		headers = next;
+	}
+	if (!failed) {
+		// No "Expect: 100-continue" round trip for large bodies.
+		struct curl_slist *next = curl_slist_append(headers, "Expect:");
+		failed = next == nullptr;
+		headers = failed ? headers : next;
+	}
+	if (failed) {
+		curl_slist_free_all(headers);
+		throw Error(ErrorKind::kOutOfMemory, "out of memory building an HTTP request");
+	}
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+	return headers;
+}
+
+void CompleteTransfer(CURL *easy, CURLcode code, const Transfer &transfer, const HttpRequest &request,
+                      const HttpOptions &options, const char *error_buffer, HttpResponse *response) {
+	bool sent = transfer.sends > 0;
+	std::string label = request.method + " " + request.url; // no secrets: they travel in headers
+	if (transfer.too_large) {
+		Error error(ErrorKind::kProtocol,
+		            "Kintone's answer is larger than " + std::to_string(options.max_response_bytes >> 20) +
+		                " MB and was refused",
+		            "Answer to " + request.method + " " + request.url.substr(0, request.url.find('?')) + ".",
+		            "kintone_fdw refuses answers larger than a few times the largest page Kintone sends; a proxy or "
+		            "server sending more is misbehaving.");
+		error.set_may_have_acted(true);
+		throw error;
+	}
+	if (transfer.replay_refused) {
+		Error error(ErrorKind::kConnection,
+		            "the connection to Kintone was lost before the answer came, after the request was sent", label,
+		            "libcurl wanted to send the request again on a new connection; kintone_fdw does not repeat a "
+		            "request that changes data in Kintone, since the first one may have been processed.");
+		error.set_may_have_acted(true);
+		throw error;
+	}
+	if (code != CURLE_OK) {
+		std::string message = "could not complete the request to Kintone: ";
+		message += error_buffer[0] ? error_buffer : curl_easy_strerror(code);
+		Error error(ErrorKind::kConnection, message, label);
+		error.set_may_have_acted(sent);
+		throw error;
+	}
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response->status);
+	char *content_type = nullptr;
+	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &content_type);
+	if (content_type != nullptr) {
+		response->content_type = content_type;
+	}
+}
+
+} // namespace detail
+
 // One easy handle driven by a multi handle: the multi handle owns the connection cache, and
 // driving it ourselves lets the abort check run every kPollMs even while nothing arrives
 // (curl's progress callback may be called only once a second on an idle connection).
@@ -150,10 +266,6 @@ struct HttpClient::Impl {
 
 namespace {
 constexpr int kPollMs = 50;
-// A `once` request reuses a connection only if it was in use this recently: a connection that
-// idled longer may have been closed by the server meanwhile, which libcurl would notice only
-// after sending (and then replay, which is refused: an unknown outcome for nothing).
-constexpr long kOnceMaxIdleSeconds = 5;
 } // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
@@ -183,75 +295,10 @@ void HttpClient::Start(const HttpRequest &request) {
 		Cancel();
 	}
 	CURL *easy = impl_->easy;
-	curl_easy_reset(easy); // keeps the connection cache and TLS sessions
-	response_.status = 0;
-	response_.content_type.clear();
-	response_.headers.clear();
-	response_.body.clear(); // keeps capacity: page buffers are reused
-	current_ = request;     // curl reads URL and body from here while the transfer runs
-
-	curl_easy_setopt(easy, CURLOPT_URL, current_.url.c_str());
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, current_.timeout_ms > 0 ? current_.timeout_ms : options_.timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
-	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error_buffer);
-	impl_->transfer = Transfer();
-	impl_->transfer.response = &response_;
-	impl_->transfer.max_bytes = options_.max_response_bytes;
-	impl_->transfer.once = current_.once;
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->transfer);
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, WriteHeader);
-	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &impl_->transfer);
-	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, BeforeSend);
-	curl_easy_setopt(easy, CURLOPT_PREREQDATA, &impl_->transfer);
-	if (current_.once) {
-		curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, kOnceMaxIdleSeconds);
-	}
+	current_ = request; // curl reads URL and body from here while the transfer runs
 	cancel_pending_ = false;
-	impl_->error_buffer[0] = '\0';
-	ApplyTransportOptions(easy, options_);
-
-	if (current_.method == "GET") {
-		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-	} else if (current_.method == "POST") {
-		curl_easy_setopt(easy, CURLOPT_POST, 1L);
-	} else {
-		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, current_.method.c_str());
-	}
-	if (!current_.body.empty() || current_.method == "POST" || current_.method == "PUT") {
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, current_.body.c_str());
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(current_.body.size()));
-		if (current_.method == "GET") {
-			// POSTFIELDS switches curl to POST; a GET with a JSON body keeps its method.
-			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "GET");
-		}
-	}
-
-	struct curl_slist *headers = nullptr;
-	bool failed = false;
-	for (const auto &[name, value] : current_.headers) {
-		std::string line = name + ": " + value;
-		struct curl_slist *next = curl_slist_append(headers, line.c_str());
-		if (next == nullptr) {
-			failed = true;
-			break;
-		}
-		headers = next;
-	}
-	if (!failed) {
-		// No "Expect: 100-continue" round trip for large bodies.
-		struct curl_slist *next = curl_slist_append(headers, "Expect:");
-		failed = next == nullptr;
-		headers = failed ? headers : next;
-	}
-	if (failed) {
-		curl_slist_free_all(headers);
-		throw Error(ErrorKind::kOutOfMemory, "out of memory building an HTTP request");
-	}
-	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+	struct curl_slist *headers =
+	    detail::SetUpTransfer(easy, current_, options_, &impl_->transfer, &response_, impl_->error_buffer);
 	if (curl_multi_add_handle(impl_->multi, easy) != CURLM_OK) {
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
 		curl_slist_free_all(headers);
@@ -361,37 +408,7 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 		error.set_may_have_acted(sent);
 		throw error;
 	}
-	if (impl_->transfer.too_large) {
-		Error error(ErrorKind::kProtocol,
-		            "Kintone's answer is larger than " + std::to_string(options_.max_response_bytes >> 20) +
-		                " MB and was refused",
-		            "Answer to " + current_.method + " " + current_.url.substr(0, current_.url.find('?')) + ".",
-		            "kintone_fdw refuses answers larger than a few times the largest page Kintone sends; a proxy or "
-		            "server sending more is misbehaving.");
-		error.set_may_have_acted(true);
-		throw error;
-	}
-	if (impl_->transfer.replay_refused) {
-		Error error(ErrorKind::kConnection,
-		            "the connection to Kintone was lost before the answer came, after the request was sent", label,
-		            "libcurl wanted to send the request again on a new connection; kintone_fdw does not repeat a "
-		            "request that changes data in Kintone, since the first one may have been processed.");
-		error.set_may_have_acted(true);
-		throw error;
-	}
-	if (code != CURLE_OK) {
-		std::string message = "could not complete the request to Kintone: ";
-		message += impl_->error_buffer[0] ? impl_->error_buffer : curl_easy_strerror(code);
-		Error error(ErrorKind::kConnection, message, label);
-		error.set_may_have_acted(sent);
-		throw error;
-	}
-	curl_easy_getinfo(impl_->easy, CURLINFO_RESPONSE_CODE, &response_.status);
-	char *content_type = nullptr;
-	curl_easy_getinfo(impl_->easy, CURLINFO_CONTENT_TYPE, &content_type);
-	if (content_type != nullptr) {
-		response_.content_type = content_type;
-	}
+	detail::CompleteTransfer(impl_->easy, code, impl_->transfer, current_, options_, impl_->error_buffer, &response_);
 	return response_;
 }
 

@@ -693,11 +693,16 @@ bool PeekSeekPage(std::string_view body, size_t *count, long long *last_id) {
 
 void RecordReader::SetLastId() {
 	last_id_ = -1;
+	first_id_ = -1;
 	int column = impl_->id_column;
 	if (column >= 0 && rows_ > 0) {
 		const Cell &c = cell(rows_ - 1, static_cast<size_t>(column));
 		if (!c.is_null) {
 			last_id_ = ParseId(c.text);
+		}
+		const Cell &first = cell(0, static_cast<size_t>(column));
+		if (!first.is_null) {
+			first_id_ = ParseId(first.text);
 		}
 	}
 }

@@ -73,6 +73,7 @@ struct ScanCpp {
 	std::unique_ptr<kintone::RecordReader> reader;
 	std::unique_ptr<kintone::Pager> pager;
 	long requests = 0; // of finished pagers (rescans)
+	int in_flight = 1; // the most requests a pager of this scan had in flight at once
 	long long records = 0;
 	long long bytes = 0; // of finished pagers (rescans)
 	long long count = -1;
@@ -171,6 +172,7 @@ TableDef BindTable(ScanCpp &cpp, const RawTable &raw) {
 	}
 	cpp.request.app = def.app;
 	cpp.request.guest_space_id = def.guest_space_id;
+	cpp.request.max_in_flight = def.max_concurrent_requests;
 	return def;
 }
 
@@ -332,6 +334,7 @@ bool RetryWidened(KintoneScanState *st, const kintone::Error &e) {
 	cpp.condition_changed = true;
 	cpp.request.condition = kintone::PrintCondition(wide);
 	cpp.requests += cpp.pager->requests();
+	cpp.in_flight = std::max(cpp.in_flight, cpp.pager->max_in_flight_seen());
 	// The re-check reads the columns of the exact conditions too (the glue then converts
 	// nconv_recheck columns, see NoteConditionChange).
 	std::vector<std::string> codes(cpp.request.fields.begin(), cpp.request.fields.end());
@@ -663,6 +666,7 @@ extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {
 		ScanCpp &cpp = *st->cpp;
 		if (cpp.pager) {
 			cpp.requests += cpp.pager->requests();
+			cpp.in_flight = std::max(cpp.in_flight, cpp.pager->max_in_flight_seen());
 			cpp.records += cpp.pager->records();
 			cpp.bytes += cpp.pager->bytes();
 			cpp.pager.reset(); // deletes a live cursor
@@ -744,6 +748,10 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 		ExplainPropertyInteger("Kintone records", nullptr, records, es);
 		long long bytes = cpp.bytes + (cpp.pager ? cpp.pager->bytes() : 0);
 		ExplainPropertyInteger("Kintone bytes", nullptr, bytes, es);
+		int in_flight = std::max(cpp.in_flight, cpp.pager ? cpp.pager->max_in_flight_seen() : 1);
+		if (in_flight > 1) {
+			ExplainPropertyInteger("Kintone requests in flight", nullptr, in_flight, es);
+		}
 	}
 }
 

@@ -59,11 +59,12 @@ struct TableDef {
 	std::string relname;
 	ConnectionParams conn;
 	long long app = 0;
-	long long guest_space_id = 0;                         // the table's, else the server's
-	bool use_remote_estimate = false;                     // the table's option, else the server's
-	bool updatable = true;                                // the table's option, else the server's
-	int join_batch_size = kintone::kDefaultJoinBatchSize; // the table's option, else the server's
-	std::vector<ColumnDef> columns;                       // index attnum - 1
+	long long guest_space_id = 0;                                      // the table's, else the server's
+	bool use_remote_estimate = false;                                  // the table's option, else the server's
+	bool updatable = true;                                             // the table's option, else the server's
+	int join_batch_size = kintone::kDefaultJoinBatchSize;              // the table's option, else the server's
+	int max_concurrent_requests = kintone::kDefaultConcurrentRequests; // likewise
+	std::vector<ColumnDef> columns;                                    // index attnum - 1
 
 	const ColumnDef &column(int attnum) const { return columns[attnum - 1]; }
 };
