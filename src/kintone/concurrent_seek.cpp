@@ -221,14 +221,20 @@ void ConcurrentSeek::Pump() noexcept {
 	}
 }
 
+void ConcurrentSeek::StartFirst() {
+	if (started_ || closed_) {
+		return;
+	}
+	started_ = true;
+	Task first;
+	first.first = true;
+	window_.push_back(std::move(first));
+	Fill();
+}
+
 bool ConcurrentSeek::Next(RecordReader &reader) {
 	try {
-		if (!started_) {
-			started_ = true;
-			Task first;
-			first.first = true;
-			window_.push_back(std::move(first));
-		}
+		StartFirst();
 		for (;;) {
 			if (closed_ || window_.empty()) {
 				reader.Parse(kEmptyPage);

@@ -448,7 +448,7 @@ HttpGroup *Pager::group() noexcept {
 	return concurrent_ ? &concurrent_->group() : nullptr;
 }
 
-bool Pager::PageReady() noexcept {
+bool Pager::Ready() noexcept {
 	if (concurrent_) {
 		return concurrent_->PageReady();
 	}

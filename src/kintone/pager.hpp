@@ -75,7 +75,7 @@ public:
 	static std::string FirstQuery(const ScanRequest &request);
 
 	// Next would not wait: the next page has arrived (or the scan is over). Without blocking.
-	bool PageReady() noexcept;
+	bool Ready() noexcept;
 	// The requests in flight of a concurrent scan (one curl multi handle), else nullptr.
 	HttpGroup *group() noexcept;
 	// Whether the scan reads several pages at once, and the most it had in flight.
