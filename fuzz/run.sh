@@ -9,7 +9,7 @@ set -u
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(record_reader error_response)
+[ ${#targets[@]} -gt 0 ] || targets=(record_reader error_response query_printer)
 
 build_sanitized || exit 1
 status=0

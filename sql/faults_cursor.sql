@@ -21,7 +21,7 @@ BEGIN
   RETURN NEXT 'ok: ' || coalesce(r, '(no row)');
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL, h = PG_EXCEPTION_HINT;
-  RETURN NEXT s || ': ' || regexp_replace(m, 'localhost:[0-9]+', 'localhost:PORT', 'g');
+  RETURN NEXT s || ': ' || regexp_replace(regexp_replace(m, 'localhost:[0-9]+', 'localhost:PORT', 'g'), 'with [0-9]+ bytes remaining', 'with N bytes remaining');
   IF d <> '' THEN
     RETURN NEXT '  DETAIL: ' || regexp_replace(regexp_replace(regexp_replace(d, 'localhost:[0-9]+', 'localhost:PORT', 'g'),
                                              'request id [A-Za-z0-9_-]+', 'request id (random)', 'g'),
@@ -36,44 +36,44 @@ END $$;
 \set wait_idle '\\! for i in $(seq 1 100); do test/emulator/emulator-ctl GET /_emulator/stats --field in_flight | grep -qx 0 && break; sleep 0.1; done'
 -- The order needs the cursor API; keep sorts off so that the planner never sorts locally.
 SET enable_sort = off;
-EXPLAIN (COSTS OFF) SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
-SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
+EXPLAIN (COSTS OFF) SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created) s;
+SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created) s;
 :live
 
 -- 1. The answer to the 2nd cursor GET is lost after Kintone served it: a gateway 503 (before:
 -- retried as idempotent, which returned the 3rd page: 500 rows missing, no error), or its
 -- reused connection dies (before: libcurl sent it again by itself, the same gap).
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "GET", "skip": 1, "count": 1, "after": true, "status": 503, "body": "<html>Service Unavailable</html>", "content_type": "text/html"}' > /dev/null
-SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created, id) s$$);
+SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created) s$$);
 :live
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "GET", "skip": 1, "count": 1, "after": true, "drop_connection": true}' > /dev/null
-SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created, id) s$$);
+SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created) s$$);
 :live
 -- A cut answer, and a proxy serving the previous page again.
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "GET", "skip": 3, "count": 1, "after": true, "truncate_body": true}' > /dev/null
-SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created, id) s$$);
+SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created) s$$);
 :live
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "GET", "skip": 1, "count": 1, "after": true, "repeat_previous": true}' > /dev/null
-SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created, id) s$$);
+SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created) s$$);
 :live
 -- Kintone's 429 GAIA_TO04 comes before any work: sent again, the scan exact.
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "GET", "skip": 2, "count": 2, "code": "GAIA_TO04"}' > /dev/null
-SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created, id) s$$);
+SELECT fc.try($$SELECT count(*), sum(id) FROM (SELECT id FROM fc.big ORDER BY created) s$$);
 :live
 :clear
 
 -- 2. Malformed cursor answers: protocol errors, and the cursor is deleted.
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "GET", "skip": 1, "count": 1, "status": 200, "body": {"records": []}}' > /dev/null
-SELECT fc.try($$SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s$$);
+SELECT fc.try($$SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s$$);
 :live
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "GET", "skip": 1, "count": 1, "status": 200, "body": {"next": true}}' > /dev/null
-SELECT fc.try($$SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s$$);
+SELECT fc.try($$SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s$$);
 :live
 -- A creation answered without an id: Kintone created a cursor that the FDW cannot name, so it
 -- stays until it expires (the error says so). The emulator is reset so that it does not count
 -- below.
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "POST", "count": 1, "after": true, "status": 200, "body": {"totalCount": "12345"}}' > /dev/null
-SELECT fc.try($$SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s$$);
+SELECT fc.try($$SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s$$);
 :live
 :clear
 \! test/emulator/emulator-ctl POST /_emulator/reset > /dev/null
@@ -83,11 +83,11 @@ SELECT fc.try($$SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id
 -- a short grace) and the cursor deleted. Before: every one of these leaked a cursor.
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "POST", "count": 5, "after": true, "delay_ms": 300}' > /dev/null
 SET statement_timeout = '100ms';
-SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
-SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
-SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
-SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
-SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
+SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s;
+SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s;
+SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s;
+SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s;
+SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s;
 RESET statement_timeout;
 :wait_idle
 :clear
@@ -95,9 +95,9 @@ RESET statement_timeout;
 -- The same while Kintone is still working on the creation (the delay before processing).
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records/cursor\\.json$", "method": "POST", "count": 3, "delay_ms": 300}' > /dev/null
 SET statement_timeout = '100ms';
-SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
-SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
-SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created, id) s;
+SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s;
+SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s;
+SELECT count(*) FROM (SELECT id FROM fc.big ORDER BY created) s;
 RESET statement_timeout;
 :wait_idle
 :clear
@@ -113,7 +113,7 @@ DECLARE v text; st text;
 BEGIN
   FOR i IN 1..8 LOOP
     BEGIN
-      SELECT count(*) || '/' || sum(id) INTO v FROM (SELECT id FROM fc.big ORDER BY created, id) s;
+      SELECT count(*) || '/' || sum(id) INTO v FROM (SELECT id FROM fc.big ORDER BY created) s;
       INSERT INTO outcomes VALUES (CASE WHEN v = '12345/76205685' THEN 'exact' ELSE 'WRONG ' || v END);
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE;

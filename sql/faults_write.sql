@@ -22,7 +22,7 @@ BEGIN
   RETURN NEXT 'ok: ' || n || ' rows';
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL, c = PG_EXCEPTION_CONTEXT;
-  RETURN NEXT s || ': ' || regexp_replace(m, 'localhost:[0-9]+', 'localhost:PORT', 'g');
+  RETURN NEXT s || ': ' || regexp_replace(regexp_replace(m, 'localhost:[0-9]+', 'localhost:PORT', 'g'), 'with [0-9]+ bytes remaining', 'with N bytes remaining');
   FOR line IN SELECT x FROM regexp_split_to_table(coalesce(d, '') || E'\n' || coalesce(c, ''), E'\n') x
       WHERE x ~ '(may or may not|Nothing of|already been written)' LOOP
     RETURN NEXT '  ' || line;

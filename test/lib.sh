@@ -16,10 +16,20 @@
 set -o pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_MAJOR=15
+# The PostgreSQL to build and test against: PG_CONFIG=/path/to/pg_config (a PostgreSQL of your
+# own: its packages are then not installed), or PG_MAJOR=N for Debian's postgresql-N packages
+# (default 15, the version of Debian 12). E.g. `make test PG_CONFIG=/opt/pg16/bin/pg_config`.
+if [ -n "${PG_CONFIG:-}" ] && [ -x "${PG_CONFIG}" ]; then
+	PG_MAJOR=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+	PG_PACKAGES=()
+else
+	PG_CONFIG=
+	PG_MAJOR=${PG_MAJOR:-15}
+	PG_PACKAGES=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR")
+fi
 APT_PACKAGES=(
 	build-essential cmake pkg-config ca-certificates tzdata python3
-	"postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
+	"${PG_PACKAGES[@]}"
 	libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	odbc-postgresql unixodbc python3-psycopg2
