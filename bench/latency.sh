@@ -57,9 +57,10 @@ for app_id in (2, 3, 4, 5):
     app["id"] = app_id
     app["name"] = "bench %d" % app_id
     app["records"] = [] if app_id == 5 else base["records"][:small]
-    if app_id == 5:
-        for t in app["api_tokens"]:
-            t.update(add=True)
+    for t in app["api_tokens"]:
+        t["token"] = t["token"] + str(app_id)  # a token belongs to one app
+        if app_id == 5:
+            t.update(add=True, view=True)
     doc["apps"].append(app)
 json.dump(doc, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
 PY
@@ -77,7 +78,7 @@ WRITE_COLS='title, code, email, qty, price, ratio, day, due, at, call, status, r
 {
 	echo "CREATE EXTENSION kintone_fdw;"
 	echo "CREATE SERVER emu FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url '$EMULATOR_URL');"
-	echo "CREATE USER MAPPING FOR CURRENT_USER SERVER emu OPTIONS (api_token '$TOKEN');"
+	echo "CREATE USER MAPPING FOR CURRENT_USER SERVER emu OPTIONS (api_token '$TOKEN,${TOKEN}2,${TOKEN}3,${TOKEN}4,${TOKEN}5');"
 	for t in "l 1" "s 2" "s2 3" "s3 4" "w 5"; do
 		set -- $t
 		echo "CREATE FOREIGN TABLE t_$1 ($COLUMNS_SQL) SERVER emu OPTIONS (app '$2');"
@@ -129,10 +130,12 @@ sql() {
 	n=$(sed -nE 's/^(COPY|INSERT 0) ([0-9]+)$/\2/p; s/^ *([0-9]+)$/\1/p' <<<"$out" | head -n 1)
 	row "$1" "$ms" "${n:--}" "$(stats)"
 }
+# client LABEL WHAT APP ARGS...: the app's own token (app 1: $TOKEN, app k: ${TOKEN}k)
 client() {
-	local label=$1 out
+	local label=$1 out token=$TOKEN
 	shift
-	out=$(node "$BENCH/latency_client.cjs" "$EMULATOR_URL" "$TOKEN" "$@") || die "client $* failed"
+	[ "$2" = 1 ] || token=$TOKEN$2
+	out=$(node "$BENCH/latency_client.cjs" "$EMULATOR_URL" "$token" "$@") || die "client $* failed"
 	row "$label" "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ms"])' "$out")" \
 		"$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["records"])' "$out")" \
 		"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(json.dumps({"requests": {}, "requests_total": d["requests"], "max_concurrent": d["max_concurrent"]}))' "$out")"

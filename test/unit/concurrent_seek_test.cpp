@@ -113,6 +113,16 @@ std::vector<long long> ReadAll(Pager &pager, RecordReader &reader) {
 	return ids;
 }
 
+// The requests of a clean scan at 4 in flight (the slices are planned from the data alone).
+long CleanRequests(const SessionConfig &config, const ScanRequest &request) {
+	Session session(config);
+	RecordReader reader({{"$id"}, {"name"}, {"n"}});
+	Pager pager(session, request, nullptr);
+	while (pager.Next(reader)) {
+	}
+	return pager.requests();
+}
+
 std::vector<long long> Expected(long long max_n = -1) {
 	std::vector<long long> ids;
 	for (long long i = 1; i <= kDense + kSparse; ++i) {
@@ -182,6 +192,7 @@ TEST_F(ConcurrentSeekTest, LimitAndOffsetStaySequential) {
 }
 
 TEST_F(ConcurrentSeekTest, RateLimitedSliceIsRetried) {
+	long clean = CleanRequests(Config(), Request(4));
 	// The 4th and 5th page requests are refused with 429 GAIA_TO04 (before any work).
 	Control(
 	    "POST", "/_emulator/faults",
@@ -191,8 +202,7 @@ TEST_F(ConcurrentSeekTest, RateLimitedSliceIsRetried) {
 	RecordReader reader = Reader();
 	Pager pager(session, Request(4), nullptr);
 	EXPECT_EQ(ReadAll(pager, reader), Expected());
-	auto faults = Control("GET", "/_emulator/faults", "");
-	EXPECT_EQ(faults["faults"][0]["applied"], 2) << faults.dump();
+	EXPECT_EQ(pager.requests(), clean + 2); // the two refused requests, sent again
 }
 
 TEST_F(ConcurrentSeekTest, AnswerLostAfterProcessingIsReadAgain) {
@@ -204,12 +214,16 @@ TEST_F(ConcurrentSeekTest, AnswerLostAfterProcessingIsReadAgain) {
 	     R"({"match":"records\\.json","method":"GET","skip":6,"count":1,"after":true,"drop_connection":true})"}) {
 		SCOPED_TRACE(rule);
 		Control("DELETE", "/_emulator/faults", "");
+		long clean = CleanRequests(Config(), Request(4));
 		Control("POST", "/_emulator/faults", rule);
+		Control("POST", "/_emulator/stats/reset", "{}");
 		Session session(Config());
 		RecordReader reader = Reader();
 		Pager pager(session, Request(4), nullptr);
 		EXPECT_EQ(ReadAll(pager, reader), Expected());
-		EXPECT_EQ(Control("GET", "/_emulator/faults", "")["faults"][0]["applied"], 1);
+		// The lost one was served twice (read again by the pager, or by libcurl itself on a fresh
+		// connection when the dropped one was a reused keep-alive connection: a read may be).
+		EXPECT_EQ(Stats()["requests"].value("GET /k/v1/records.json", 0L), clean + 1);
 	}
 }
 
