@@ -13,7 +13,8 @@
 # Prints a table; figures are never asserted (exit 0 whenever it ran). The log of a run is
 # kept as bench/latency-run.log when LATENCY_LOG=1.
 #
-# Usage: bash bench/latency.sh   (LATENCY_MS=N, BENCH_SIZES="20000 100000", KEEP_BENCH_DIR=1)
+# Usage: bash bench/latency.sh   (LATENCY_MS=N, LATENCY_SIZES="s" for the 20,000-record app alone,
+#                                KEEP_BENCH_DIR=1)
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../test/lib.sh"
 
@@ -144,7 +145,7 @@ reset_writes() {
 	"${PSQL[@]}" -q -c "DELETE FROM t_w" >/dev/null || die "DELETE failed"
 }
 
-for size in s l; do
+for size in ${LATENCY_SIZES:-s l}; do
 	n=$([ $size = s ] && echo $SMALL || echo $LARGE)
 	app=$([ $size = s ] && echo 2 || echo 1)
 	for v in "" _1; do

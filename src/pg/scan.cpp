@@ -19,6 +19,7 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "nodes/nodeFuncs.h"
@@ -490,6 +491,22 @@ void InitExpressions(KintoneScanState *st, ForeignScanState *node, ForeignScan *
 }
 
 // The scan's C++ state from the plan and the connection (C++ phase).
+// max_concurrent_requests of the table, else of the server, else the default (PostgreSQL
+// phase; the validator has checked the value, option_spec.cpp).
+int ConcurrentRequestsOf(List *table_options, List *server_options) {
+	for (List *options : {table_options, server_options}) {
+		ListCell *cell;
+		foreach (cell, options) {
+			DefElem *def = static_cast<DefElem *>(lfirst(cell));
+			if (strcmp(def->defname, "max_concurrent_requests") == 0) {
+				int value = atoi(defGetString(def));
+				return value >= 1 && value <= kintone::kMaxConcurrentRequests ? value : 1;
+			}
+		}
+	}
+	return kintone::kDefaultConcurrentRequests;
+}
+
 void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid relid, bool base_scan) {
 	List *priv = st->priv;
 	cpp.conn = MakeConnectionParams(raw);
@@ -629,12 +646,17 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	RangeTblEntry *rte = exec_rt_fetch(rtindex, node->ss.ps.state);
 	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 	Oid relid = rte->relid;
-	RawConnection raw = ReadRawConnection(GetForeignTable(relid)->serverid, userid);
+	ForeignTable *table = GetForeignTable(relid);
+	RawConnection raw = ReadRawConnection(table->serverid, userid);
+	int in_flight = ConcurrentRequestsOf(table->options, raw.server_options);
 	InitExpressions(st, node, fsplan);
 	InitConversions(st, node, fsplan);
 	AttachScanCpp(st);
 	bool base_scan = fsplan->scan.scanrelid > 0;
-	Guard([&]() { BindPlan(st, *st->cpp, raw, relid, base_scan); });
+	Guard([&]() {
+		BindPlan(st, *st->cpp, raw, relid, base_scan);
+		st->cpp->request.max_in_flight = in_flight;
+	});
 }
 
 extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
