@@ -54,7 +54,7 @@ struct Expected {
 	std::vector<std::string> strings;
 };
 
-const Op kOps[] = {Op::kEq, Op::kNe, Op::kLt, Op::kLe, Op::kGt, Op::kGe,
+const Op kOps[] = {Op::kEq, Op::kNe,    Op::kLt,   Op::kLe,      Op::kGt,      Op::kGe,
                    Op::kIn, Op::kNotIn, Op::kLike, Op::kNotLike, Op::kIsEmpty, Op::kIsNotEmpty};
 
 Condition Build(Input &in, int depth) {

@@ -57,6 +57,9 @@ RESET client_min_messages;
 -- A local table to join with Kintone records.
 CREATE TABLE customer_scores (customer_id text PRIMARY KEY, score int);
 INSERT INTO customer_scores VALUES ('C001', 90), ('C002', 75), ('C003', 60), ('C008', 88), ('C015', 70);
+-- Statistics for the new local table (autovacuum never analyzes 5 rows; unanalyzed, PostgreSQL
+-- assumes some 1,270): the planner then sends its 5 keys to Kintone in one batched join.
+ANALYZE customer_scores;
 SQL
 	"$PG_BINDIR/psql" -X -h "$PGHOST" -p "$PGPORT" -U postgres -d demo <<'SQL'
 \echo '== Imported foreign tables (one per Kintone app)'
@@ -66,7 +69,8 @@ SELECT "受注番号", "顧客ID", "商品", "数量", "受注日" FROM kintone.
 EXPLAIN (VERBOSE, COSTS OFF) SELECT "受注番号" FROM kintone.orders WHERE "数量" > 5 ORDER BY "$id" LIMIT 5;
 \echo '== count(*) answered by Kintone in one request'
 SELECT count(*) FROM kintone.orders WHERE "受注日" >= '2026-03-01';
-\echo '== A join of Kintone orders with a local table'
+\echo '== A join of Kintone orders with a local table (its keys go to Kintone in one request)'
+EXPLAIN (COSTS OFF) SELECT o."顧客ID", s.score FROM kintone.orders o JOIN customer_scores s ON s.customer_id = o."顧客ID";
 SELECT o."顧客ID", s.score, count(*) AS orders, sum(o."金額") AS amount
   FROM kintone.orders o JOIN customer_scores s ON s.customer_id = o."顧客ID"
  GROUP BY 1, 2 ORDER BY amount DESC;
@@ -75,6 +79,21 @@ INSERT INTO kintone.orders ("受注番号", "顧客ID", "数量", "単価", "受
 VALUES ('DEMO-1', 'C001', 3, 1200, '2026-11-22') RETURNING "$id", "受注番号", "金額";
 UPDATE kintone.orders SET "数量" = 4 WHERE "受注番号" = 'DEMO-1' RETURNING "$revision", "数量", "金額";
 DELETE FROM kintone.orders WHERE "受注番号" = 'DEMO-1';
+\echo '== The app around the records: apps, fields and comments as tables (IMPORT FOREIGN SCHEMA kintone_meta)'
+CREATE SCHEMA meta;
+IMPORT FOREIGN SCHEMA kintone_meta FROM SERVER kintone INTO meta;
+SELECT id, code, name, space_id FROM meta.apps ORDER BY id;
+SELECT code, label, type, required, options FROM meta.fields WHERE app = 7 AND subtable IS NULL AND type NOT IN ('RECORD_NUMBER', 'CREATOR', 'MODIFIER', 'CREATED_TIME', 'UPDATED_TIME');
+SELECT record_id, id, creator_code, replace(text, E'\n', ' ') AS text FROM meta.comments WHERE app = 7 AND record_id IN (2, 3) ORDER BY 1, 2;
+\echo '== Process management: which action each expense report can take, then approve those waiting for me'
+SELECT e."$id", e."ステータス", string_agg(a.name, ', ' ORDER BY a.index) AS actions
+  FROM kintone.expense e JOIN meta.actions a ON a.app = 7 AND a.from_status = e."ステータス" GROUP BY 1, 2 ORDER BY 1;
+SELECT id, status_before, action, status, assignees, moved
+  FROM kintone_run_action('kintone.expense',
+         ARRAY(SELECT "$id" FROM kintone.expense WHERE "ステータス" = '承認待ち' AND "作業者" @> '[{"code": "Administrator"}]'),
+         '承認');
+\echo '== Schema drift: what differs between a foreign table and its app (no rows: nothing)'
+SELECT * FROM kintone_schema_drift('kintone.expense');
 SQL
 
 	cat <<EOF

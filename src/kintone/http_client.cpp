@@ -10,6 +10,12 @@
 #include <cctype>
 #include <chrono>
 #include <mutex>
+#include <set>
+
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 namespace kintone {
 
@@ -415,6 +421,111 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 	Start(request);
 	return Finish();
+}
+
+namespace detail {
+
+MultiWaitFd::~MultiWaitFd() {
+	if (timer_ >= 0) {
+		close(timer_);
+	}
+	if (epoll_ >= 0) {
+		close(epoll_);
+	}
+}
+
+int MultiWaitFd::Fd(CURLM *multi, bool active, long tick_ms) noexcept {
+	if (!ready_) {
+		if (epoll_ < 0) {
+			epoll_ = epoll_create1(EPOLL_CLOEXEC);
+		}
+		if (timer_ < 0) {
+			timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		}
+		if (epoll_ < 0 || timer_ < 0) {
+			return -1;
+		}
+		struct epoll_event ev = {};
+		ev.events = EPOLLIN;
+		ev.data.fd = timer_;
+		if (epoll_ctl(epoll_, EPOLL_CTL_ADD, timer_, &ev) != 0) {
+			return -1;
+		}
+		ready_ = true;
+		Arm(multi, active, tick_ms);
+	}
+	return epoll_;
+}
+
+void MultiWaitFd::Arm(CURLM *multi, bool active, long tick_ms) noexcept {
+	if (!ready_) {
+		return;
+	}
+	uint64_t expirations;
+	while (read(timer_, &expirations, sizeof expirations) > 0) {
+	}
+	fd_set reads, writes, errors;
+	FD_ZERO(&reads);
+	FD_ZERO(&writes);
+	FD_ZERO(&errors);
+	int max_fd = -1;
+	long timeout_ms = -1;
+	if (active && multi != nullptr) {
+		curl_multi_fdset(multi, &reads, &writes, &errors, &max_fd);
+		curl_multi_timeout(multi, &timeout_ms);
+	}
+	std::set<int> now;
+	for (int fd = 0; fd <= max_fd; ++fd) {
+		uint32_t events =
+		    (FD_ISSET(fd, &reads) ? uint32_t{EPOLLIN} : 0u) | (FD_ISSET(fd, &writes) ? uint32_t{EPOLLOUT} : 0u);
+		if (events == 0) {
+			continue;
+		}
+		struct epoll_event ev = {};
+		ev.events = events;
+		ev.data.fd = fd;
+		// A socket closed and reopened under the same number has left the epoll set by itself.
+		if (epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev) != 0 && epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			continue; // watched by the tick only
+		}
+		now.insert(fd);
+	}
+	for (int fd : watched_) {
+		if (now.count(fd) == 0) {
+			epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr); // ENOENT when already closed
+		}
+	}
+	watched_.swap(now);
+	// Due when libcurl's timeout expires (0: at once), at the latest after a tick; nothing in
+	// flight: the tick alone (a waiter still checks for cancels).
+	long due = timeout_ms < 0 || timeout_ms > tick_ms ? tick_ms : timeout_ms;
+	struct itimerspec spec = {};
+	spec.it_value.tv_sec = due / 1000;
+	spec.it_value.tv_nsec = (due % 1000) * 1000000L + (due == 0 ? 1 : 0); // zero would disarm
+	timerfd_settime(timer_, 0, &spec, nullptr);
+}
+
+} // namespace detail
+
+// The wait handle (see HttpClient::WaitFd): detail::MultiWaitFd over the client's multi handle.
+struct HttpClient::WaitSet {
+	detail::MultiWaitFd fd;
+};
+
+int HttpClient::WaitFd() noexcept {
+	if (!wait_) {
+		wait_.reset(new (std::nothrow) WaitSet);
+		if (!wait_) {
+			return -1;
+		}
+	}
+	return wait_->fd.Fd(impl_->multi, in_flight_, kWaitTickMs);
+}
+
+void HttpClient::ArmWaitFd() noexcept {
+	if (wait_) {
+		wait_->fd.Arm(impl_->multi, in_flight_, kWaitTickMs);
+	}
 }
 
 std::string UrlEncode(std::string_view text) {

@@ -121,7 +121,20 @@ public:
 
 	const HttpStats &stats() const { return stats_; }
 
+	// A waitable descriptor for asynchronous execution (src/pg/async.cpp): an epoll fd that
+	// becomes readable when a socket of a transfer in flight is ready for what libcurl wants
+	// next, when libcurl's own timeout expires, or at the latest kWaitTickMs after ArmWaitFd
+	// (so that a waiter checks for cancels at least that often). Created on first use, closed
+	// with the client; -1 when the system refuses one. ArmWaitFd re-reads the transfer's sockets
+	// and timeout and must be called after Pump, before waiting on the fd. Neither performs I/O
+	// on a transfer: a readable fd only says that Pump is worth calling.
+	static constexpr long kWaitTickMs = 100;
+	int WaitFd() noexcept;
+	void ArmWaitFd() noexcept;
+
 private:
+	struct WaitSet;
+	std::unique_ptr<WaitSet> wait_;
 	struct Impl;
 	std::unique_ptr<Impl> impl_;
 	HttpOptions options_;

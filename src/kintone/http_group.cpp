@@ -35,6 +35,7 @@ struct HttpGroup::Slot {
 
 struct HttpGroup::Impl {
 	CURLM *multi = nullptr;
+	detail::MultiWaitFd wait; // created on first WaitFd
 };
 
 HttpGroup::HttpGroup(HttpOptions options, int capacity) : impl_(new Impl), options_(std::move(options)) {
@@ -191,6 +192,14 @@ void HttpGroup::Wait(long ms) noexcept {
 		return;
 	}
 	curl_multi_poll(impl_->multi, nullptr, 0, static_cast<int>(ms), nullptr);
+}
+
+int HttpGroup::WaitFd() noexcept {
+	return impl_->wait.Fd(impl_->multi, in_flight_ > 0, HttpClient::kWaitTickMs);
+}
+
+void HttpGroup::ArmWaitFd() noexcept {
+	impl_->wait.Arm(impl_->multi, in_flight_ > 0, HttpClient::kWaitTickMs);
 }
 
 int HttpGroup::InFlightInProcess() {

@@ -49,6 +49,12 @@ public:
 	void CancelAll() noexcept;
 	// Waits up to ms for activity on the group's sockets (curl_multi_poll).
 	void Wait(long ms) noexcept;
+	// The group's wait handle for asynchronous execution (src/pg/async.cpp): readable when a
+	// transfer's socket is ready, libcurl's timeout expires, or at the latest
+	// HttpClient::kWaitTickMs after ArmWaitFd (detail::MultiWaitFd in http_internal.hpp); -1
+	// when the system refuses one. Call ArmWaitFd after Drive, before every wait.
+	int WaitFd() noexcept;
+	void ArmWaitFd() noexcept;
 
 	// Requests this group sent, and the most it had in flight at once.
 	long requests() const { return requests_; }

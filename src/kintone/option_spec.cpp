@@ -2,6 +2,8 @@
 #include "kintone/option_spec.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/messages.hpp"
+#include "kintone/metadata.hpp"
 #include "kintone/query.hpp"
 #include "kintone/schema.hpp"
 #include "kintone/text.hpp"
@@ -29,6 +31,9 @@ void CheckUrl(std::string_view, std::string_view value) {
 void CheckPositiveId(std::string_view name, std::string_view value) {
 	(void)ParsePositiveId(name, value);
 }
+void CheckObject(std::string_view, std::string_view value) {
+	(void)ObjectKindFromName(value); // issue 13: records (default), apps, spaces, fields, …
+}
 void CheckTokens(std::string_view, std::string_view value) {
 	(void)ParseApiTokens(value);
 }
@@ -37,6 +42,14 @@ void CheckNonEmpty(std::string_view name, std::string_view value) {
 		throw ValueError("option \"" + std::string(name) + "\" must not be empty");
 	}
 }
+void CheckLanguage(std::string_view name, std::string_view value) {
+	if (!IsLanguageOption(value)) {
+		throw ValueError("invalid value for option \"" + std::string(name) + "\": \"" + std::string(value) + "\"",
+		                 "Use 'auto' (Kintone's messages in the language of lc_messages) or a language tag such as "
+		                 "'en', 'ja' or 'zh'.");
+	}
+}
+
 void CheckBoolean(std::string_view name, std::string_view value) {
 	(void)ParseBooleanOption(name, value);
 }
@@ -207,6 +220,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"guest_space_id", kS | kT, false, CheckPositiveId},
 	    {"max_cursors", kS, false, CheckMaxCursors},
 	    {"use_remote_estimate", kS | kT, false, CheckBoolean},
+	    {"async_capable", kS | kT, false, CheckBoolean},
 	    {"updatable", kS | kT, false, CheckBoolean},
 	    // Transport (server, or a user mapping to override the server's).
 	    {"ssl_verify", kS | kU, false, CheckBoolean},
@@ -215,6 +229,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"connect_timeout", kS | kU, false, CheckSeconds},
 	    {"request_timeout", kS | kU, false, CheckSeconds},
 	    {"user_agent", kS | kU, false, CheckUserAgent},
+	    {"language", kS | kU, false, CheckLanguage},
 	    // Credentials: user mappings only.
 	    {"api_token", kU, true, CheckTokens},
 	    {"username", kU, false, CheckNonEmpty},
@@ -232,6 +247,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"proxy_user", kU, false, CheckNonEmpty},
 	    {"proxy_password", kU, true, CheckNonEmpty},
 	    {"app", kT, false, CheckPositiveId},
+	    {"object", kT, false, CheckObject},
 	    {"field_code", Bit(OptionContext::kColumn), false, CheckFieldCodeOption},
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
 	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckNonEmpty},

@@ -448,11 +448,46 @@ HttpGroup *Pager::group() noexcept {
 	return concurrent_ ? &concurrent_->group() : nullptr;
 }
 
+void Pager::StartFirst() {
+	if (concurrent_) {
+		concurrent_->StartFirst(); // the first page (totalCount); the slices follow it
+		return;
+	}
+	if (started_ || prefetched_ || done_ || request_.strategy == PagingStrategy::kCursor) {
+		return;
+	}
+	long long page = PageSize(request_, fetched_);
+	if (page <= 0) {
+		return;
+	}
+	prefetch_query_ = PageQuery(page);
+	++requests_;
+	session_.StartGetRaw(this, "records.json", PageParams(prefetch_query_), request_.guest_space_id);
+	prefetched_ = true;
+}
+
 bool Pager::Ready() noexcept {
 	if (concurrent_) {
 		return concurrent_->PageReady();
 	}
-	return done_ || !prefetched_ || session_.Pump(this);
+	if (done_ || !prefetched_) {
+		return true;
+	}
+	// Pump says false too when the shared session dropped this request for another one: Next
+	// then sends it again, so there is nothing to wait for here.
+	return session_.Pump(this) || !session_.Pending(this);
+}
+
+int Pager::WaitFd() noexcept {
+	return concurrent_ ? concurrent_->group().WaitFd() : session_.WaitFd();
+}
+
+void Pager::ArmWaitFd() noexcept {
+	if (concurrent_) {
+		concurrent_->group().ArmWaitFd();
+	} else {
+		session_.ArmWaitFd();
+	}
 }
 
 void Pager::Pump() noexcept {

@@ -71,11 +71,22 @@ public:
 	// consuming the current page (seek and offset scans request the next page in advance).
 	void Pump() noexcept;
 
+	// Asynchronous execution (src/pg/async.cpp). StartFirst sends the first page's request
+	// without waiting for it (seek and offset; a cursor is created by Next). Ready says that
+	// Next would not wait for the network now: the page it returns next has arrived (it may be
+	// an error, which Next throws), the scan is done, or no request is in flight that waiting
+	// could complete. WaitFd is readable when waiting on the page in flight may have ended
+	// (HttpClient::WaitFd); call ArmWaitFd before every wait.
+	void StartFirst();
+	bool Ready() noexcept;
+	// A concurrent scan: StartFirst puts its first request in flight (its answer plans the
+	// slices), Ready is ConcurrentSeek::PageReady, and the wait handle is its HttpGroup's.
+	int WaitFd() noexcept;
+	void ArmWaitFd() noexcept;
+
 	// The query string of the first request, for EXPLAIN (no request is made).
 	static std::string FirstQuery(const ScanRequest &request);
 
-	// Next would not wait: the next page has arrived (or the scan is over). Without blocking.
-	bool Ready() noexcept;
 	// The requests in flight of a concurrent scan (one curl multi handle), else nullptr.
 	HttpGroup *group() noexcept;
 	// Whether the scan reads several pages at once, and the most it had in flight.

@@ -2,6 +2,7 @@
 #include "kintone/session.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/messages.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -65,7 +66,16 @@ std::string Base64Encode(std::string_view data) {
 	return out;
 }
 
-Session::Session(SessionConfig config) : config_(std::move(config)), http_(config_.http) {}
+Session::Session(SessionConfig config) : config_(std::move(config)), http_(config_.http) {
+	set_locale("");
+}
+
+void Session::set_locale(std::string_view lc_messages) {
+	if (lc_messages != locale_) {
+		locale_ = std::string(lc_messages);
+		accept_language_ = AcceptLanguage(config_.language, lc_messages);
+	}
+}
 
 std::string Session::Path(std::string_view endpoint, long long guest_space_id) const {
 	long long guest = guest_space_id < 0 ? config_.guest_space_id : guest_space_id;
@@ -281,6 +291,9 @@ HttpRequest Session::BuildRequest(const std::string &method, const std::string &
 		request.url += "?" + query;
 	}
 	AddAuthHeaders(request.headers);
+	if (!accept_language_.empty()) {
+		request.headers.emplace_back("Accept-Language", accept_language_);
+	}
 	if (method_override) {
 		request.headers.emplace_back("X-HTTP-Method-Override", method);
 	}

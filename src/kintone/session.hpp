@@ -80,6 +80,9 @@ struct SessionConfig {
 	// Every secret value of the configuration, redacted from error text (SecretValues()).
 	std::vector<std::string> secrets;
 	bool allow_bulk_request = true; // false under OAuth: Kintone refuses bulkRequest.json there
+	// The option "language": "" or "auto" (from the locale, Session::set_locale) or a language
+	// tag; decides Accept-Language (AcceptLanguage in messages.hpp).
+	std::string language;
 };
 
 // The secret strings of a configuration (tokens, passwords, key password), for redaction.
@@ -114,6 +117,11 @@ public:
 	bool Pump(const void *owner) noexcept { return pending_owner_ == owner && http_.Pump(); }
 	const std::string *FinishGetRaw(const void *owner);
 	void CancelPending(const void *owner) noexcept;
+	// owner's read (StartGetRaw) is still in flight on this session.
+	bool Pending(const void *owner) const noexcept { return pending_owner_ == owner && http_.in_flight(); }
+	// The wait handle of the request in flight (HttpClient::WaitFd), for asynchronous execution.
+	int WaitFd() noexcept { return http_.WaitFd(); }
+	void ArmWaitFd() noexcept { http_.ArmWaitFd(); }
 
 	// POST / PUT / DELETE with a JSON body, sent at most once. Retried only when Kintone
 	// refused the request before doing anything (429 GAIA_TO04): a write whose outcome is
@@ -175,6 +183,12 @@ public:
 	bool RetryRead(Error &error, const std::string &label, int attempt);
 	long RetryDelay(int attempt) const;
 
+	// PostgreSQL's lc_messages, set by the glue before requests: with the option language
+	// 'auto' (or none) it decides the Accept-Language header, so Kintone's messages come in the
+	// session's language (English when PostgreSQL's are).
+	void set_locale(std::string_view lc_messages);
+	const std::string &accept_language() const { return accept_language_; }
+
 	const HttpStats &stats() const { return http_.stats(); }
 	const SessionConfig &config() const { return config_; }
 
@@ -226,6 +240,8 @@ private:
 	HttpClient http_;
 	HttpRequest pending_; // the request StartGetRaw sent, kept for retries
 	std::string pending_label_;
+	std::string locale_ = "\x01";         // the lc_messages accept_language_ was made for (none yet)
+	std::string accept_language_;         // sent with every request when not empty
 	const void *pending_owner_ = nullptr; // who started the request in flight (StartGetRaw, StartSendText)
 	const void *write_owner_ = nullptr;   // set while a write of StartSendText is in flight
 	HttpRequest write_request_;           // that write, kept for a 429 retry or a token refresh

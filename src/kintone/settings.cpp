@@ -46,7 +46,7 @@ ConnectionSettings MakeConnectionSettings(const OptionList &server, const Option
 	HttpOptions &http = config.http;
 	OptionList transport;
 	for (const char *name :
-	     {"ssl_verify", "ssl_ca_file", "proxy", "connect_timeout", "request_timeout", "user_agent"}) {
+	     {"ssl_verify", "ssl_ca_file", "proxy", "connect_timeout", "request_timeout", "user_agent", "language"}) {
 		if (Find(user, name) != nullptr || Find(server, name) != nullptr) {
 			transport.emplace_back(name, Merged(server, user, name));
 		}
@@ -74,6 +74,7 @@ ConnectionSettings MakeConnectionSettings(const OptionList &server, const Option
 	if (!request_timeout.empty()) {
 		http.timeout_ms = ParseSeconds("request_timeout", request_timeout) * 1000;
 	}
+	config.language = Get(transport, "language");
 	std::string agent = Get(transport, "user_agent");
 	if (!agent.empty()) {
 		http.user_agent = agent;

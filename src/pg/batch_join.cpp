@@ -33,6 +33,7 @@
 #include "pg/batch_join.hpp"
 
 #include "pg/guard.hpp"
+#include "pg/object_table.hpp"
 #include "pg/planner.hpp"
 #include "pg/scan.hpp"
 
@@ -138,8 +139,8 @@ void BatchJoinPaths(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 	if (jointype != JOIN_INNER && jointype != JOIN_LEFT && jointype != JOIN_SEMI && jointype != JOIN_ANTI) {
 		return;
 	}
-	if (innerrel->reloptkind != RELOPT_BASEREL || innerrel->fdwroutine == nullptr ||
-	    innerrel->fdwroutine->GetForeignRelSize != kintoneGetForeignRelSize || !NoRecheck(root)) {
+	if (innerrel->reloptkind != RELOPT_BASEREL || innerrel->fdwroutine == nullptr || !IsRecordsRel(root, innerrel) ||
+	    !NoRecheck(root)) {
 		return;
 	}
 	if (!bms_is_empty(innerrel->lateral_relids) || !bms_is_empty(outerrel->lateral_relids)) {

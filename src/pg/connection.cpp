@@ -11,10 +11,13 @@
 extern "C" {
 #include "access/xact.h"
 #include "utils/inval.h"
+// lc_messages (utils/pg_locale.h, not included: with ICU it needs ICU's headers).
+extern PGDLLIMPORT char *locale_messages;
 #include "utils/syscache.h"
 }
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -51,10 +54,18 @@ bool SameParams(const ConnectionParams &a, const ConnectionParams &b) {
 	                                            b.server_name, b.server_options, b.user_options);
 }
 
+struct CountEntry {
+	long long count = -1;
+	std::chrono::steady_clock::time_point taken;
+	std::vector<Oid> tables; // foreign tables that used it
+	uint32 server_hash = 0;
+};
+
 // Heap-allocated on first use: no static object with a constructor runs at load time.
 struct Caches {
 	std::map<std::pair<unsigned, unsigned>, SessionEntry> sessions;
 	std::map<FormKey, FormEntry> forms;
+	std::map<FormKey, CountEntry> counts; // same key as the forms
 	// Dropped while a scan of this transaction may still hold them; freed at its end.
 	std::vector<std::shared_ptr<kintone::Session>> retired_sessions;
 	std::vector<std::shared_ptr<const kintone::FormInfo>> retired_forms;
@@ -112,6 +123,9 @@ void InvalidateServerOrMapping(Datum, int cacheid, uint32 hashvalue) {
 		}
 		it = next;
 	}
+	for (auto it = caches->counts.begin(); it != caches->counts.end();) {
+		it = match(it->second.server_hash) ? caches->counts.erase(it) : std::next(it);
+	}
 }
 
 // A foreign table changed (its options, or its columns' options: both invalidate its relcache
@@ -127,6 +141,11 @@ void RelcacheCallback(Datum, Oid relid) {
 			RetireForm(it);
 		}
 		it = next;
+	}
+	for (auto it = caches->counts.begin(); it != caches->counts.end();) {
+		const auto &tables = it->second.tables;
+		bool used = !OidIsValid(relid) || std::find(tables.begin(), tables.end(), relid) != tables.end();
+		it = used ? caches->counts.erase(it) : std::next(it);
 	}
 }
 
@@ -230,13 +249,17 @@ std::string OAuthTokenPath(unsigned server_oid, unsigned user_oid) {
 	       ".json";
 }
 
-kintone::Session &GetSession(const ConnectionParams &params) {
-	Caches &c = GetCaches();
-	auto key = std::make_pair(params.server_oid, params.user_oid);
-	auto it = c.sessions.find(key);
-	if (it != c.sessions.end() && !it->second.stale && SameParams(it->second.params, params)) {
-		return *it->second.session;
-	}
+// PostgreSQL's message locale (a plain variable: read without a catalog or an ereport). A
+// server built without NLS speaks English whatever lc_messages says.
+const char *MessageLocale() {
+#ifdef ENABLE_NLS
+	return locale_messages != nullptr ? locale_messages : "";
+#else
+	return "C";
+#endif
+}
+
+std::shared_ptr<kintone::Session> NewSession(const ConnectionParams &params) {
 	std::string owner = CredentialOwner(params.server_name);
 	kintone::ConnectionSettings settings =
 	    kintone::MakeConnectionSettings(params.server_options, params.user_options, owner);
@@ -248,6 +271,23 @@ kintone::Session &GetSession(const ConnectionParams &params) {
 		    config.http, owner, params.server_name);
 	}
 	auto session = std::make_shared<kintone::Session>(std::move(config));
+	session->set_locale(MessageLocale());
+	return session;
+}
+
+bool SameConnection(const ConnectionParams &a, const ConnectionParams &b) {
+	return SameParams(a, b);
+}
+
+kintone::Session &GetSession(const ConnectionParams &params) {
+	Caches &c = GetCaches();
+	auto key = std::make_pair(params.server_oid, params.user_oid);
+	auto it = c.sessions.find(key);
+	if (it != c.sessions.end() && !it->second.stale && SameParams(it->second.params, params)) {
+		it->second.session->set_locale(MessageLocale());
+		return *it->second.session;
+	}
+	std::shared_ptr<kintone::Session> session = NewSession(params);
 	if (it != c.sessions.end()) {
 		c.retired_sessions.push_back(std::move(it->second.session)); // a scan may still use it
 	}
@@ -255,6 +295,7 @@ kintone::Session &GetSession(const ConnectionParams &params) {
 	entry.params = params;
 	entry.session = std::move(session);
 	entry.stale = false;
+	entry.session->set_locale(MessageLocale());
 	return *entry.session;
 }
 
@@ -299,6 +340,33 @@ std::shared_ptr<const kintone::FormInfo> RefreshForm(const ConnectionParams &con
 	kintone::FormInfo form = kintone::FetchForm(session, app, guest_space_id);
 	return StoreForm(FormKey{conn.server_oid, conn.user_oid, app, guest_space_id}, conn.server_hash, std::move(form),
 	                 relid);
+}
+
+long long CachedRecordCount(const ConnectionParams &conn, long long app, long long guest_space_id, Oid relid) {
+	FormKey key{conn.server_oid, conn.user_oid, app, guest_space_id};
+	Caches &c = GetCaches();
+	auto now = std::chrono::steady_clock::now();
+	auto it = c.counts.find(key);
+	if (it == c.counts.end() || now - it->second.taken > std::chrono::seconds(kRecordCountTtlSeconds)) {
+		long long count = -1;
+		try {
+			count = kintone::CountRecords(GetSession(conn), app, "", guest_space_id);
+		} catch (const kintone::Error &e) {
+			if (e.kind() == kintone::ErrorKind::kCancelled) {
+				throw;
+			}
+		}
+		CountEntry &entry = c.counts[key];
+		entry.count = count;
+		entry.taken = now;
+		entry.server_hash = conn.server_hash;
+		it = c.counts.find(key);
+	}
+	auto &tables = it->second.tables;
+	if (OidIsValid(relid) && std::find(tables.begin(), tables.end(), relid) == tables.end()) {
+		tables.push_back(relid);
+	}
+	return it->second.count;
 }
 
 } // namespace kintone_fdw

@@ -73,6 +73,11 @@ std::string OAuthTokenPath(unsigned server_oid, unsigned user_oid);
 // It stays valid at least until the end of the transaction.
 kintone::Session &GetSession(const ConnectionParams &params);
 
+// A session of its own (not the cached one), for a scan that keeps requests in flight beside
+// other scans' (src/pg/async.cpp); and whether two connections' parameters are the same.
+std::shared_ptr<kintone::Session> NewSession(const ConnectionParams &params);
+bool SameConnection(const ConnectionParams &a, const ConnectionParams &b);
+
 // Drops the cached session of a user mapping (after new OAuth tokens were stored).
 void ForgetSession(unsigned server_oid, unsigned user_oid) noexcept;
 
@@ -88,5 +93,14 @@ std::shared_ptr<const kintone::FormInfo> CachedForm(const ConnectionParams &conn
 // Reads the app's form again and caches it (a cached form lacked a value's option or a field).
 std::shared_ptr<const kintone::FormInfo> RefreshForm(const ConnectionParams &conn, long long app,
                                                      long long guest_space_id, Oid relid = InvalidOid);
+
+// The number of records in the app, for row estimates of a table without statistics: counted
+// once (one records.json request with totalCount) and cached like the forms (dropped when the
+// server, the user mapping or a table that used it changes) for at most kRecordCountTtlSeconds.
+// A count only steers plans; it never makes a result wrong. -1 when Kintone could not count (the
+// failure is cached too; the query's own requests report it). A cancel is thrown.
+constexpr long kRecordCountTtlSeconds = 600;
+long long CachedRecordCount(const ConnectionParams &conn, long long app, long long guest_space_id,
+                            Oid relid = InvalidOid);
 
 } // namespace kintone_fdw

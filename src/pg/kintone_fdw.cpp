@@ -16,10 +16,12 @@ extern "C" {
 }
 
 #include "kintone/error.hpp"
+#include "pg/async.hpp"
 #include "pg/batch_join.hpp"
 #include "pg/guard.hpp"
 #include "pg/import.hpp"
 #include "pg/modify.hpp"
+#include "pg/object_table.hpp"
 #include "pg/option.hpp"
 #include "pg/planner.hpp"
 #include "pg/row_mark.hpp"
@@ -81,6 +83,10 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->ReScanForeignScan = kintoneReScanForeignScan;
 	routine->EndForeignScan = kintoneEndForeignScan;
 	routine->ExplainForeignScan = kintoneExplainForeignScan;
+	routine->IsForeignPathAsyncCapable = kintoneIsForeignPathAsyncCapable;
+	routine->ForeignAsyncRequest = kintoneForeignAsyncRequest;
+	routine->ForeignAsyncConfigureWait = kintoneForeignAsyncConfigureWait;
+	routine->ForeignAsyncNotify = kintoneForeignAsyncNotify;
 	routine->AnalyzeForeignTable = kintoneAnalyzeForeignTable;
 	routine->ImportForeignSchema = kintoneImportForeignSchema;
 	routine->GetForeignRowMarkType = kintoneGetForeignRowMarkType;
@@ -95,6 +101,7 @@ Datum kintone_fdw_handler(PG_FUNCTION_ARGS) {
 	routine->EndForeignInsert = kintoneEndForeignInsert;
 	routine->IsForeignRelUpdatable = kintoneIsForeignRelUpdatable;
 	routine->ExplainForeignModify = kintoneExplainForeignModify;
+	InstallObjectTables(routine); // issue 13: tables of apps, fields, comments, … (object_table.hpp)
 	PG_RETURN_POINTER(routine);
 }
 

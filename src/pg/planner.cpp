@@ -7,17 +7,20 @@
 // from the app's form, read once per backend and cached (connection.hpp); a value that is not
 // among the cached options of a field makes the planner read the form again before it decides.
 // Conditions become the client's condition tree (deparse.hpp); the rules that judge them are
-// the client's (src/kintone/pushdown.hpp). Row estimates come from ANALYZE (pg_class.reltuples)
-// or a default, or from Kintone's totalCount with use_remote_estimate.
+// the client's (src/kintone/pushdown.hpp). Row estimates come from Kintone's totalCount with
+// use_remote_estimate, else from ANALYZE (pg_class.reltuples), else from the app's record count
+// taken once per session (CachedRecordCount, docs/estimates.md), else a default.
 #include "pg/planner.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/messages.hpp"
 #include "kintone/pager.hpp"
 #include "kintone/pushdown.hpp"
 #include "kintone/schema.hpp"
 #include "pg/connection.hpp"
 #include "pg/deparse.hpp"
 #include "pg/guard.hpp"
+#include "pg/object_table.hpp"
 #include "pg/plan_tree.hpp"
 #include "pg/table.hpp"
 
@@ -200,7 +203,7 @@ void ResolveColumns(PlanCpp &cpp, const bool *wanted, bool refresh) {
 		}
 		const kintone::FormInfo &current = *form;
 		if (!FieldInForm(current, col.field_code)) {
-			throw UnknownFieldError(def.relname, col.name, col.field_code, def.app, current);
+			throw kintone::UnknownFieldError(def.relname, col.name, col.field_code, def.app, current);
 		}
 		const kintone::FieldInfo *field = current.Find(col.field_code);
 		f.type = field->type;
@@ -249,6 +252,30 @@ bool ClassifyQuals(RelOptInfo *baserel, FdwRelInfo *info) {
 	return unknown_option;
 }
 
+// Runs fn (C++ phase); Kintone's errors about the table's app or query are reworded by the
+// message catalogue to name the table, its options and the columns of the pushed conditions.
+template <typename Fn>
+auto ForTable(const PlanCpp &cpp, Fn &&fn) -> decltype(fn()) {
+	try {
+		return fn();
+	} catch (kintone::Error &e) {
+		kintone::TableRef t;
+		t.table = cpp.def.relname;
+		t.app = cpp.def.app;
+		t.guest_space_id = cpp.def.guest_space_id;
+		for (const auto &code : kintone::FieldsOf(kintone::Condition::And(cpp.pushed))) {
+			for (const auto &col : cpp.def.columns) {
+				if (!col.dropped && col.field_code == code) {
+					t.columns.push_back({col.name, code});
+					break;
+				}
+			}
+		}
+		kintone::ExplainForTable(e, t);
+		throw;
+	}
+}
+
 // use_remote_estimate: one totalCount request with the pushed conditions (values known only
 // at execution count as "always true").
 double RemoteEstimate(PlanCpp *cpp) {
@@ -257,8 +284,10 @@ double RemoteEstimate(PlanCpp *cpp) {
 		    kintone::BindSlots(kintone::Condition::And(cpp->pushed),
 		                       [](const kintone::Condition &) { return kintone::Condition::True(); });
 		kintone::Session &session = GetSession(cpp->def.conn);
-		return static_cast<double>(
-		    kintone::CountRecords(session, cpp->def.app, kintone::PrintCondition(all), cpp->def.guest_space_id));
+		return ForTable(*cpp, [&]() {
+			return static_cast<double>(
+			    kintone::CountRecords(session, cpp->def.app, kintone::PrintCondition(all), cpp->def.guest_space_id));
+		});
 	});
 }
 
@@ -289,7 +318,7 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 	bool *wanted = ColumnsPushdownMayUse(root, baserel, raw->ncolumns);
 	Guard([&]() {
 		cpp->def = MakeTableDef(*raw);
-		ResolveColumns(*cpp, wanted, false);
+		ForTable(*cpp, [&]() { ResolveColumns(*cpp, wanted, false); });
 		info->app = cpp->def.app;
 		info->guest = cpp->def.guest_space_id;
 		info->join_batch_size = cpp->def.join_batch_size;
@@ -300,11 +329,18 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 	if (ClassifyQuals(baserel, info) && !cpp->form_read) {
 		// A value is not among the cached options: the form may predate it. Read it again and
 		// decide again; a value still not an option keeps its condition local (never dropped).
-		Guard([&]() { ResolveColumns(*cpp, wanted, true); });
+		Guard([&]() { ForTable(*cpp, [&]() { ResolveColumns(*cpp, wanted, true); }); });
 		ClassifyQuals(baserel, info);
 	}
 	if (cpp->def.use_remote_estimate) {
 		info->remote_rows = RemoteEstimate(cpp);
+	} else if (baserel->tuples < 0) {
+		// Never analyzed: the app's record count, counted once per session (connection.hpp).
+		long long count =
+		    Guard([&]() { return CachedRecordCount(cpp->def.conn, cpp->def.app, cpp->def.guest_space_id, relid); });
+		if (count >= 0) {
+			baserel->tuples = static_cast<double>(count);
+		}
 	}
 	return info;
 }
@@ -415,7 +451,10 @@ void EstimateCosts(double rows, double fetched, bool ordered, Cost *startup, Cos
 	if (pages < 1) {
 		pages = 1;
 	}
-	*startup = kRequestCost + (ordered ? kRequestCost : 0) + (cursor ? 2 * kRequestCost : 0);
+	// Kintone's sort of the records it returns costs about a request for a page or more of them,
+	// less for a small app (whose size the record count tells without ANALYZE, docs/estimates.md).
+	double sort_cost = ordered ? kRequestCost * Min(1.0, fetched / kPageRows) : 0;
+	*startup = kRequestCost + sort_cost + (cursor ? 2 * kRequestCost : 0);
 	*total = *startup + pages * kRequestCost + fetched * cpu_tuple_cost + rows * cpu_operator_cost;
 	if (ordered && in_flight > 1) {
 		*total += (pages - 1) * (1 - 1.0 / in_flight) * kRequestCost;
@@ -653,22 +692,30 @@ extern "C" void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 		}
 		double selectivity = Selectivity(root, baserel, extract_actual_clauses(local_only, false));
 		baserel->rows = clamp_row_est(info->remote_rows * selectivity);
-		if (baserel->tuples <= 0) {
+		if (baserel->tuples < 0) {
 			baserel->tuples = info->remote_rows;
 		}
 	} else {
-		double tuples = baserel->tuples > 0 ? baserel->tuples : kDefaultRows;
+		double tuples = baserel->tuples >= 0 ? baserel->tuples : kDefaultRows;
 		double selectivity = Selectivity(root, baserel, extract_actual_clauses(baserel->baserestrictinfo, false));
 		baserel->rows = clamp_row_est(tuples * selectivity);
 	}
 	info->rows = baserel->rows;
 }
 
+Oid PlannedTableOid(RelOptInfo *rel) {
+	const FdwRelInfo *info = static_cast<const FdwRelInfo *>(rel->fdw_private);
+	while (info != nullptr && info->base != nullptr && info->base != info) {
+		info = info->base;
+	}
+	return info != nullptr ? info->relid : InvalidOid;
+}
+
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
                                 int *batch_size, bool *unique_key) {
 	(void)key_type; // the keys' type is read from the array at execution
-	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr ||
-	    rel->fdwroutine->GetForeignRelSize != kintoneGetForeignRelSize || rel->fdw_private == nullptr) {
+	if (rel->reloptkind != RELOPT_BASEREL || rel->fdwroutine == nullptr || !IsRecordsRel(root, rel) ||
+	    rel->fdw_private == nullptr) {
 		return nullptr;
 	}
 	FdwRelInfo *info = static_cast<FdwRelInfo *>(rel->fdw_private);
@@ -696,7 +743,7 @@ ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause
 extern "C" void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
 	(void)foreigntableid;
 	FdwRelInfo *info = static_cast<FdwRelInfo *>(baserel->fdw_private);
-	double tuples = baserel->tuples > 0 ? baserel->tuples : kDefaultRows;
+	double tuples = baserel->tuples >= 0 ? baserel->tuples : kDefaultRows;
 	double fetched = clamp_row_est(
 	    tuples * Selectivity(root, baserel,
 	                         extract_actual_clauses(list_concat_copy(info->exact_conds, info->superset_conds), false)));

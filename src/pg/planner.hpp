@@ -53,6 +53,10 @@ constexpr double kPageRows = 500.0;
 ForeignPath *MakeBatchInnerPath(PlannerInfo *root, RelOptInfo *rel, Expr *clause, Expr *inner_key, Oid key_type,
                                 int *batch_size, bool *unique_key);
 
+// The foreign table a relation planned by this FDW reads (an upper relation: that of its scan),
+// or InvalidOid (async.cpp reads the table's async_capable option).
+Oid PlannedTableOid(RelOptInfo *rel);
+
 extern "C" {
 void kintoneGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
 void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);

@@ -6,9 +6,11 @@
 #include "pg/scan.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/messages.hpp"
 #include "kintone/pager.hpp"
 #include "kintone/pushdown.hpp"
 #include "kintone/record_reader.hpp"
+#include "pg/async.hpp"
 #include "pg/connection.hpp"
 #include "pg/convert.hpp"
 #include "pg/deparse.hpp"
@@ -72,12 +74,17 @@ struct ScanCpp {
 	size_t unconfirmed = 0;
 	kintone::ScanRequest request;
 	std::unique_ptr<kintone::RecordReader> reader;
+	// A session of the scan's own under asynchronous execution (async.cpp); it outlives the pager.
+	SessionLease lease;
 	std::unique_ptr<kintone::Pager> pager;
 	long requests = 0; // of finished pagers (rescans)
 	int in_flight = 1; // the most requests a pager of this scan had in flight at once
 	long long records = 0;
 	long long bytes = 0; // of finished pagers (rescans)
 	long long count = -1;
+
+	// Where the pages are read: the leased session, else the user mapping's.
+	kintone::Session &PageSession() { return lease ? *lease.get() : *session; }
 };
 
 void DeleteScanCpp(void *arg) noexcept {
@@ -97,6 +104,8 @@ struct KintoneScanState {
 	ColumnConv *conv;
 	int id_column; // reader column holding "$id" (for error messages), -1 if none
 	bool count_only;
+	bool async; // run under an asynchronous Append (async.cpp): never waits for a page
+	bool early; // the first page is requested at executor start, through a leased session
 	bool started;
 	bool done;
 	bool returned_count;
@@ -269,7 +278,7 @@ void ConfirmFields(ScanCpp &cpp) {
 				fresh = true;
 			}
 			if (!FieldInForm(*form, code)) {
-				throw UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
+				throw kintone::UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
 			}
 		}
 		cpp.confirmed[i] = 1;
@@ -283,6 +292,35 @@ constexpr const char *kOptionsChanged = "The options of a field changed in Kinto
 // A query Kintone refused because a field code is unknown (GAIA_IQ11) becomes the error that
 // names the column; one refused for a value that is not an option any more (GAIA_IQ10) reads
 // the form again for the next planning and says so; any other error passes unchanged. C++ phase.
+// The names the message catalogue needs (kintone::ExplainForTable): the table, its app and the
+// columns its query uses.
+kintone::TableRef TableRefOf(const ScanCpp &cpp) {
+	kintone::TableRef t;
+	t.table = cpp.relname;
+	t.app = cpp.request.app;
+	t.guest_space_id = cpp.request.guest_space_id;
+	std::vector<std::string> codes = kintone::FieldsOf(cpp.condition);
+	for (const auto &key : cpp.order_by) {
+		codes.push_back(key.field);
+	}
+	for (const auto &code : codes) {
+		for (const auto &col : cpp.columns) {
+			if (col.code == code) {
+				t.columns.push_back({col.name, code});
+				break;
+			}
+		}
+	}
+	return t;
+}
+
+// Kintone's error in the words of the catalogue, naming the table, its options and columns.
+[[noreturn]] void ThrowForTable(const ScanCpp &cpp, const kintone::Error &e) {
+	kintone::Error error = e;
+	kintone::ExplainForTable(error, TableRefOf(cpp));
+	throw error;
+}
+
 [[noreturn]] void RethrowQueryError(const ScanCpp &cpp, const kintone::Error &e) {
 	if (e.code() == "GAIA_IQ10" && e.hint() != kOptionsChanged) {
 		kintone::Error error = e;
@@ -294,13 +332,13 @@ constexpr const char *kOptionsChanged = "The options of a field changed in Kinto
 		throw error;
 	}
 	if (e.code() != "GAIA_IQ11") {
-		throw e;
+		ThrowForTable(cpp, e);
 	}
 	std::shared_ptr<const kintone::FormInfo> form;
 	try {
 		form = RefreshForm(cpp.conn, cpp.request.app, cpp.request.guest_space_id, cpp.relid);
 	} catch (const kintone::Error &) {
-		throw e; // the form cannot tell which field: Kintone's own error
+		ThrowForTable(cpp, e); // the form cannot tell which field: the columns the query uses
 	}
 	std::vector<std::string> codes = kintone::FieldsOf(cpp.condition);
 	for (const auto &key : cpp.order_by) {
@@ -308,12 +346,13 @@ constexpr const char *kOptionsChanged = "The options of a field changed in Kinto
 	}
 	for (const auto &code : codes) {
 		if (!FieldInForm(*form, code)) {
-			kintone::Error error = UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
+			kintone::Error error =
+			    kintone::UnknownFieldError(cpp.relname, ColumnNamed(cpp, code), code, cpp.request.app, *form);
 			error.set_context(e.context());
 			throw error;
 		}
 	}
-	throw e;
+	ThrowForTable(cpp, e);
 }
 
 // Kintone refused a value that the form had as an option when the query was planned
@@ -345,8 +384,21 @@ bool RetryWidened(KintoneScanState *st, const kintone::Error &e) {
 	codes.insert(codes.end(), cpp.recheck_codes.begin(), cpp.recheck_codes.end());
 	cpp.request.fields.clear();
 	SetUpReader(st, cpp, codes, true);
-	cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
+	cpp.pager = std::make_unique<kintone::Pager>(cpp.PageSession(), cpp.request, cpp.budget);
 	return cpp.pager->Next(*cpp.reader);
+}
+
+// Ends the pager of an execution, keeping its counts for EXPLAIN ANALYZE, and gives a leased
+// session back (C++ phase).
+void FinishPager(ScanCpp &cpp) {
+	if (cpp.pager) {
+		cpp.requests += cpp.pager->requests();
+		cpp.in_flight = std::max(cpp.in_flight, cpp.pager->max_in_flight_seen());
+		cpp.records += cpp.pager->records();
+		cpp.bytes += cpp.pager->bytes();
+		cpp.pager.reset(); // deletes a live cursor, drops a request in flight
+	}
+	cpp.lease.Release();
 }
 
 // Fetches the next page (C++ phase).
@@ -544,7 +596,7 @@ void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid 
 // become WARNINGs.
 void RaiseSessionWarnings(KintoneScanState *st) {
 	char *text = Guard([&]() -> char * {
-		std::vector<std::string> warnings = st->cpp->session->TakeWarnings();
+		std::vector<std::string> warnings = st->cpp->PageSession().TakeWarnings();
 		std::string joined;
 		for (const auto &w : warnings) {
 			joined += w + "\n";
@@ -578,7 +630,13 @@ void StartExecution(KintoneScanState *st, ForeignScanState *node) {
 			}
 			cpp.requests += 1;
 		} else {
-			cpp.pager = std::make_unique<kintone::Pager>(*cpp.session, cpp.request, cpp.budget);
+			if ((st->async || st->early) && !cpp.lease) {
+				cpp.lease = SessionLease::Acquire(cpp.conn);
+			}
+			cpp.pager = std::make_unique<kintone::Pager>(cpp.PageSession(), cpp.request, cpp.budget);
+			if (cpp.lease) {
+				cpp.pager->StartFirst(); // awaited in IterateForeignScan, beside other scans
+			}
 		}
 	});
 	st->started = true;
@@ -594,6 +652,9 @@ bool NextRow(KintoneScanState *st, ForeignScanState *node, TupleTableSlot *slot)
 			if (st->done) {
 				return false;
 			}
+			if (st->async && !st->cpp->pager->Ready()) {
+				return false; // no row now; async.cpp waits for the page (ScanFinished says which)
+			}
 			bool more = Guard([&]() { return NextPage(st); });
 			CHECK_FOR_INTERRUPTS();
 			RaiseSessionWarnings(st);
@@ -603,6 +664,10 @@ bool NextRow(KintoneScanState *st, ForeignScanState *node, TupleTableSlot *slot)
 			st->row = 0;
 			if (!more) {
 				st->done = true;
+				if (st->cpp->lease) {
+					// Another scan of the Append may want the session now.
+					Guard([&]() { FinishPager(*st->cpp); });
+				}
 			}
 		}
 		if ((st->row & 31) == 0 && st->cpp->pager) {
@@ -636,6 +701,7 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	node->fdw_state = st;
 	st->priv = fsplan->fdw_private;
 	st->count_only = intVal(list_nth(st->priv, kPlanCountOnly)) != 0;
+	st->async = node->ss.ps.async_capable;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY) {
 		return; // plain EXPLAIN: no connection, no request
 	}
@@ -657,6 +723,44 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 		BindPlan(st, *st->cpp, raw, relid, base_scan);
 		st->cpp->request.max_in_flight = in_flight;
 	});
+	st->early = StartsEarly(node, relid);
+	if (st->early) {
+		StartExecution(st, node); // the first page travels while the rest of the plan starts
+	}
+}
+
+bool ScanReadyForRow(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	if (!st->started) {
+		StartExecution(st, node);
+	}
+	ScanCpp *cpp = st->cpp;
+	if (st->count_only || st->done || st->row < cpp->reader->rows() || !cpp->pager) {
+		return true;
+	}
+	if (cpp->pager->Ready()) {
+		return true;
+	}
+	if (cpp->pager->WaitFd() < 0) {
+		st->async = false; // no wait handle (the system refused one): wait in IterateForeignScan
+		return true;
+	}
+	return false;
+}
+
+bool ScanFinished(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	return st->started && (st->count_only ? st->returned_count : st->done);
+}
+
+int ScanWaitFd(ForeignScanState *node) {
+	KintoneScanState *st = static_cast<KintoneScanState *>(node->fdw_state);
+	kintone::Pager *pager = st->cpp != nullptr ? st->cpp->pager.get() : nullptr;
+	if (pager == nullptr) {
+		return -1;
+	}
+	pager->ArmWaitFd();
+	return pager->WaitFd();
 }
 
 extern "C" TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node) {
@@ -686,13 +790,7 @@ extern "C" void kintoneReScanForeignScan(ForeignScanState *node) {
 	}
 	Guard([&]() {
 		ScanCpp &cpp = *st->cpp;
-		if (cpp.pager) {
-			cpp.requests += cpp.pager->requests();
-			cpp.in_flight = std::max(cpp.in_flight, cpp.pager->max_in_flight_seen());
-			cpp.records += cpp.pager->records();
-			cpp.bytes += cpp.pager->bytes();
-			cpp.pager.reset(); // deletes a live cursor
-		}
+		FinishPager(cpp);
 		cpp.reader->Truncate(0); // the previous execution's page must not be served again
 	});
 	st->started = false;

@@ -25,6 +25,15 @@ void FetchRowValues(RowFetch *fetch, const char *id, Datum *values, bool *isnull
 // Requests made by this fetcher.
 long RowFetchRequests(const RowFetch *fetch);
 
+// Asynchronous execution (async.cpp). ScanReadyForRow starts the execution if needed (the
+// first page's request is then on its way) and says whether IterateForeignScan can return
+// without waiting for Kintone; an async scan's IterateForeignScan returns an empty slot when
+// it cannot, and ScanFinished then says whether that was the end. ScanWaitFd: the armed wait
+// handle of the page in flight, or -1.
+bool ScanReadyForRow(ForeignScanState *node);
+bool ScanFinished(ForeignScanState *node);
+int ScanWaitFd(ForeignScanState *node);
+
 extern "C" {
 void kintoneBeginForeignScan(ForeignScanState *node, int eflags);
 TupleTableSlot *kintoneIterateForeignScan(ForeignScanState *node);

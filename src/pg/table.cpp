@@ -2,6 +2,7 @@
 #include "pg/table.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/messages.hpp"
 #include "kintone/option_spec.hpp"
 #include "pg/option.hpp"
 
@@ -122,9 +123,28 @@ void CheckColumnCode(const TableDef &def, const ColumnDef &col) {
 	        : "Set it: ALTER FOREIGN TABLE ... ALTER COLUMN ... OPTIONS (SET field_code '...').");
 }
 
+namespace {
+
+// Kintone's error about the table's app in the catalogue's words (e.g. no such app: names the
+// table and its options).
+void ExplainForDef(kintone::Error &e, const TableDef &def) {
+	kintone::TableRef t;
+	t.table = def.relname;
+	t.app = def.app;
+	t.guest_space_id = def.guest_space_id;
+	kintone::ExplainForTable(e, t);
+}
+
+} // namespace
+
 const kintone::FormInfo &CachedForm(const TableDef &def) {
 	// Kept alive until the end of the transaction by the cache (connection.cpp).
-	return *kintone_fdw::CachedForm(def.conn, def.app, def.guest_space_id, def.relid);
+	try {
+		return *kintone_fdw::CachedForm(def.conn, def.app, def.guest_space_id, def.relid);
+	} catch (kintone::Error &e) {
+		ExplainForDef(e, def);
+		throw;
+	}
 }
 
 kintone::ColumnClass ColumnClassOf(Oid type) {
@@ -164,75 +184,7 @@ kintone::FieldType DeclaredFieldType(const ColumnDef &col) {
 }
 
 bool FieldInForm(const kintone::FormInfo &form, const std::string &code) {
-	if (code == "$id" || code == "$revision") {
-		return true;
-	}
-	const kintone::FieldInfo *field = form.Find(code);
-	return field != nullptr && field->subtable.empty() && field->enabled &&
-	       field->type != kintone::FieldType::kReferenceTable && field->type != kintone::FieldType::kGroup;
-}
-
-namespace {
-
-// Code-point edit distance (field codes are mostly Japanese: a byte distance would rank
-// every one-character difference as three).
-size_t CodePointDistance(const std::string &a, const std::string &b) {
-	auto points = [](const std::string &s) {
-		std::vector<std::string> out;
-		for (size_t i = 0; i < s.size();) {
-			unsigned char c = static_cast<unsigned char>(s[i]);
-			size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
-			out.push_back(s.substr(i, len));
-			i += len;
-		}
-		return out;
-	};
-	std::vector<std::string> x = points(a), y = points(b);
-	std::vector<size_t> prev(y.size() + 1), cur(y.size() + 1);
-	for (size_t j = 0; j <= y.size(); ++j) {
-		prev[j] = j;
-	}
-	for (size_t i = 1; i <= x.size(); ++i) {
-		cur[0] = i;
-		for (size_t j = 1; j <= y.size(); ++j) {
-			cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)});
-		}
-		std::swap(prev, cur);
-	}
-	return prev[y.size()];
-}
-
-} // namespace
-
-kintone::Error UnknownFieldError(const std::string &relname, const std::string &column, const std::string &code,
-                                 long long app, const kintone::FormInfo &form) {
-	std::vector<std::pair<size_t, std::string>> ranked;
-	for (const auto &field : form.fields) {
-		if (FieldInForm(form, field.code)) {
-			ranked.emplace_back(CodePointDistance(code, field.code), field.code);
-		}
-	}
-	std::stable_sort(ranked.begin(), ranked.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-	std::string closest;
-	for (size_t i = 0; i < ranked.size() && i < 3; ++i) {
-		closest += (i > 0 ? ", \"" : "\"") + ranked[i].second + "\"";
-	}
-	std::string detail = "Kintone app " + std::to_string(app) + " has no field with the code \"" + code + "\"";
-	const kintone::FieldInfo *inner = form.Find(code);
-	if (inner != nullptr && !inner->subtable.empty()) {
-		detail += " outside a table: it is a field of the table \"" + inner->subtable + "\"";
-	} else if (inner != nullptr && !inner->enabled) {
-		detail += " that records carry: the feature is turned off in the app";
-	}
-	detail += "; Kintone would ignore it (reads give NULL, writes are dropped).";
-	std::string hint = closest.empty()
-	                       ? std::string("Set the column option field_code to one of the app's field codes.")
-	                       : "The closest field codes are " + closest +
-	                             ". Set the column option field_code: ALTER FOREIGN TABLE ... ALTER "
-	                             "COLUMN ... OPTIONS (SET field_code '...').";
-	return kintone::Error(kintone::ErrorKind::kInvalidOptionValue,
-	                      "column \"" + column + "\" of foreign table \"" + relname + "\" names no field of the app",
-	                      detail, hint);
+	return kintone::RecordsCarryField(form, code);
 }
 
 void CheckFieldsExist(const TableDef &def, const std::vector<int> &attnums) {
@@ -246,10 +198,11 @@ void CheckFieldsExist(const TableDef &def, const std::vector<int> &attnums) {
 		if (!form) {
 			try {
 				form = kintone_fdw::CachedForm(def.conn, def.app, def.guest_space_id, def.relid, &fresh);
-			} catch (const kintone::Error &e) {
+			} catch (kintone::Error &e) {
 				if (e.kind() == kintone::ErrorKind::kPermission) {
 					return; // may not read the form (OAuth scope, API token): nothing to check against
 				}
+				ExplainForDef(e, def);
 				throw;
 			}
 		}
@@ -259,7 +212,7 @@ void CheckFieldsExist(const TableDef &def, const std::vector<int> &attnums) {
 			fresh = true;
 		}
 		if (!FieldInForm(*form, col.field_code)) {
-			throw UnknownFieldError(def.relname, col.name, col.field_code, def.app, *form);
+			throw kintone::UnknownFieldError(def.relname, col.name, col.field_code, def.app, *form);
 		}
 	}
 }

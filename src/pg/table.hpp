@@ -91,10 +91,8 @@ kintone::FieldType DeclaredFieldType(const ColumnDef &col);
 // "$revision" always; a disabled STATUS/CATEGORY or a subtable's inner field do not count).
 bool FieldInForm(const kintone::FormInfo &form, const std::string &code);
 
-// The error for a column whose field code names no field of the app: names the column, the
-// table and the app, with the closest field codes of the form as a hint.
-kintone::Error UnknownFieldError(const std::string &relname, const std::string &column, const std::string &code,
-                                 long long app, const kintone::FormInfo &form);
+// The error for a column whose field code names no field of the app: kintone::UnknownFieldError
+// (src/kintone/messages.hpp).
 
 // Issue 10: Kintone ignores unknown field codes in writes. The field code of every column in
 // attnums must name a field of the app's form (cached; read again once when one is missing);

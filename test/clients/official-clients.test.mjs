@@ -1538,6 +1538,50 @@ test("process management: getProcessManagement, updateRecordStatus, updateRecord
   });
 });
 
+test("bulkRequest carries record/assignees and records/status (endpointName), all or nothing", async () => {
+  // E-0007 waits in 未処理 for its creator: Administrator takes it over and starts it, in one request.
+  const done = await client.bulkRequest({
+    requests: [
+      { method: "PUT", endpointName: "record/assignees", payload: { app: EXPENSE_APP, id: 7, assignees: ["Administrator"] } },
+      {
+        method: "PUT",
+        endpointName: "records/status",
+        payload: { app: EXPENSE_APP, records: [{ id: 7, action: "処理開始", assignee: "sato" }] },
+      },
+    ],
+  });
+  assert.equal(done.results.length, 2);
+  assert.match(done.results[0].revision, /^\d+$/);
+  assert.equal(done.results[1].records[0].id, "7");
+  assert.equal(Number(done.results[1].records[0].revision), Number(done.results[0].revision) + 2);
+  let { record } = await client.record.getRecord({ app: EXPENSE_APP, id: 7 });
+  assert.equal(record.ステータス.value, "処理中");
+  assert.deepEqual(record.作業者.value, [{ code: "sato", name: "佐藤 昇" }]);
+
+  // The second call fails (承認 is not an action of 未処理): the first is not applied either, and
+  // the error says which call failed.
+  const before = (await client.record.getRecord({ app: EXPENSE_APP, id: 10 })).record;
+  await assert.rejects(
+    client.bulkRequest({
+      requests: [
+        { method: "PUT", endpointName: "record/assignees", payload: { app: EXPENSE_APP, id: 10, assignees: ["Administrator"] } },
+        { method: "PUT", endpointName: "record/status", payload: { app: EXPENSE_APP, id: 10, action: "承認" } },
+      ],
+    }),
+    (e) => {
+      assert.ok(e instanceof KintoneRestAPIError, String(e));
+      assert.equal(e.status, 400);
+      assert.equal(e.code, "GAIA_IL03");
+      assert.equal(e.bulkRequestIndex, 1);
+      return true;
+    },
+  );
+  ({ record } = await client.record.getRecord({ app: EXPENSE_APP, id: 10 }));
+  assert.deepEqual(record.作業者, before.作業者);
+  assert.deepEqual(record.ステータス, before.ステータス);
+  assert.equal(record.$revision.value, before.$revision.value);
+});
+
 test("views and app settings: getViews, updateViews + deployApp, getAppSettings, updateAppSettings", async () => {
   const { views, revision } = await client.app.getViews({ app: LINES_APP });
   assert.deepEqual(Object.keys(views), ["一覧", "大口", "受注カレンダー"]);

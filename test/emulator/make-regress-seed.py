@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the seed the pg_regress suite runs against: sample-data.json plus app 100 (code BIG)
-and the empty apps 98 (WRITES) and 99 (WDIFF) that the write tests fill; the sample apps 6 and 7
-are usable only by the user yamada (see restrict_feature_apps).
+"""Writes the seed the pg_regress suite runs against: sample-data.json plus app 100 (code BIG),
+the empty apps 98 (WRITES) and 99 (WDIFF) that the write tests fill, and apps 97 (APPROVALS,
+process management) and 96 (DRIFT) of the issue-13 tests; the sample apps 6 and 7 and apps 96
+and 97 are usable only by the user yamada (see restrict_feature_apps).
 
     python3 test/emulator/make-regress-seed.py OUT.json
 
@@ -175,11 +176,74 @@ def diff_app():
     }
 
 
+# Apps of the issue-13 tests (sql/process.sql, sql/schema_drift.sql), usable only by yamada.
+N_APPROVALS = 300
+
+
+def approvals_app():
+    """App 97: process management with N_APPROVALS records in the first status, created by yamada
+    (so he is their assignee). 申請中 (creator) -> 承認する (金額 < 100000) -> 完了; 確認に回す ->
+    確認中 (one of yamada, sato: an assignee is needed); 却下する -> 却下; 差し戻す: 完了 -> 申請中.
+    Records 291..300 have 金額 >= 100000 (承認する's condition fails)."""
+    states = {
+        "申請中": {"name": "申請中", "index": "0", "names": {"en": "Submitted"},
+                  "assignee": {"type": "ONE", "entities": [{"entity": {"type": "FIELD_ENTITY", "code": "作成者"}}]}},
+        "確認中": {"name": "確認中", "index": "1", "names": {"en": "Checking"},
+                  "assignee": {"type": "ONE", "entities": [{"entity": {"type": "USER", "code": "yamada"}},
+                                                           {"entity": {"type": "USER", "code": "sato"}}]}},
+        "完了": {"name": "完了", "index": "2", "names": {"en": "Done"},
+                "assignee": {"type": "ONE", "entities": []}},
+        "却下": {"name": "却下", "index": "3", "names": {"en": "Rejected"},
+                "assignee": {"type": "ONE", "entities": []}},
+    }
+    actions = [
+        {"name": "承認する", "from": "申請中", "to": "完了", "filterCond": "金額 < 100000", "names": {"en": "Approve"}},
+        {"name": "確認に回す", "from": "申請中", "to": "確認中", "names": {"en": "Send for check"}},
+        {"name": "却下する", "from": "申請中", "to": "却下", "names": {"en": "Reject"}},
+        {"name": "承認する", "from": "確認中", "to": "完了", "names": {"en": "Approve"}},
+        {"name": "差し戻す", "from": "完了", "to": "申請中", "names": {"en": "Send back"}},
+    ]
+    records = []
+    for i in range(1, N_APPROVALS + 1):
+        records.append({
+            "$id": i,
+            "件名": {"value": "申請 %03d" % i},
+            "金額": {"value": str(100000 + i if i > N_APPROVALS - 10 else (i % 50) * 1000)},
+            "作成者": {"value": {"code": "yamada"}},
+            "更新者": {"value": {"code": "yamada"}},
+            "作成日時": {"value": "2026-04-01T00:00:00Z"},
+            "更新日時": {"value": "2026-04-01T00:00:00Z"},
+        })
+    return {
+        "id": 97, "code": "APPROVALS", "name": "承認フロー", "description": "pg_regress: process management",
+        "properties": {
+            "件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"},
+            "金額": {"type": "NUMBER", "code": "金額", "label": "金額"},
+        },
+        "process_management": {"enable": True, "states": states, "actions": actions},
+        "records": records,
+    }
+
+
+def drift_app():
+    """App 96: a small form that sql/schema_drift.sql changes through the admin API."""
+    return {
+        "id": 96, "code": "DRIFT", "name": "項目変更", "description": "pg_regress: schema drift",
+        "properties": {
+            "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "title"},
+            "n": {"type": "NUMBER", "code": "n", "label": "n"},
+            "day": {"type": "DATE", "code": "day", "label": "day"},
+            "tags": {"type": "CHECK_BOX", "code": "tags", "label": "tags", "options": _options(["a", "b"])},
+        },
+        "records": [{"title": {"value": "one"}, "n": {"value": "1"}, "day": {"value": "2026-01-02"}}],
+    }
+
+
 # The sample apps added for the features after the first release (6 ORDERLINES: subtable,
 # upsert key, files; 7 EXPENSE: process management, comments) are in the regress seed too, but
 # only the user yamada (regress seed only) may use them and administer them, so that the apps
 # every other test lists (IMPORT FOREIGN SCHEMA as Administrator, sato, suzuki) stay as they were.
-FEATURE_APPS = (6, 7)
+FEATURE_APPS = (6, 7, 96, 97)
 FEATURE_USER = {"code": "yamada", "password": "yamada-pass", "name": "山田 太郎", "timezone": "Asia/Tokyo",
                 "admin": False, "primary_organization": "sales"}
 
@@ -201,8 +265,8 @@ def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "sample-data.json"), encoding="utf-8") as f:
         seed = json.load(f)
-    seed["apps"] = [a for a in seed["apps"] if a.get("id") not in (98, 99, 100)] + [big_app(), writes_app(),
-                                                                                        diff_app()]
+    seed["apps"] = [a for a in seed["apps"] if a.get("id") not in (96, 97, 98, 99, 100)] + [
+        big_app(), writes_app(), diff_app(), approvals_app(), drift_app()]
     restrict_feature_apps(seed)
     seed["oauth_clients"] = [c for c in seed.get("oauth_clients", [])
                              if c["client_id"] != OAUTH_CLIENT["client_id"]] + [OAUTH_CLIENT]

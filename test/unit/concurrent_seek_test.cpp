@@ -14,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include <poll.h>
+
 using kintone::ErrorKind;
 using kintone::Json;
 using kintone::Pager;
@@ -324,4 +326,50 @@ TEST_F(ConcurrentSeekTest, TwoScansShareTheBackendsLimit) {
 	EXPECT_EQ(ids_b, Expected());
 	Json stats = Stats();
 	EXPECT_LE(stats["max_concurrent"].get<long>(), 3) << stats.dump();
+}
+
+// The scan really keeps the setting's number of pages in flight (issue 9, Tests): the slices
+// after the first page are held by the emulator (a latency of an hour, released by setting it
+// back to 0: no timing involved) until it counts them all in flight at once. The first page is
+// read the asynchronous way (StartFirst, then the group's wait handle until Ready).
+TEST_F(ConcurrentSeekTest, TheSettingIsReachedAndNeverPassed) {
+	for (int in_flight : {8, 1}) {
+		SCOPED_TRACE(in_flight);
+		Control("POST", "/_emulator/config", R"({"latency_ms": 0})");
+		Control("POST", "/_emulator/stats/reset", "{}");
+		Session session(Config());
+		RecordReader reader = Reader();
+		Pager pager(session, Request(in_flight), nullptr);
+		pager.StartFirst();
+		for (int i = 0; i < 2000 && !pager.Ready(); ++i) {
+			pager.ArmWaitFd();
+			int fd = pager.WaitFd();
+			ASSERT_GE(fd, 0);
+			struct pollfd p = {fd, POLLIN, 0};
+			poll(&p, 1, 1000);
+		}
+		ASSERT_TRUE(pager.Ready());
+		Control("POST", "/_emulator/config", R"({"latency_ms": 3600000})");
+		std::vector<long long> ids;
+		ASSERT_TRUE(pager.Next(reader)); // the first page; the slices go out now and are held
+		for (size_t row = 0; row < reader.rows(); ++row) {
+			ids.push_back(std::stoll(std::string(reader.cell(row, 0).text)));
+		}
+		long held = 0;
+		for (int i = 0; i < 400 && held < in_flight; ++i) {
+			pager.Pump();
+			held = Stats().value("in_flight", 0L);
+			if (held < in_flight) {
+				std::this_thread::sleep_for(std::chrono::milliseconds(50));
+			}
+		}
+		EXPECT_EQ(held, in_flight);
+		Control("POST", "/_emulator/config", R"({"latency_ms": 0})"); // releases them
+		auto rest = ReadAll(pager, reader);
+		ids.insert(ids.end(), rest.begin(), rest.end());
+		EXPECT_EQ(ids, Expected());
+		Json stats = Stats();
+		EXPECT_EQ(stats["max_concurrent"].get<long>(), in_flight) << stats.dump();
+		EXPECT_EQ(pager.max_in_flight_seen(), in_flight);
+	}
 }

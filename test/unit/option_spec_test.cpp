@@ -49,21 +49,23 @@ TEST(ValidateOptions, UnknownNameListsValidOnesAndSuggests) {
 	auto e = Invalid(OptionContext::kServer, {{"ulr", "https://x.cybozu.com"}});
 	EXPECT_EQ(e.kind(), ErrorKind::kInvalidOption);
 	EXPECT_EQ(e.message(), "invalid option \"ulr\"");
-	EXPECT_EQ(e.hint(), "Perhaps you meant the option \"url\". Valid options in this context are: url, guest_space_id, "
-	                    "max_cursors, use_remote_estimate, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, "
-	                    "request_timeout, user_agent, join_batch_size");
+	EXPECT_EQ(
+	    e.hint(),
+	    "Perhaps you meant the option \"url\". Valid options in this context are: url, guest_space_id, "
+	    "max_cursors, use_remote_estimate, async_capable, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, "
+	    "request_timeout, user_agent, language, join_batch_size");
 }
 
 TEST(ValidateOptions, OptionInTheWrongContext) {
 	auto e = Invalid(OptionContext::kServer, {{"app", "1"}});
 	EXPECT_EQ(e.message(), "invalid option \"app\"");
-	EXPECT_EQ(
-	    e.hint(),
-	    "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate, "
-	    "updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, request_timeout, user_agent, join_batch_size");
+	EXPECT_EQ(e.hint(),
+	          "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate, "
+	          "async_capable, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, request_timeout, user_agent, "
+	          "language, join_batch_size");
 	auto t = Invalid(OptionContext::kForeignTable, {{"apps", "1"}});
 	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, "
-	                    "use_remote_estimate, updatable, app, join_batch_size");
+	                    "use_remote_estimate, async_capable, updatable, app, object, join_batch_size");
 }
 
 TEST(ValidateOptions, FieldTypeAndMaxCursors) {

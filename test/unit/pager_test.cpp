@@ -5,6 +5,8 @@
 #include "kintone/error.hpp"
 #include "kintone/pager.hpp"
 
+#include <poll.h>
+
 #include <cstdio>
 #include <functional>
 #include <fstream>
@@ -971,4 +973,63 @@ TEST_F(PagerTest, KintonesWarningIsKept) {
 	EXPECT_EQ(warnings[0],
 	          "Kintone warned: Filter aborted because of too many search results (GET /k/v1/records.json)");
 	EXPECT_TRUE(session.TakeWarnings().empty());
+}
+
+// Asynchronous execution (src/pg/async.cpp): StartFirst sends the first page without waiting,
+// the wait handle becomes readable as the answer arrives, Ready says so, and Next then uses
+// that answer (no second request).
+TEST_F(PagerTest, StartFirstAndTheWaitHandle) {
+	Session session(Config());
+	RecordReader reader = Reader();
+	Pager pager(session, Request(), nullptr);
+	pager.StartFirst();
+	int fd = pager.WaitFd();
+	ASSERT_GE(fd, 0);
+	bool ready = false;
+	for (int i = 0; i < 1000 && !(ready = pager.Ready()); ++i) {
+		pager.ArmWaitFd();
+		struct pollfd p = {fd, POLLIN, 0};
+		ASSERT_GE(poll(&p, 1, 5000), 0);
+	}
+	ASSERT_TRUE(ready);
+	EXPECT_EQ(ReadAll(pager, reader), Range(1, kRecords));
+	EXPECT_EQ(pager.requests(), 3);
+	EXPECT_TRUE(pager.Ready()); // done: nothing to wait for
+	EXPECT_EQ(Requests(Stats(), "GET /k/v1/records.json"), 3);
+}
+
+// While an answer is delayed, the wait handle still becomes readable (HttpClient::kWaitTickMs),
+// so that a waiter can check for cancels; the page is not ready. Dropping the pager drops the
+// request.
+TEST_F(PagerTest, TheWaitHandleTicksWhileAnAnswerIsDelayed) {
+	Control("POST", "/_emulator/faults", R"({"match": "records\\.json$", "delay_ms": 30000, "count": 1})");
+	Session session(Config());
+	auto pager = std::make_unique<Pager>(session, Request(), nullptr);
+	pager->StartFirst();
+	int fd = pager->WaitFd();
+	ASSERT_GE(fd, 0);
+	for (int i = 0; i < 3; ++i) {
+		EXPECT_FALSE(pager->Ready());
+		pager->ArmWaitFd();
+		struct pollfd p = {fd, POLLIN, 0};
+		EXPECT_EQ(poll(&p, 1, 5000), 1); // the tick: 5 s is 50 ticks
+	}
+	EXPECT_FALSE(pager->Ready());
+	pager.reset();
+	Control("DELETE", "/_emulator/faults", "");
+	// The session goes on normally.
+	RecordReader reader = Reader();
+	Pager again(session, Request(), nullptr);
+	EXPECT_EQ(ReadAll(again, reader), Range(1, kRecords));
+}
+
+// Cursor scans are created by Next: StartFirst sends nothing and Ready does not wait.
+TEST_F(PagerTest, StartFirstLeavesCursorsToNext) {
+	Session session(Config());
+	kintone::CursorBudget budget(3);
+	Pager pager(session, Request(PagingStrategy::kCursor), &budget);
+	pager.StartFirst();
+	EXPECT_TRUE(pager.Ready());
+	EXPECT_EQ(pager.requests(), 0);
+	EXPECT_EQ(Stats()["requests_total"], 0);
 }

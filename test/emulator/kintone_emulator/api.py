@@ -859,6 +859,7 @@ def deploy(call):
             app.preview_revision = app.settings_revision
         else:
             _fill_layout(app)
+            _drop_removed_values(app, app.properties, app.preview_properties)
             app.properties = copy.deepcopy(app.preview_properties)
             app.layout = copy.deepcopy(app.preview_layout)
             app.settings_revision = app.preview_revision
@@ -867,6 +868,21 @@ def deploy(call):
         app.deploy_status = "SUCCESS"
         app.modified_at = call.state.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return {}
+
+
+def _drop_removed_values(app, old, new):
+    """A deployed form drops the values of the fields it deletes, and of those whose type it
+    changes (deleted and added again with the same code): Kintone deletes a field's data with
+    the field, so a field added later under that code starts empty (CHOICE [UNV]: what real
+    Kintone keeps when only the type differs is not recorded; it cannot be changed in place)."""
+    gone = [code for code, prop in old.items()
+            if code not in new or (isinstance(prop, dict) and isinstance(new.get(code), dict)
+                                   and prop.get("type") != new[code].get("type"))]
+    if not gone:
+        return
+    for record in app.records.values():
+        for code in gone:
+            record.values.pop(code, None)
 
 
 def _fill_layout(app):

@@ -181,5 +181,27 @@ class SpaceTests(EmulatorTestCase):
         self.assertEqual((apps[0]["spaceId"], apps[0]["threadId"]), ("3", "3"))
 
 
+class DeployDropsValuesTests(EmulatorTestCase):
+    """A deploy that deletes a field (or deletes it and adds it again with another type) drops
+    its values: a field added later under the same code starts empty."""
+
+    def test_deleted_and_retyped_fields_lose_their_values(self):
+        admin = ADMIN
+        app = 1
+        before = self.call("GET", "record", params={"app": app, "id": 1}, auth=admin).json["record"]
+        code = next(c for c, f in before.items() if f["type"] == "NUMBER")
+        self.assertNotEqual(before[code]["value"], "")
+        self.assertEqual(self.call("DELETE", "preview/app/form/fields", auth=admin,
+                                   body={"app": app, "fields": [code]}).status, 200)
+        self.assertEqual(self.call("POST", "preview/app/form/fields", auth=admin, body={
+            "app": app, "properties": {code: {"type": "SINGLE_LINE_TEXT", "code": code, "label": code}}}).status, 200)
+        self.assertEqual(self.call("POST", "preview/app/deploy", auth=admin, body={"apps": [{"app": app}]}).status, 200)
+        after = self.call("GET", "record", params={"app": app, "id": 1}, auth=admin).json["record"]
+        self.assertEqual(after[code], {"type": "SINGLE_LINE_TEXT", "value": ""})
+        # Fields left alone keep theirs.
+        kept = next(c for c, f in before.items() if f["type"] == "SINGLE_LINE_TEXT" and f["value"])
+        self.assertEqual(after[kept], before[kept])
+
+
 if __name__ == "__main__":
     unittest.main()
