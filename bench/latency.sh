@@ -102,6 +102,10 @@ DEFAULT_N=$("${PSQL[@]}" -At -c "SELECT coalesce((SELECT option_value FROM pg_op
 FIELDS_JSON=$("${PSQL[@]}" -At -c 'EXPLAIN VERBOSE SELECT * FROM t_s' | sed -nE 's/^ *Kintone fields: (.*)$/\1/p' |
 	python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().strip().split(", "), ensure_ascii=False))')
 
+# Statistics as a user keeps them (ANALYZE, before the latency is on): without them the first
+# plan of each table in a session asks Kintone for the app's record count (docs/estimates.md),
+# one more round trip for every measurement below (each runs in a fresh connection).
+"${PSQL[@]}" -q -c "ANALYZE t_l, t_s, t_s2, t_s3, t_l_1, t_s_1, t_s2_1, t_s3_1" >/dev/null || die "ANALYZE failed"
 emu -X POST -o /dev/null -H 'Content-Type: application/json' -d "{\"latency_ms\": $LATENCY_MS}" "$EMULATOR_URL/_emulator/config"
 log "every Kintone response now delayed by $LATENCY_MS ms"
 
