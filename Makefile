@@ -13,7 +13,7 @@ CLIENT_SRCS = $(sort $(wildcard src/kintone/*.cpp))
 GLUE_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CLIENT_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
-REGRESS = extension options option_hints scan_types scan_pushdown scan_upper scan_params scan_errors scan_estimates scan_hostile scan_cache scan_unknown import import_refresh differential large cursor join row_locks word_search insert update_delete write_differential write_values write_transactions auth_options auth_modes auth_tls auth_oauth write_oauth faults_read faults_write faults_cursor messages estimates_count explain_writes process comments metadata schema_drift async upsert subtable subtable_join subtable_write files
+REGRESS = extension options option_hints scan_types scan_pushdown scan_upper scan_params scan_errors scan_estimates scan_hostile scan_cache scan_unknown import import_refresh differential large concurrency cursor join row_locks word_search insert update_delete write_differential write_values write_transactions auth_options auth_modes auth_tls auth_oauth write_oauth faults_read faults_write faults_cursor messages estimates_count explain_writes process comments metadata schema_drift async upsert subtable subtable_join subtable_write files
 REGRESS_OPTS = --encoding=UTF8
 
 PG_CPPFLAGS = -I$(srcdir)/src

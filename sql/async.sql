@@ -51,11 +51,13 @@ SELECT src, count(*), min(customer), max(created) FROM asy.everything GROUP BY s
 -- Local conditions and joins above the Append; a condition pushed into each app.
 SELECT src, id, customer FROM asy.everything WHERE customer = 'C003' ORDER BY src, id;
 SELECT e.src, count(*) FROM asy.everything e JOIN l_customers c USING (customer) WHERE c.id <= 5 GROUP BY e.src ORDER BY 1;
--- With a latency, the three apps' first pages are in flight at once (one page each).
+-- With a latency, the three apps' first pages are in flight at once; each app then reads its
+-- slices concurrently (max_concurrent_requests, default 8), all three together never more than
+-- the setting: the backend's requests in flight are shared by its scans.
 \! test/emulator/emulator-ctl POST /_emulator/config '{"latency_ms": 300}' > /dev/null
 \! eval "$STATS_RESET"
 SELECT count(*) FROM asy.everything;
-\! sh -c "$STATS" - 'records == 3' 'max_concurrent == 3' 'in_flight == 0'
+\! sh -c "$STATS" - 'records == 3' '3 <= max_concurrent <= 8' 'in_flight == 0'
 
 -- 2. A partitioned table whose partitions are apps (by creation date: the apps' dates do not
 -- overlap).
@@ -80,7 +82,7 @@ SELECT count(*) AS rows,
        (SELECT count(*) FROM (SELECT id, customer, created FROM l_everything EXCEPT ALL
                               SELECT * FROM asy.by_year) d) AS missing
   FROM asy.by_year;
-\! sh -c "$STATS" - 'max_concurrent == 3' 'in_flight == 0'
+\! sh -c "$STATS" - '3 <= max_concurrent <= 8' 'in_flight == 0'
 -- Pruned to two partitions: still an async Append; pruned to one: no Append.
 EXPLAIN (COSTS OFF) SELECT * FROM asy.by_year WHERE created >= '2026-01-01';
 SELECT count(*), min(created), max(created) FROM asy.by_year WHERE created >= '2026-01-01';

@@ -96,9 +96,11 @@ SELECT fr.try($$SELECT count(label) FROM fr.big WHERE id <= 1600$$);
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records\\.json$", "method": "GET", "count": 1, "status": 200, "body": {"id": "1", "revision": "1"}}' > /dev/null
 SELECT fr.try(format($$SELECT count(*) FROM fr.big WHERE label IN (%s)$$,
                      (SELECT string_agg(quote_literal('item-' || lpad(i::text, 5, '0')), ',') FROM generate_series(1, 700) i)));
--- A second page whose $ids do not pass the first page's (before: duplicated rows).
+-- A second page whose $ids do not pass the first page's (before: duplicated rows). The scan
+-- reads slices of the $id range concurrently: which slice's answer is the second to arrive
+-- varies, so the slice's lower bound is masked.
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records\\.json$", "method": "GET", "skip": 1, "count": 1, "status": 200, "body": {"records": [{"$id": {"type": "__ID__", "value": "17"}, "label": {"type": "SINGLE_LINE_TEXT", "value": "again"}}]}}' > /dev/null
-SELECT fr.try($$SELECT count(label) FROM fr.big WHERE id <= 1600$$);
+SELECT regexp_replace(t, 'after [0-9]+', 'after N') AS try FROM fr.try($$SELECT count(label) FROM fr.big WHERE id <= 1600$$) t;
 -- U+0000 in a string (before: a text value with an embedded NUL).
 \! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "records\\.json$", "method": "GET", "count": 1, "status": 200, "body": {"records": [{"$id": {"type": "__ID__", "value": "1"}, "label": {"type": "SINGLE_LINE_TEXT", "value": "a\u0000b"}}]}}' > /dev/null
 SELECT fr.try($$SELECT label FROM fr.big WHERE id <= 1600$$);

@@ -2,6 +2,7 @@
 #include "kintone/http_client.hpp"
 
 #include "kintone/error.hpp"
+#include "kintone/http_internal.hpp"
 
 #include <curl/curl.h>
 
@@ -20,6 +21,8 @@
 
 namespace kintone {
 
+using detail::Transfer;
+
 namespace {
 
 // curl_global_init is not thread-safe and must run once; it runs lazily on the first client,
@@ -34,15 +37,6 @@ void EnsureCurlInitialised() {
 }
 
 // What the callbacks of one transfer share.
-struct Transfer {
-	HttpResponse *response = nullptr;
-	size_t max_bytes = 0;
-	bool too_large = false;
-	bool once = false;
-	int sends = 0;
-	bool replay_refused = false;
-};
-
 // Bodies arrive decompressed: the bound counts what would be kept, so a gzip bomb is refused
 // after max_bytes of output, never inflated further (returning less than given aborts curl).
 size_t WriteBody(char *data, size_t size, size_t count, void *user) {
@@ -172,6 +166,11 @@ int SeekParts(void *user, curl_off_t offset, int origin) {
 	return CURL_SEEKFUNC_OK;
 }
 
+// A `once` request reuses a connection only if it was in use this recently: a connection that
+// idled longer may have been closed by the server meanwhile, which libcurl would notice only
+// after sending (and then replay, which is refused: an unknown outcome for nothing).
+constexpr long kOnceMaxIdleSeconds = 5;
+
 // TLS and proxy settings (curl_easy_reset clears them, so they are set for every request).
 void ApplyTransportOptions(CURL *easy, const HttpOptions &o) {
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, o.ssl_verify ? 1L : 0L);
@@ -207,6 +206,126 @@ void ApplyTransportOptions(CURL *easy, const HttpOptions &o) {
 
 } // namespace
 
+namespace detail {
+
+void EnsureCurl() {
+	EnsureCurlInitialised();
+}
+
+struct curl_slist *SetUpTransfer(CURL *easy, const HttpRequest &request, const HttpOptions &options, Transfer *transfer,
+                                 HttpResponse *response, char *error_buffer) {
+	curl_easy_reset(easy); // keeps the connection cache and TLS sessions
+	response->status = 0;
+	response->content_type.clear();
+	response->headers.clear();
+	response->body.clear(); // keeps capacity: page buffers are reused
+
+	curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request.timeout_ms > 0 ? request.timeout_ms : options.timeout_ms);
+	if (!request.body_to_buffer) {
+		curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
+	}
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+	*transfer = Transfer();
+	transfer->response = response;
+	transfer->max_bytes = options.max_response_bytes;
+	transfer->once = request.once;
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, WriteHeader);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, BeforeSend);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, transfer);
+	if (request.once) {
+		curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, kOnceMaxIdleSeconds);
+	}
+	error_buffer[0] = '\0';
+	ApplyTransportOptions(easy, options);
+
+	if (request.method == "GET") {
+		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+	} else if (request.method == "POST") {
+		curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	} else {
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+	}
+	bool pieces = !request.body_borrowed.empty() || !request.body_tail.empty(); // the caller reads them
+	if (!pieces && (!request.body.empty() || request.method == "POST" || request.method == "PUT")) {
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.c_str());
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+		if (request.method == "GET") {
+			// POSTFIELDS switches curl to POST; a GET with a JSON body keeps its method.
+			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "GET");
+		}
+	}
+
+	struct curl_slist *headers = nullptr;
+	bool failed = false;
+	for (const auto &[name, value] : request.headers) {
+		std::string line = name + ": " + value;
+		struct curl_slist *next = curl_slist_append(headers, line.c_str());
+		if (next == nullptr) {
+			failed = true;
+			break;
+		}
+		headers = next;
+	}
+	if (!failed) {
+		// No "Expect: 100-continue" round trip for large bodies.
+		struct curl_slist *next = curl_slist_append(headers, "Expect:");
+		failed = next == nullptr;
+		headers = failed ? headers : next;
+	}
+	if (failed) {
+		curl_slist_free_all(headers);
+		throw Error(ErrorKind::kOutOfMemory, "out of memory building an HTTP request");
+	}
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+	return headers;
+}
+
+void CompleteTransfer(CURL *easy, CURLcode code, const Transfer &transfer, const HttpRequest &request,
+                      const HttpOptions &options, const char *error_buffer, HttpResponse *response) {
+	bool sent = transfer.sends > 0;
+	std::string label = request.method + " " + request.url; // no secrets: they travel in headers
+	if (transfer.too_large) {
+		Error error(ErrorKind::kProtocol,
+		            "Kintone's answer is larger than " + std::to_string(options.max_response_bytes >> 20) +
+		                " MB and was refused",
+		            "Answer to " + request.method + " " + request.url.substr(0, request.url.find('?')) + ".",
+		            "kintone_fdw refuses answers larger than a few times the largest page Kintone sends; a proxy or "
+		            "server sending more is misbehaving.");
+		error.set_may_have_acted(true);
+		throw error;
+	}
+	if (transfer.replay_refused) {
+		Error error(ErrorKind::kConnection,
+		            "the connection to Kintone was lost before the answer came, after the request was sent", label,
+		            "libcurl wanted to send the request again on a new connection; kintone_fdw does not repeat a "
+		            "request that changes data in Kintone, since the first one may have been processed.");
+		error.set_may_have_acted(true);
+		throw error;
+	}
+	if (code != CURLE_OK) {
+		std::string message = "could not complete the request to Kintone: ";
+		message += error_buffer[0] ? error_buffer : curl_easy_strerror(code);
+		Error error(ErrorKind::kConnection, message, label);
+		error.set_may_have_acted(sent);
+		throw error;
+	}
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response->status);
+	char *content_type = nullptr;
+	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &content_type);
+	if (content_type != nullptr) {
+		response->content_type = content_type;
+	}
+}
+
+} // namespace detail
+
 // One easy handle driven by a multi handle: the multi handle owns the connection cache, and
 // driving it ourselves lets the abort check run every kPollMs even while nothing arrives
 // (curl's progress callback may be called only once a second on an idle connection).
@@ -237,10 +356,6 @@ struct HttpClient::Impl {
 
 namespace {
 constexpr int kPollMs = 50;
-// A `once` request reuses a connection only if it was in use this recently: a connection that
-// idled longer may have been closed by the server meanwhile, which libcurl would notice only
-// after sending (and then replay, which is refused: an unknown outcome for nothing).
-constexpr long kOnceMaxIdleSeconds = 5;
 } // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
@@ -270,53 +385,16 @@ void HttpClient::Start(const HttpRequest &request) {
 		Cancel();
 	}
 	CURL *easy = impl_->easy;
-	curl_easy_reset(easy); // keeps the connection cache and TLS sessions
-	response_.status = 0;
-	response_.content_type.clear();
-	response_.headers.clear();
-	response_.body.clear(); // keeps capacity: page buffers are reused
-	current_ = request;     // curl reads URL and body from here while the transfer runs
-
-	curl_easy_setopt(easy, CURLOPT_URL, current_.url.c_str());
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, current_.timeout_ms > 0 ? current_.timeout_ms : options_.timeout_ms);
-	if (!current_.body_to_buffer) {
-		curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // any encoding curl can decode
-	}
-	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, impl_->error_buffer);
-	impl_->transfer = Transfer();
-	impl_->transfer.response = &response_;
-	impl_->transfer.max_bytes = options_.max_response_bytes;
-	impl_->transfer.once = current_.once;
+	current_ = request; // curl reads URL and body from here while the transfer runs
+	cancel_pending_ = false;
+	struct curl_slist *headers =
+	    detail::SetUpTransfer(easy, current_, options_, &impl_->transfer, &response_, impl_->error_buffer);
 	if (current_.body_to_buffer) {
 		impl_->sink = BodySink();
 		impl_->sink.transfer = &impl_->transfer;
 		impl_->sink.easy = easy;
 		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteToBuffer);
 		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->sink);
-	} else {
-		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, WriteBody);
-		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &impl_->transfer);
-	}
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, WriteHeader);
-	curl_easy_setopt(easy, CURLOPT_HEADERDATA, &impl_->transfer);
-	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, BeforeSend);
-	curl_easy_setopt(easy, CURLOPT_PREREQDATA, &impl_->transfer);
-	if (current_.once) {
-		curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, kOnceMaxIdleSeconds);
-	}
-	cancel_pending_ = false;
-	impl_->error_buffer[0] = '\0';
-	ApplyTransportOptions(easy, options_);
-
-	if (current_.method == "GET") {
-		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-	} else if (current_.method == "POST") {
-		curl_easy_setopt(easy, CURLOPT_POST, 1L);
-	} else {
-		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, current_.method.c_str());
 	}
 	if (!current_.body_borrowed.empty() || !current_.body_tail.empty()) {
 		// A file upload: read from the pieces, the caller's bytes never copied.
@@ -332,37 +410,7 @@ void HttpClient::Start(const HttpRequest &request) {
 		curl_easy_setopt(
 		    easy, CURLOPT_POSTFIELDSIZE_LARGE,
 		    static_cast<curl_off_t>(current_.body.size() + current_.body_borrowed.size() + current_.body_tail.size()));
-	} else if (!current_.body.empty() || current_.method == "POST" || current_.method == "PUT") {
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, current_.body.c_str());
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(current_.body.size()));
-		if (current_.method == "GET") {
-			// POSTFIELDS switches curl to POST; a GET with a JSON body keeps its method.
-			curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "GET");
-		}
 	}
-
-	struct curl_slist *headers = nullptr;
-	bool failed = false;
-	for (const auto &[name, value] : current_.headers) {
-		std::string line = name + ": " + value;
-		struct curl_slist *next = curl_slist_append(headers, line.c_str());
-		if (next == nullptr) {
-			failed = true;
-			break;
-		}
-		headers = next;
-	}
-	if (!failed) {
-		// No "Expect: 100-continue" round trip for large bodies.
-		struct curl_slist *next = curl_slist_append(headers, "Expect:");
-		failed = next == nullptr;
-		headers = failed ? headers : next;
-	}
-	if (failed) {
-		curl_slist_free_all(headers);
-		throw Error(ErrorKind::kOutOfMemory, "out of memory building an HTTP request");
-	}
-	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 	if (curl_multi_add_handle(impl_->multi, easy) != CURLM_OK) {
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
 		curl_slist_free_all(headers);
@@ -482,37 +530,7 @@ HttpResponse &HttpClient::FinishImpl(bool abortable, long max_wait_ms) {
 		error.set_may_have_acted(sent);
 		throw error;
 	}
-	if (impl_->transfer.too_large) {
-		Error error(ErrorKind::kProtocol,
-		            "Kintone's answer is larger than " + std::to_string(options_.max_response_bytes >> 20) +
-		                " MB and was refused",
-		            "Answer to " + current_.method + " " + current_.url.substr(0, current_.url.find('?')) + ".",
-		            "kintone_fdw refuses answers larger than a few times the largest page Kintone sends; a proxy or "
-		            "server sending more is misbehaving.");
-		error.set_may_have_acted(true);
-		throw error;
-	}
-	if (impl_->transfer.replay_refused) {
-		Error error(ErrorKind::kConnection,
-		            "the connection to Kintone was lost before the answer came, after the request was sent", label,
-		            "libcurl wanted to send the request again on a new connection; kintone_fdw does not repeat a "
-		            "request that changes data in Kintone, since the first one may have been processed.");
-		error.set_may_have_acted(true);
-		throw error;
-	}
-	if (code != CURLE_OK) {
-		std::string message = "could not complete the request to Kintone: ";
-		message += impl_->error_buffer[0] ? impl_->error_buffer : curl_easy_strerror(code);
-		Error error(ErrorKind::kConnection, message, label);
-		error.set_may_have_acted(sent);
-		throw error;
-	}
-	curl_easy_getinfo(impl_->easy, CURLINFO_RESPONSE_CODE, &response_.status);
-	char *content_type = nullptr;
-	curl_easy_getinfo(impl_->easy, CURLINFO_CONTENT_TYPE, &content_type);
-	if (content_type != nullptr) {
-		response_.content_type = content_type;
-	}
+	detail::CompleteTransfer(impl_->easy, code, impl_->transfer, current_, options_, impl_->error_buffer, &response_);
 	return response_;
 }
 
@@ -557,55 +575,46 @@ HttpResponse &HttpClient::Perform(const HttpRequest &request) {
 	return Finish();
 }
 
-// The wait handle (see HttpClient::WaitFd). libcurl 7.88 has no curl_multi_waitfds, and its
-// socket callback is driven by curl_multi_socket_action only, not by the curl_multi_perform
-// that Pump uses; so the epoll set is re-read from curl_multi_fdset on every ArmWaitFd. A socket
-// numbered FD_SETSIZE or more is not in an fd_set: the tick then stands in for it.
-struct HttpClient::WaitSet {
-	int epoll = -1;
-	int timer = -1;
-	std::set<int> watched; // sockets in the epoll set (besides the timer)
+namespace detail {
 
-	~WaitSet() {
-		if (timer >= 0) {
-			close(timer);
-		}
-		if (epoll >= 0) {
-			close(epoll);
-		}
+MultiWaitFd::~MultiWaitFd() {
+	if (timer_ >= 0) {
+		close(timer_);
 	}
-};
+	if (epoll_ >= 0) {
+		close(epoll_);
+	}
+}
 
-int HttpClient::WaitFd() noexcept {
-	if (!wait_) {
-		auto set = std::unique_ptr<WaitSet>(new (std::nothrow) WaitSet);
-		if (!set) {
-			return -1;
+int MultiWaitFd::Fd(CURLM *multi, bool active, long tick_ms) noexcept {
+	if (!ready_) {
+		if (epoll_ < 0) {
+			epoll_ = epoll_create1(EPOLL_CLOEXEC);
 		}
-		set->epoll = epoll_create1(EPOLL_CLOEXEC);
-		set->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-		if (set->epoll < 0 || set->timer < 0) {
+		if (timer_ < 0) {
+			timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		}
+		if (epoll_ < 0 || timer_ < 0) {
 			return -1;
 		}
 		struct epoll_event ev = {};
 		ev.events = EPOLLIN;
-		ev.data.fd = set->timer;
-		if (epoll_ctl(set->epoll, EPOLL_CTL_ADD, set->timer, &ev) != 0) {
+		ev.data.fd = timer_;
+		if (epoll_ctl(epoll_, EPOLL_CTL_ADD, timer_, &ev) != 0) {
 			return -1;
 		}
-		wait_ = std::move(set);
-		ArmWaitFd();
+		ready_ = true;
+		Arm(multi, active, tick_ms);
 	}
-	return wait_->epoll;
+	return epoll_;
 }
 
-void HttpClient::ArmWaitFd() noexcept {
-	if (!wait_) {
+void MultiWaitFd::Arm(CURLM *multi, bool active, long tick_ms) noexcept {
+	if (!ready_) {
 		return;
 	}
-	WaitSet &w = *wait_;
 	uint64_t expirations;
-	while (read(w.timer, &expirations, sizeof expirations) > 0) {
+	while (read(timer_, &expirations, sizeof expirations) > 0) {
 	}
 	fd_set reads, writes, errors;
 	FD_ZERO(&reads);
@@ -613,9 +622,9 @@ void HttpClient::ArmWaitFd() noexcept {
 	FD_ZERO(&errors);
 	int max_fd = -1;
 	long timeout_ms = -1;
-	if (in_flight_) {
-		curl_multi_fdset(impl_->multi, &reads, &writes, &errors, &max_fd);
-		curl_multi_timeout(impl_->multi, &timeout_ms);
+	if (active && multi != nullptr) {
+		curl_multi_fdset(multi, &reads, &writes, &errors, &max_fd);
+		curl_multi_timeout(multi, &timeout_ms);
 	}
 	std::set<int> now;
 	for (int fd = 0; fd <= max_fd; ++fd) {
@@ -628,24 +637,47 @@ void HttpClient::ArmWaitFd() noexcept {
 		ev.events = events;
 		ev.data.fd = fd;
 		// A socket closed and reopened under the same number has left the epoll set by itself.
-		if (epoll_ctl(w.epoll, EPOLL_CTL_MOD, fd, &ev) != 0 && epoll_ctl(w.epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		if (epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev) != 0 && epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			continue; // watched by the tick only
 		}
 		now.insert(fd);
 	}
-	for (int fd : w.watched) {
+	for (int fd : watched_) {
 		if (now.count(fd) == 0) {
-			epoll_ctl(w.epoll, EPOLL_CTL_DEL, fd, nullptr); // ENOENT when already closed
+			epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr); // ENOENT when already closed
 		}
 	}
-	w.watched.swap(now);
+	watched_.swap(now);
 	// Due when libcurl's timeout expires (0: at once), at the latest after a tick; nothing in
 	// flight: the tick alone (a waiter still checks for cancels).
-	long due = timeout_ms < 0 || timeout_ms > kWaitTickMs ? kWaitTickMs : timeout_ms;
+	long due = timeout_ms < 0 || timeout_ms > tick_ms ? tick_ms : timeout_ms;
 	struct itimerspec spec = {};
 	spec.it_value.tv_sec = due / 1000;
 	spec.it_value.tv_nsec = (due % 1000) * 1000000L + (due == 0 ? 1 : 0); // zero would disarm
-	timerfd_settime(w.timer, 0, &spec, nullptr);
+	timerfd_settime(timer_, 0, &spec, nullptr);
+}
+
+} // namespace detail
+
+// The wait handle (see HttpClient::WaitFd): detail::MultiWaitFd over the client's multi handle.
+struct HttpClient::WaitSet {
+	detail::MultiWaitFd fd;
+};
+
+int HttpClient::WaitFd() noexcept {
+	if (!wait_) {
+		wait_.reset(new (std::nothrow) WaitSet);
+		if (!wait_) {
+			return -1;
+		}
+	}
+	return wait_->fd.Fd(impl_->multi, in_flight_, kWaitTickMs);
+}
+
+void HttpClient::ArmWaitFd() noexcept {
+	if (wait_) {
+		wait_->fd.Arm(impl_->multi, in_flight_, kWaitTickMs);
+	}
 }
 
 std::string UrlEncode(std::string_view text) {

@@ -83,6 +83,17 @@ void CheckMaxCursors(std::string_view name, std::string_view value) {
 	}
 }
 
+// Pages in flight per scan: 1 to 10 (docs/concurrency.md: Kintone allows 100 requests in flight
+// per domain, shared by every user and integration of the domain).
+void CheckMaxConcurrentRequests(std::string_view name, std::string_view value) {
+	if (ParsePositiveId(name, value) > kMaxConcurrentRequests) {
+		throw ValueError("invalid value for option \"" + std::string(name) + "\": \"" + std::string(value) + "\"",
+		                 "Use a value from 1 to " + std::to_string(kMaxConcurrentRequests) +
+		                     ": Kintone allows 100 requests in flight per domain, for every user and integration "
+		                     "together.");
+	}
+}
+
 // Keys per batch of a batched join (0 turns the batched join off). Each key costs a few dozen
 // bytes of query; long queries go by POST, so the bound is only there to keep requests sane.
 void CheckJoinBatchSize(std::string_view name, std::string_view value) {
@@ -249,6 +260,7 @@ const std::vector<OptionSpec> &KnownOptions() {
 	    {"field_type", Bit(OptionContext::kColumn), false, CheckFieldType},
 	    {"lookup_copy_of", Bit(OptionContext::kColumn), false, CheckNonEmpty},
 	    {"join_batch_size", Bit(OptionContext::kServer) | Bit(OptionContext::kForeignTable), false, CheckJoinBatchSize},
+	    {"max_concurrent_requests", kS | kT, false, CheckMaxConcurrentRequests},
 	    // Subtables, upsert, files (docs/data.md).
 	    {"subtable", kT, false, CheckNonEmpty},
 	    {"upsert_key", kT, false, CheckNonEmpty},

@@ -34,6 +34,10 @@ const std::vector<OptionSpec> &KnownOptions();
 
 // join_batch_size: join keys sent to Kintone per request by the batched join (0: off).
 constexpr int kDefaultJoinBatchSize = 100;
+// Pages in flight per scan (option max_concurrent_requests) by default, and the most allowed
+// (docs/concurrency.md).
+constexpr int kDefaultConcurrentRequests = 8;
+constexpr int kMaxConcurrentRequests = 10;
 constexpr int kMaxJoinBatchSize = 1000;
 
 // Names valid in the context, in declaration order.

@@ -6,6 +6,7 @@
 // deleted it (next == false), Close deleted it, or creating it failed.
 #include "kintone/pager.hpp"
 
+#include "kintone/concurrent_seek.hpp"
 #include "kintone/error.hpp"
 
 #include <algorithm>
@@ -121,6 +122,10 @@ Pager::Pager(Session &session, ScanRequest request, CursorBudget *budget)
 	    std::find(request_.fields.begin(), request_.fields.end(), "$id") == request_.fields.end()) {
 		request_.fields.push_back("$id");
 	}
+	if (request_.strategy == PagingStrategy::kSeek && request_.max_in_flight > 1 && !request_.limit &&
+	    request_.offset == 0) {
+		concurrent_ = std::make_unique<ConcurrentSeek>(session_, request_, request_.max_in_flight);
+	}
 }
 
 Pager::~Pager() {
@@ -143,6 +148,17 @@ bool Pager::Next(RecordReader &reader) {
 	if (done_) {
 		reader.Parse(kEmptyPage);
 		return false;
+	}
+	if (concurrent_) {
+		try {
+			bool more = concurrent_->Next(reader);
+			records_ += static_cast<long long>(reader.rows());
+			done_ = !more;
+			return more;
+		} catch (...) {
+			done_ = true;
+			throw;
+		}
 	}
 	std::string query;
 	try {
@@ -416,7 +432,27 @@ Json Pager::PageParams(const std::string &query) const {
 	return params;
 }
 
+long Pager::requests() const {
+	return requests_ + (concurrent_ ? concurrent_->requests() : 0);
+}
+
+long long Pager::bytes() const {
+	return bytes_ + (concurrent_ ? concurrent_->bytes() : 0);
+}
+
+int Pager::max_in_flight_seen() const {
+	return concurrent_ ? concurrent_->max_in_flight_seen() : 1;
+}
+
+HttpGroup *Pager::group() noexcept {
+	return concurrent_ ? &concurrent_->group() : nullptr;
+}
+
 void Pager::StartFirst() {
+	if (concurrent_) {
+		concurrent_->StartFirst(); // the first page (totalCount); the slices follow it
+		return;
+	}
 	if (started_ || prefetched_ || done_ || request_.strategy == PagingStrategy::kCursor) {
 		return;
 	}
@@ -431,6 +467,9 @@ void Pager::StartFirst() {
 }
 
 bool Pager::Ready() noexcept {
+	if (concurrent_) {
+		return concurrent_->PageReady();
+	}
 	if (done_ || !prefetched_) {
 		return true;
 	}
@@ -439,7 +478,23 @@ bool Pager::Ready() noexcept {
 	return session_.Pump(this) || !session_.Pending(this);
 }
 
+int Pager::WaitFd() noexcept {
+	return concurrent_ ? concurrent_->group().WaitFd() : session_.WaitFd();
+}
+
+void Pager::ArmWaitFd() noexcept {
+	if (concurrent_) {
+		concurrent_->group().ArmWaitFd();
+	} else {
+		session_.ArmWaitFd();
+	}
+}
+
 void Pager::Pump() noexcept {
+	if (concurrent_) {
+		concurrent_->Pump();
+		return;
+	}
 	if (prefetched_) {
 		session_.Pump(this);
 	}
@@ -447,6 +502,9 @@ void Pager::Pump() noexcept {
 
 void Pager::Close() noexcept {
 	done_ = true;
+	if (concurrent_) {
+		concurrent_->Close();
+	}
 	if (prefetched_) {
 		session_.CancelPending(this);
 		prefetched_ = false;

@@ -6,6 +6,7 @@
 #include "kintone/record_reader.hpp"
 #include "kintone/session.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,7 +31,14 @@ struct ScanRequest {
 	std::vector<std::string> fields; // field codes to request; the pager adds "$id" for seek
 	PagingStrategy strategy = PagingStrategy::kSeek;
 	int page_size = 500; // 1..500
+	// Pages in flight at once (the option max_concurrent_requests): a seek scan without LIMIT
+	// and OFFSET reads slices of the $id range concurrently (src/kintone/concurrent_seek.hpp);
+	// 1 = one page at a time, the next requested while the current one is used.
+	int max_in_flight = 1;
 };
+
+class ConcurrentSeek;
+class HttpGroup;
 
 // Limits on live cursors of this process, shared by every scan (Kintone allows 10 per domain).
 class CursorBudget {
@@ -71,15 +79,23 @@ public:
 	// (HttpClient::WaitFd); call ArmWaitFd before every wait.
 	void StartFirst();
 	bool Ready() noexcept;
-	int WaitFd() noexcept { return session_.WaitFd(); }
-	void ArmWaitFd() noexcept { session_.ArmWaitFd(); }
+	// A concurrent scan: StartFirst puts its first request in flight (its answer plans the
+	// slices), Ready is ConcurrentSeek::PageReady, and the wait handle is its HttpGroup's.
+	int WaitFd() noexcept;
+	void ArmWaitFd() noexcept;
 
 	// The query string of the first request, for EXPLAIN (no request is made).
 	static std::string FirstQuery(const ScanRequest &request);
 
-	long requests() const { return requests_; }
+	// The requests in flight of a concurrent scan (one curl multi handle), else nullptr.
+	HttpGroup *group() noexcept;
+	// Whether the scan reads several pages at once, and the most it had in flight.
+	bool concurrent() const { return concurrent_ != nullptr; }
+	int max_in_flight_seen() const;
+
+	long requests() const;
 	long long records() const { return records_; }
-	long long bytes() const { return bytes_; } // bytes of the record pages received
+	long long bytes() const; // bytes of the record pages received
 
 private:
 	bool NextCursorPage(RecordReader &reader, const std::string &query);
@@ -103,6 +119,7 @@ private:
 	bool started_ = false;    // the first page was requested
 	bool prefetched_ = false; // the next page's request is in flight
 	std::string prefetch_query_;
+	std::unique_ptr<ConcurrentSeek> concurrent_;
 
 	std::string PageQuery(long long page) const;
 	Json PageParams(const std::string &query) const;

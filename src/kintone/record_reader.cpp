@@ -810,11 +810,16 @@ void RecordReader::ParseRows(std::string_view rows_json, std::string_view parent
 
 void RecordReader::SetLastId() {
 	last_id_ = -1;
+	first_id_ = -1;
 	int column = impl_->id_column;
 	if (column >= 0 && rows_ > 0) {
 		const Cell &c = cell(rows_ - 1, static_cast<size_t>(column));
 		if (!c.is_null) {
 			last_id_ = ParseId(c.text);
+		}
+		const Cell &first = cell(0, static_cast<size_t>(column));
+		if (!first.is_null) {
+			first_id_ = ParseId(first.text);
 		}
 	}
 }

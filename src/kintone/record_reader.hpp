@@ -86,6 +86,8 @@ public:
 
 	// "$id" of the last record of the page when "$id" is one of the columns, else -1.
 	long long last_id() const { return last_id_; }
+	// "$id" of the first record of the page, likewise.
+	long long first_id() const { return first_id_; }
 	// "totalCount" when the page had a non-null one.
 	std::optional<long long> total_count() const { return total_count_; }
 	// "next" of a cursor page.
@@ -107,6 +109,7 @@ private:
 	size_t rows_ = 0;
 	size_t loaded_size_ = 0;
 	long long last_id_ = -1;
+	long long first_id_ = -1;
 	long long id_floor_ = -1;
 	std::optional<long long> total_count_;
 	std::optional<bool> next_;

@@ -467,6 +467,49 @@ HttpRequest Session::BuildGet(std::string_view endpoint, const Json &params, lon
 	return BuildRequest("GET", path, "", params.dump(), true, false, once);
 }
 
+HttpRequest Session::BuildRead(std::string_view endpoint, const Json &params, long long guest_space_id,
+                               std::string *label) const {
+	return BuildGet(endpoint, params, guest_space_id, label);
+}
+
+bool Session::AcceptRead(HttpRequest &request, const HttpResponse &response, const std::string &label, int attempt,
+                         bool *refreshed) {
+	*refreshed = false;
+	try {
+		if (response.status >= 200 && response.status < 300) {
+			Accept(response, label);
+			return true;
+		}
+		if (attempt == 0 && RefreshAfter401(request, response)) {
+			*refreshed = true;
+			return false;
+		}
+		ShouldRetry(response, label, true, false, attempt); // throws unless retried
+		return false;
+	} catch (Error &e) {
+		if (e.context().empty()) {
+			e.set_context("Kintone request: " + label);
+		}
+		Explain(e);
+		throw;
+	}
+}
+
+bool Session::RetryRead(Error &error, const std::string &label, int attempt) {
+	if (ShouldRetry(error, true, false, attempt)) {
+		return true;
+	}
+	if (error.context().empty()) {
+		error.set_context("Kintone request: " + label);
+	}
+	Explain(error);
+	throw error;
+}
+
+long Session::RetryDelay(int attempt) const {
+	return Jittered(config_.retry_base_delay_ms << std::min(attempt, 10));
+}
+
 void Session::StartGetRaw(const void *owner, std::string_view endpoint, const Json &params, long long guest_space_id) {
 	SettleWrite(WriteWait::kNormal); // the session carries one request at a time; a write is not dropped
 	pending_ = BuildGet(endpoint, params, guest_space_id, &pending_label_);

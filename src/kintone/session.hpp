@@ -169,6 +169,20 @@ public:
 	void SendCleanup(const std::string &method, std::string_view endpoint, const Json &body,
 	                 long long guest_space_id = -1);
 
+	// Reads carried by the caller (several in flight on an HttpGroup, src/kintone/pager.cpp),
+	// answered with the same rules as GetRaw: BuildRead makes the request (label names it in
+	// errors); AcceptRead judges a finished answer: true for 2xx (its warnings kept), false when
+	// it should be sent again after RetryDelay(attempt) (429, 5xx within max_retries; a 401
+	// under OAuth after a token refresh, request updated, *refreshed set: send at once);
+	// otherwise it throws the Error, explained. RetryRead does the same for a transport
+	// failure: true to send again, else it throws error.
+	HttpRequest BuildRead(std::string_view endpoint, const Json &params, long long guest_space_id,
+	                      std::string *label) const;
+	bool AcceptRead(HttpRequest &request, const HttpResponse &response, const std::string &label, int attempt,
+	                bool *refreshed);
+	bool RetryRead(Error &error, const std::string &label, int attempt);
+	long RetryDelay(int attempt) const;
+
 	// PostgreSQL's lc_messages, set by the glue before requests: with the option language
 	// 'auto' (or none) it decides the Accept-Language header, so Kintone's messages come in the
 	// session's language (English when PostgreSQL's are).

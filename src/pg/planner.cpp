@@ -92,6 +92,7 @@ struct FdwRelInfo {
 	long long app;
 	long long guest;
 	int join_batch_size;
+	int in_flight;  // max_concurrent_requests: pages a seek scan reads at once
 	bool no_cursor; // OAuth: Kintone refuses the cursor API, so only $id order is pushed
 	// kJoin: a records table joined with its rows table on the parent $id, read by one scan
 	FdwRelInfo *parent;    // the records table's scan
@@ -349,6 +350,7 @@ FdwRelInfo *MakeScanInfo(PlannerInfo *root, RelOptInfo *baserel, Oid relid) {
 		info->app = cpp->def.app;
 		info->guest = cpp->def.guest_space_id;
 		info->join_batch_size = cpp->def.join_batch_size;
+		info->in_flight = cpp->def.max_concurrent_requests;
 		info->no_cursor = cpp->def.conn.oauth;
 	});
 
@@ -466,7 +468,16 @@ double Selectivity(PlannerInfo *root, RelOptInfo *baserel, List *conds) {
 
 // ordered: Kintone sorts (by other than $id); cursor: the order needs the cursor API, whose
 // creation and deletion are two more requests (and a slot of Kintone's ten per domain).
-void EstimateCosts(double rows, double fetched, bool ordered, Cost *startup, Cost *total, bool cursor = false) {
+// in_flight: a seek scan without LIMIT reads that many pages at once after its first
+// (docs/concurrency.md); a scan in Kintone's order (cursor or offset) reads one page after
+// another. Every path costs its requests (each counts against the app's daily request budget
+// and the domain's share, so a plan that spends more requests is not made cheaper by reading
+// them concurrently), and an order by Kintone also costs the time it loses against a
+// concurrent scan: (pages - 1) × (1 - 1/in_flight) requests. Over many records a local sort of
+// a concurrent scan is then cheaper; with a small LIMIT the pushed order and limit read a
+// page or two and stay cheaper.
+void EstimateCosts(double rows, double fetched, bool ordered, Cost *startup, Cost *total, bool cursor = false,
+                   int in_flight = 1) {
 	double pages = fetched / kPageRows;
 	if (pages < 1) {
 		pages = 1;
@@ -476,6 +487,9 @@ void EstimateCosts(double rows, double fetched, bool ordered, Cost *startup, Cos
 	double sort_cost = ordered ? kRequestCost * Min(1.0, fetched / kPageRows) : 0;
 	*startup = kRequestCost + sort_cost + (cursor ? 2 * kRequestCost : 0);
 	*total = *startup + pages * kRequestCost + fetched * cpu_tuple_cost + rows * cpu_operator_cost;
+	if (ordered && in_flight > 1) {
+		*total += (pages - 1) * (1 - 1.0 / in_flight) * kRequestCost;
+	}
 }
 
 List *MakePathPrivate(List *order_by, int batch_attnum) {
@@ -790,7 +804,8 @@ extern "C" void kintoneGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, O
 	List *order_by = DeparseOrderBy(baserel, info, root->query_pathkeys, &usable);
 	if (order_by != NIL && !(info->no_cursor && !IsSeekOrder(order_by))) {
 		List *pathkeys = list_truncate(list_copy(root->query_pathkeys), usable);
-		EstimateCosts(baserel->rows, fetched, !IsSeekOrder(order_by), &startup, &total, !IsSeekOrder(order_by));
+		EstimateCosts(baserel->rows, fetched, !IsSeekOrder(order_by), &startup, &total, !IsSeekOrder(order_by),
+		              info->in_flight);
 		add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(root, baserel, nullptr, baserel->rows,
 		                                                                   startup, total + 1, pathkeys, nullptr,
 		                                                                   nullptr, MakePathPrivate(order_by, 0))));
@@ -842,7 +857,8 @@ void AddOrderedPath(PlannerInfo *root, RelOptInfo *input_rel, FdwRelInfo *base, 
 	info->pathkeys = root->sort_pathkeys;
 	output_rel->fdw_private = info;
 	Cost startup, total;
-	EstimateCosts(base->rows, base->rows, !IsSeekOrder(order_by), &startup, &total, !IsSeekOrder(order_by));
+	EstimateCosts(base->rows, base->rows, !IsSeekOrder(order_by), &startup, &total, !IsSeekOrder(order_by),
+	              base->in_flight);
 	add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
 	                         root, output_rel, root->upper_targets[UPPERREL_ORDERED], base->rows, startup, total,
 	                         root->sort_pathkeys, nullptr, MakePathPrivate(order_by, 0))));

@@ -22,6 +22,7 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "nodes/nodeFuncs.h"
@@ -89,6 +90,7 @@ struct ScanCpp {
 	size_t record = 0;
 	bool rows_ready = false;
 	long requests = 0; // of finished pagers (rescans)
+	int in_flight = 1; // the most requests a pager of this scan had in flight at once
 	long long records = 0;
 	long long bytes = 0; // of finished pagers (rescans)
 	long long count = -1;
@@ -220,6 +222,7 @@ TableDef BindTable(ScanCpp &cpp, const RawTable &raw) {
 	cpp.request.app = def.app;
 	cpp.request.guest_space_id = def.guest_space_id;
 	cpp.subtable = def.subtable;
+	cpp.request.max_in_flight = def.max_concurrent_requests;
 	return def;
 }
 
@@ -469,6 +472,7 @@ bool RetryWidened(KintoneScanState *st, const kintone::Error &e) {
 	cpp.condition_changed = true;
 	cpp.request.condition = kintone::PrintCondition(wide);
 	cpp.requests += cpp.pager->requests();
+	cpp.in_flight = std::max(cpp.in_flight, cpp.pager->max_in_flight_seen());
 	// The re-check reads the columns of the exact conditions too (the glue then converts
 	// nconv_recheck columns, see NoteConditionChange).
 	std::vector<std::string> codes(cpp.request.fields.begin(), cpp.request.fields.end());
@@ -487,6 +491,7 @@ bool RetryWidened(KintoneScanState *st, const kintone::Error &e) {
 void FinishPager(ScanCpp &cpp) {
 	if (cpp.pager) {
 		cpp.requests += cpp.pager->requests();
+		cpp.in_flight = std::max(cpp.in_flight, cpp.pager->max_in_flight_seen());
 		cpp.records += cpp.pager->records();
 		cpp.bytes += cpp.pager->bytes();
 		cpp.pager.reset(); // deletes a live cursor, drops a request in flight
@@ -648,6 +653,22 @@ void InitExpressions(KintoneScanState *st, ForeignScanState *node, ForeignScan *
 }
 
 // The scan's C++ state from the plan and the connection (C++ phase).
+// max_concurrent_requests of the table, else of the server, else the default (PostgreSQL
+// phase; the validator has checked the value, option_spec.cpp).
+int ConcurrentRequestsOf(List *table_options, List *server_options) {
+	for (List *options : {table_options, server_options}) {
+		ListCell *cell;
+		foreach (cell, options) {
+			DefElem *def = static_cast<DefElem *>(lfirst(cell));
+			if (strcmp(def->defname, "max_concurrent_requests") == 0) {
+				int value = atoi(defGetString(def));
+				return value >= 1 && value <= kintone::kMaxConcurrentRequests ? value : 1;
+			}
+		}
+	}
+	return kintone::kDefaultConcurrentRequests;
+}
+
 void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid relid, bool base_scan) {
 	List *priv = st->priv;
 	cpp.conn = MakeConnectionParams(raw);
@@ -853,12 +874,17 @@ extern "C" void kintoneBeginForeignScan(ForeignScanState *node, int eflags) {
 	if (OidIsValid(join_relid)) {
 		relid = join_relid; // a join of records and their rows: the rows table's (same server, same user)
 	}
-	RawConnection raw = ReadRawConnection(GetForeignTable(relid)->serverid, userid);
+	ForeignTable *table = GetForeignTable(relid);
+	RawConnection raw = ReadRawConnection(table->serverid, userid);
+	int in_flight = ConcurrentRequestsOf(table->options, raw.server_options);
 	InitExpressions(st, node, fsplan);
 	InitConversions(st, node, fsplan);
 	AttachScanCpp(st);
 	bool base_scan = fsplan->scan.scanrelid > 0;
-	Guard([&]() { BindPlan(st, *st->cpp, raw, relid, base_scan); });
+	Guard([&]() {
+		BindPlan(st, *st->cpp, raw, relid, base_scan);
+		st->cpp->request.max_in_flight = in_flight;
+	});
 	st->early = StartsEarly(node, relid);
 	if (st->early) {
 		StartExecution(st, node); // the first page travels while the rest of the plan starts
@@ -1028,6 +1054,10 @@ extern "C" void kintoneExplainForeignScan(ForeignScanState *node, ExplainState *
 		ExplainPropertyInteger("Kintone records", nullptr, records, es);
 		long long bytes = cpp.bytes + (cpp.pager ? cpp.pager->bytes() : 0);
 		ExplainPropertyInteger("Kintone bytes", nullptr, bytes, es);
+		int in_flight = std::max(cpp.in_flight, cpp.pager ? cpp.pager->max_in_flight_seen() : 1);
+		if (in_flight > 1) {
+			ExplainPropertyInteger("Kintone requests in flight", nullptr, in_flight, es);
+		}
 	}
 }
 

@@ -80,6 +80,9 @@ TableDef MakeTableDef(const RawTable &raw) {
 	if (const std::string *v = either("join_batch_size")) {
 		def.join_batch_size = std::stoi(*v); // validated by the validator (option_spec.cpp)
 	}
+	if (const std::string *v = either("max_concurrent_requests")) {
+		def.max_concurrent_requests = static_cast<int>(kintone::ParsePositiveId("max_concurrent_requests", *v));
+	}
 
 	if (const std::string *v = kintone::OptionValue(table, "subtable")) {
 		kintone::CheckFieldCode(*v);

@@ -59,10 +59,11 @@ struct TableDef {
 	std::string relname;
 	ConnectionParams conn;
 	long long app = 0;
-	long long guest_space_id = 0;                         // the table's, else the server's
-	bool use_remote_estimate = false;                     // the table's option, else the server's
-	bool updatable = true;                                // the table's option, else the server's
-	int join_batch_size = kintone::kDefaultJoinBatchSize; // the table's option, else the server's
+	long long guest_space_id = 0;                                      // the table's, else the server's
+	bool use_remote_estimate = false;                                  // the table's option, else the server's
+	bool updatable = true;                                             // the table's option, else the server's
+	int join_batch_size = kintone::kDefaultJoinBatchSize;              // the table's option, else the server's
+	int max_concurrent_requests = kintone::kDefaultConcurrentRequests; // likewise
 	std::string subtable;           // the option subtable: the table holds that SUBTABLE field's rows
 	std::vector<ColumnDef> columns; // index attnum - 1
 

@@ -52,7 +52,7 @@ TEST(ValidateOptions, UnknownNameListsValidOnesAndSuggests) {
 	EXPECT_EQ(e.hint(), "Perhaps you meant the option \"url\". "
 	                    "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate, "
 	                    "async_capable, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, request_timeout, user_agent, "
-	                    "language, join_batch_size, max_file_size");
+	                    "language, join_batch_size, max_concurrent_requests, max_file_size");
 }
 
 TEST(ValidateOptions, OptionInTheWrongContext) {
@@ -60,10 +60,10 @@ TEST(ValidateOptions, OptionInTheWrongContext) {
 	EXPECT_EQ(e.message(), "invalid option \"app\"");
 	EXPECT_EQ(e.hint(), "Valid options in this context are: url, guest_space_id, max_cursors, use_remote_estimate, "
 	                    "async_capable, updatable, ssl_verify, ssl_ca_file, proxy, connect_timeout, request_timeout, user_agent, "
-	                    "language, join_batch_size, max_file_size");
+	                    "language, join_batch_size, max_concurrent_requests, max_file_size");
 	auto t = Invalid(OptionContext::kForeignTable, {{"apps", "1"}});
 	EXPECT_EQ(t.hint(), "Perhaps you meant the option \"app\". Valid options in this context are: guest_space_id, "
-	                    "use_remote_estimate, async_capable, updatable, app, object, join_batch_size, subtable, upsert_key");
+	                    "use_remote_estimate, async_capable, updatable, app, object, join_batch_size, max_concurrent_requests, subtable, upsert_key");
 }
 
 TEST(ValidateOptions, DataOptions) {

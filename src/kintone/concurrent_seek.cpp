@@ -1,0 +1,337 @@
+// See concurrent_seek.hpp and docs/concurrency.md.
+#include "kintone/concurrent_seek.hpp"
+
+#include "kintone/error.hpp"
+#include "kintone/pager.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdlib>
+#include <thread>
+
+namespace kintone {
+
+namespace {
+
+constexpr long kWaitSliceMs = 20; // the abort check runs at least this often while waiting
+constexpr std::string_view kEmptyPage = R"({"records":[]})";
+
+long long HeaderNumber(const HttpResponse &response, std::string_view name) {
+	std::string text = response.Header(name);
+	if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+		return -1;
+	}
+	return std::atoll(text.c_str());
+}
+
+} // namespace
+
+ConcurrentSeek::ConcurrentSeek(Session &session, const ScanRequest &request, int max_in_flight)
+    : session_(session), request_(request), max_(std::max(1, max_in_flight)), effective_(max_),
+      group_(std::make_unique<HttpGroup>(session.config().http, max_)) {}
+
+ConcurrentSeek::~ConcurrentSeek() {
+	Close();
+}
+
+void ConcurrentSeek::Close() noexcept {
+	closed_ = true;
+	group_->CancelAll();
+	window_.clear();
+	planned_ = false;
+	open_slice_queued_ = true;
+}
+
+bool ConcurrentSeek::Aborted() const {
+	const HttpOptions &http = session_.config().http;
+	return http.should_abort != nullptr && http.should_abort(http.abort_arg);
+}
+
+std::string ConcurrentSeek::Query(const Task &task) const {
+	std::string query;
+	if (!request_.condition.empty()) {
+		query = "(" + request_.condition + ") and ";
+	}
+	query += "$id > " + std::to_string(task.after);
+	if (task.upto >= 0) {
+		query += " and $id <= " + std::to_string(task.upto);
+	}
+	query += " order by $id asc limit " + std::to_string(request_.page_size);
+	return query;
+}
+
+void ConcurrentSeek::StartTask(Task &task) {
+	if (task.label.empty()) {
+		Json params = {{"app", request_.app}, {"query", Query(task)}};
+		if (!request_.fields.empty()) {
+			params["fields"] = request_.fields;
+		}
+		if (task.first) {
+			params["totalCount"] = true;
+		}
+		task.request = session_.BuildRead("records.json", params, request_.guest_space_id, &task.label);
+	}
+	task.slot = group_->Start(task.request);
+}
+
+// The domain's load as Kintone reports it: near its limit, fewer pages in flight; far from it,
+// back up one at a time to the setting.
+void ConcurrentSeek::Adapt(const HttpResponse &response) {
+	long long limit = HeaderNumber(response, "x-concurrencylimit-limit");
+	long long running = HeaderNumber(response, "x-concurrencylimit-running");
+	if (limit <= 0 || running < 0) {
+		return;
+	}
+	if (running + max_ > limit) {
+		effective_ = std::max(1, effective_ / 2);
+	} else if (running + 2 * max_ <= limit && effective_ < max_) {
+		++effective_;
+	}
+}
+
+void ConcurrentSeek::Collect() {
+	if (failure_) {
+		std::rethrow_exception(failure_);
+	}
+	try {
+		CollectAnswers();
+	} catch (...) {
+		failure_ = std::current_exception(); // the scan is over: Next throws it
+		throw;
+	}
+}
+
+void ConcurrentSeek::CollectAnswers() {
+	group_->Drive();
+	for (Task &task : window_) {
+		if (task.slot < 0 || !group_->Done(task.slot)) {
+			continue;
+		}
+		int slot = task.slot;
+		task.slot = -1;
+		bool again = false;
+		bool at_once = false;
+		try {
+			HttpResponse &response = group_->Take(slot);
+			bool refreshed = false;
+			if (session_.AcceptRead(task.request, response, task.label, task.attempt, &refreshed)) {
+				Adapt(response);
+				task.body = std::move(response.body);
+				task.done = true;
+				bytes_ += static_cast<long long>(task.body.size());
+				continue;
+			}
+			again = true;
+			at_once = refreshed;
+			if (response.status == 429) {
+				effective_ = std::max(1, effective_ / 2); // the domain is full: fewer at once
+			}
+		} catch (Error &e) {
+			e.set_context("Kintone query: " + Query(task));
+			if (e.kind() != ErrorKind::kConnection) {
+				throw;
+			}
+			again = session_.RetryRead(e, task.label, task.attempt); // throws unless retried
+		}
+		if (again) {
+			task.not_before =
+			    at_once ? Clock::now() : Clock::now() + std::chrono::milliseconds(session_.RetryDelay(task.attempt));
+			if (!at_once) {
+				++task.attempt;
+			}
+		}
+	}
+}
+
+void ConcurrentSeek::Fill() {
+	if (closed_) {
+		return;
+	}
+	size_t cap = static_cast<size_t>(2 * max_);
+	while (planned_ && window_.size() < cap) {
+		Task task;
+		if (next_after_ < plan_end_) {
+			task.after = next_after_;
+			task.upto = plan_end_ - next_after_ <= width_ ? plan_end_ : next_after_ + width_;
+			next_after_ = task.upto;
+		} else if (!open_slice_queued_) {
+			task.after = plan_end_;
+			open_slice_queued_ = true;
+		} else {
+			break;
+		}
+		window_.push_back(std::move(task));
+	}
+	auto now = Clock::now();
+	for (Task &task : window_) {
+		if (group_->in_flight() >= effective_ || HttpGroup::InFlightInProcess() >= max_ || group_->FreeSlot() < 0) {
+			break;
+		}
+		if (task.done || task.slot >= 0 || task.not_before > now) {
+			continue;
+		}
+		StartTask(task);
+	}
+}
+
+void ConcurrentSeek::Plan(const RecordReader &page) {
+	planned_ = true;
+	open_slice_queued_ = false;
+	long long rows = static_cast<long long>(page.rows());
+	next_after_ = page.last_id();
+	plan_end_ = next_after_;
+	std::optional<long long> total = page.total_count();
+	if (!total || page.first_id() < 0 || page.last_id() < page.first_id()) {
+		width_ = 1; // nothing to plan with: the open slice alone, page after page
+		return;
+	}
+	width_ = page.last_id() - page.first_id() + 1; // ids the first page spans
+	long long rest = *total - rows;
+	if (rest <= 0) {
+		return;
+	}
+	double end = static_cast<double>(next_after_) +
+	             std::ceil(static_cast<double>(rest) * static_cast<double>(width_) / static_cast<double>(rows));
+	plan_end_ = end >= 9.0e17 ? 900000000000000000LL : static_cast<long long>(end);
+}
+
+bool ConcurrentSeek::PageReady() noexcept {
+	if (closed_ || failure_) {
+		return true;
+	}
+	try {
+		Collect();
+		Fill();
+	} catch (...) {
+		return true; // Next throws it again (the task is failed for good)
+	}
+	return !started_ || window_.empty() || window_.front().done;
+}
+
+void ConcurrentSeek::Pump() noexcept {
+	if (closed_) {
+		return;
+	}
+	try {
+		Collect();
+		Fill();
+	} catch (...) {
+		// Next meets the failure itself.
+	}
+}
+
+void ConcurrentSeek::StartFirst() {
+	if (started_ || closed_) {
+		return;
+	}
+	started_ = true;
+	Task first;
+	first.first = true;
+	window_.push_back(std::move(first));
+	Fill();
+}
+
+bool ConcurrentSeek::Next(RecordReader &reader) {
+	try {
+		StartFirst();
+		for (;;) {
+			if (closed_ || window_.empty()) {
+				reader.Parse(kEmptyPage);
+				return false;
+			}
+			Collect();
+			Fill();
+			while (!window_.front().done) {
+				if (Aborted()) {
+					throw Error(ErrorKind::kCancelled, "the request to Kintone was cancelled");
+				}
+				if (group_->in_flight() > 0) {
+					group_->Wait(kWaitSliceMs);
+				} else {
+					// Waiting for a retry's back-off, or for other scans of this backend to
+					// free their share of the requests in flight.
+					HttpGroup::DriveAll();
+					std::this_thread::sleep_for(std::chrono::milliseconds(5));
+				}
+				Collect();
+				Fill();
+			}
+			Task task = std::move(window_.front());
+			window_.pop_front();
+			reader.set_id_floor(task.after);
+			reader.Load(task.body);
+			task.body = std::string();
+			long long page = request_.page_size;
+			// A full page of a slice: the slice goes on from its last $id. Asked for before this
+			// page is parsed (the quick look is checked against the parse below).
+			size_t peek_rows = 0;
+			long long peek_last = -1;
+			bool continued = false;
+			if (!task.first && PeekSeekPage(reader.loaded(), &peek_rows, &peek_last) &&
+			    static_cast<long long>(peek_rows) == page && peek_last > task.after &&
+			    (task.upto < 0 || peek_last < task.upto)) {
+				Task next;
+				next.after = peek_last;
+				next.upto = task.upto;
+				window_.push_front(std::move(next));
+				continued = true;
+				Fill();
+			}
+			query_ = Query(task);
+			try {
+				reader.ParseLoaded();
+			} catch (Error &e) {
+				if (e.kind() == ErrorKind::kProtocol && e.detail().find(task.label) == std::string::npos) {
+					e.set_detail(e.detail().empty() ? "Answer to " + task.label + "."
+					                                : e.detail() + " (answer to " + task.label + ")");
+				}
+				throw;
+			}
+			long long rows = static_cast<long long>(reader.rows());
+			if (rows > page) {
+				throw Error(ErrorKind::kProtocol, "Kintone returned more records than the query's limit",
+				            std::to_string(rows) + " records for \"limit " + std::to_string(page) + "\" (answer to " +
+				                task.label + ")");
+			}
+			if (rows > 0 && reader.last_id() < 0) {
+				throw Error(ErrorKind::kInternal, "kintone_fdw read a seek page without \"$id\"");
+			}
+			if (rows > 0 && task.upto >= 0 && reader.last_id() > task.upto) {
+				throw Error(ErrorKind::kProtocol, "Kintone returned a record outside the query's $id range",
+				            "$id " + std::to_string(reader.last_id()) + " for \"$id <= " + std::to_string(task.upto) +
+				                "\" (answer to " + task.label + ")");
+			}
+			bool full = rows == page && (task.upto < 0 || reader.last_id() < task.upto);
+			if (continued && (!full || reader.last_id() != peek_last)) {
+				throw Error(ErrorKind::kProtocol, "Kintone returned a page that reads differently on a second look",
+				            "Answer to " + task.label + ".");
+			}
+			if (task.first) {
+				if (full) {
+					Plan(reader);
+				}
+			} else if (full && !continued) {
+				Task next;
+				next.after = reader.last_id();
+				next.upto = task.upto;
+				window_.push_front(std::move(next));
+			}
+			Fill();
+			if (rows > 0) {
+				return true;
+			}
+		}
+	} catch (Error &e) {
+		Close();
+		if (e.context().empty() && !query_.empty()) {
+			e.set_context("Kintone query: " + query_);
+		}
+		throw;
+	} catch (...) {
+		Close();
+		throw;
+	}
+}
+
+} // namespace kintone

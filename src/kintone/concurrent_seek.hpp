@@ -1,0 +1,102 @@
+// A seek scan with several pages in flight (docs/concurrency.md).
+//
+// The first page is asked for as a sequential seek scan would (plus totalCount). When it is
+// full, the rest of the $id range is cut into slices that each span as many ids as the first
+// page did ("$id > a and $id <= b"), up to the id where totalCount says the records end, and
+// one open slice after that ("$id > e"). Slices are read by seek, up to max_in_flight at
+// once; a slice whose page comes back full goes on by seek within its bounds. Pages are
+// handed out in $id order (slice after slice), so the scan keeps the order it promises; at
+// most 2 × max_in_flight answers wait in memory, whatever the app's size.
+//
+// Requests: ⌈N/500⌉ + 1 for ids without gaps (the open slice's page, which normally comes
+// back empty), plus one per slice that held more than a page (ids or matches unevenly
+// spread). Answers are judged by the session (429, 5xx and lost connections retried with
+// back-off; a 429 also halves the pages in flight); X-ConcurrencyLimit-Running near
+// X-ConcurrencyLimit-Limit halves them too. Any error ends the scan: every request in flight
+// is dropped and the error is thrown, so that no partial result is returned as complete.
+#pragma once
+
+#include "kintone/http_group.hpp"
+#include "kintone/record_reader.hpp"
+#include "kintone/session.hpp"
+
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kintone {
+
+struct ScanRequest;
+
+class ConcurrentSeek {
+public:
+	// request: a seek scan without limit and offset; max_in_flight >= 2.
+	ConcurrentSeek(Session &session, const ScanRequest &request, int max_in_flight);
+	~ConcurrentSeek();
+
+	// The next page with records, in $id order, into reader (whose columns include "$id").
+	// False at the end (reader then holds zero rows). Throws kCancelled when the session's
+	// abort check fires, or the error that ended a request.
+	bool Next(RecordReader &reader);
+	// Sends the first page's request without waiting for it (asynchronous execution).
+	void StartFirst();
+	// Next would not wait (its page has arrived, or the scan is over).
+	bool PageReady() noexcept;
+	// Moves the requests on and starts new ones, without blocking.
+	void Pump() noexcept;
+	// Drops every request in flight; Next returns false afterwards.
+	void Close() noexcept;
+
+	HttpGroup &group() { return *group_; }
+	long requests() const { return group_->requests(); }
+	long long bytes() const { return bytes_; }
+	int max_in_flight_seen() const { return group_->max_in_flight(); }
+
+private:
+	using Clock = std::chrono::steady_clock;
+	struct Task {
+		long long after = 0; // $id > after
+		long long upto = -1; // $id <= upto; -1: open
+		bool first = false;  // the first page (totalCount asked)
+		int slot = -1;       // in flight on this slot
+		bool done = false;   // body holds the answer
+		int attempt = 0;     // sends so far that failed
+		Clock::time_point not_before{};
+		HttpRequest request;
+		std::string label;
+		std::string body;
+	};
+
+	void Plan(const RecordReader &first_page);
+	void Fill();
+	void Collect();
+	void CollectAnswers();
+	void StartTask(Task &task);
+	void Adapt(const HttpResponse &response);
+	bool Aborted() const;
+	std::string Query(const Task &task) const;
+
+	Session &session_;
+	const ScanRequest &request_;
+	int max_;       // the setting
+	int effective_; // lowered after 429 or near the domain's limit
+	std::unique_ptr<HttpGroup> group_;
+	std::deque<Task> window_;
+	bool started_ = false;
+	bool closed_ = false;
+	// Slices not yet in the window: (next_after_, next_after_ + width_], … up to plan_end_,
+	// then the open slice.
+	bool planned_ = false;
+	long long next_after_ = 0;
+	long long width_ = 0;
+	long long plan_end_ = 0;
+	bool open_slice_queued_ = false;
+	long long bytes_ = 0;
+	std::string query_;          // of the page being parsed, for errors
+	std::exception_ptr failure_; // the error that ended the scan, thrown by Next
+};
+
+} // namespace kintone
