@@ -107,7 +107,7 @@ CREATE FOREIGN TABLE kintone.orderlines_by_slip ("伝票番号" text, "備考" t
 INSERT INTO kintone.orderlines_by_slip SELECT slip, note FROM order_notes;
 SELECT "$id", "伝票番号", "備考" FROM kintone.orderlines WHERE "伝票番号" IN ('Q-1001', 'DEMO-U1') ORDER BY 1;
 DELETE FROM kintone.orderlines WHERE "伝票番号" = 'DEMO-U1';
-\echo '== Attachments: a file's content as bytea (kintone_file_content), one row per file of a record'
+\echo '== Attachments: the content of each file as bytea (kintone_file_content), one row per file of a record'
 SELECT o."伝票番号", f->>'name' AS file, (f->>'size')::int AS size,
        encode(substr(kintone_file_content('kintone', f->>'fileKey'), 1, 8), 'hex') AS first_bytes
   FROM kintone.orderlines o, jsonb_array_elements(o."添付") f ORDER BY o."$id", file LIMIT 5;
