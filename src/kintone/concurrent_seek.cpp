@@ -29,7 +29,7 @@ long long HeaderNumber(const HttpResponse &response, std::string_view name) {
 
 ConcurrentSeek::ConcurrentSeek(Session &session, const ScanRequest &request, int max_in_flight)
     : session_(session), request_(request), max_(std::max(1, max_in_flight)), effective_(max_),
-      group_(std::make_unique<HttpGroup>(session.config().http, max_)) {}
+      group_(std::make_unique<HttpGroup>(session.config().http, max_)), bodies_(static_cast<size_t>(3 * max_)) {}
 
 ConcurrentSeek::~ConcurrentSeek() {
 	Close();
@@ -72,7 +72,11 @@ void ConcurrentSeek::StartTask(Task &task) {
 		}
 		task.request = session_.BuildRead("records.json", params, request_.guest_space_id, &task.label);
 	}
-	task.slot = group_->Start(task.request);
+	// The answer arrives in a kept buffer (no growth from empty, no buffer freed per page); the
+	// slot's previous one (empty once its answer moved to its task) goes back to the pool.
+	std::string buffer = bodies_.Take();
+	task.slot = group_->Start(task.request, &buffer);
+	bodies_.Give(std::move(buffer));
 }
 
 // The domain's load as Kintone reports it: near its limit, fewer pages in flight; far from it,
@@ -117,6 +121,7 @@ void ConcurrentSeek::CollectAnswers() {
 			bool refreshed = false;
 			if (session_.AcceptRead(task.request, response, task.label, task.attempt, &refreshed)) {
 				Adapt(response);
+				bodies_.Saw(response.body.size());
 				task.body = std::move(response.body);
 				task.done = true;
 				bytes_ += static_cast<long long>(task.body.size());
@@ -261,7 +266,7 @@ bool ConcurrentSeek::Next(RecordReader &reader) {
 			window_.pop_front();
 			reader.set_id_floor(task.after);
 			reader.Load(task.body);
-			task.body = std::string();
+			bodies_.Give(std::move(task.body));
 			long long page = request_.page_size;
 			// A full page of a slice: the slice goes on from its last $id. Asked for before this
 			// page is parsed (the quick look is checked against the parse below).

@@ -16,6 +16,7 @@
 // is dropped and the error is thrown, so that no partial result is returned as complete.
 #pragma once
 
+#include "kintone/body_pool.hpp"
 #include "kintone/http_group.hpp"
 #include "kintone/record_reader.hpp"
 #include "kintone/session.hpp"
@@ -85,6 +86,10 @@ private:
 	int effective_; // lowered after 429 or near the domain's limit
 	std::unique_ptr<HttpGroup> group_;
 	std::deque<Task> window_;
+	// The answers' buffers, reused page after page (body_pool.hpp): each is in a slot (an
+	// answer arriving), in a task of the window (an answer waiting) or here; no more than the
+	// window's tasks need at once.
+	BodyPool bodies_;
 	bool started_ = false;
 	bool closed_ = false;
 	// Slices not yet in the window: (next_after_, next_after_ + width_], … up to plan_end_,

@@ -81,13 +81,16 @@ int HttpGroup::FreeSlot() const {
 	return -1;
 }
 
-int HttpGroup::Start(const HttpRequest &request) {
+int HttpGroup::Start(const HttpRequest &request, std::string *buffer) {
 	int index = FreeSlot();
 	if (index < 0) {
 		throw Error(ErrorKind::kInternal, "kintone_fdw started more requests than its group holds");
 	}
 	Slot &slot = *slots_[static_cast<size_t>(index)];
 	slot.request = request;
+	if (buffer != nullptr) {
+		slot.response.body.swap(*buffer); // SetUpTransfer clears it
+	}
 	slot.headers =
 	    detail::SetUpTransfer(slot.easy, slot.request, options_, &slot.transfer, &slot.response, slot.error_buffer);
 	if (curl_multi_add_handle(impl_->multi, slot.easy) != CURLM_OK) {

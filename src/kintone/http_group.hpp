@@ -16,6 +16,7 @@
 #include "kintone/http_client.hpp"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace kintone {
@@ -33,8 +34,10 @@ public:
 	int FreeSlot() const;
 
 	// Sends request on a free slot (throws kInternal when there is none) and returns the slot.
-	// request is copied: curl reads it while the transfer runs.
-	int Start(const HttpRequest &request);
+	// request is copied: curl reads it while the transfer runs. buffer, when given, becomes the
+	// buffer the answer arrives in (cleared, its capacity kept) and receives the slot's previous
+	// one, so that a caller can reuse its buffers (body_pool.hpp).
+	int Start(const HttpRequest &request, std::string *buffer = nullptr);
 	// Moves every transfer on without blocking; finished ones become Done.
 	void Drive() noexcept;
 	bool Done(int slot) const;
