@@ -47,7 +47,8 @@ public:
 	// False at the end (reader then holds zero rows). Throws kCancelled when the session's
 	// abort check fires, or the error that ended a request.
 	bool Next(RecordReader &reader);
-	// Sends the first page's request without waiting for it (asynchronous execution).
+	// Sends the first page's request without waiting for it (asynchronous execution); with a
+	// hint of the $id range (ScanRequest::id_hint), the first wave of slices instead.
 	void StartFirst();
 	// Next would not wait (its page has arrived, or the scan is over).
 	bool PageReady() noexcept;
