@@ -162,6 +162,8 @@ void ConcurrentSeek::Fill() {
 			next_after_ = task.upto;
 		} else if (!open_slice_queued_) {
 			task.after = plan_end_;
+			task.first = open_is_first_; // a hinted scan's open slice: totalCount, plans beyond
+			open_is_first_ = false;
 			open_slice_queued_ = true;
 		} else {
 			break;
@@ -194,11 +196,40 @@ void ConcurrentSeek::Plan(const RecordReader &page) {
 	width_ = page.last_id() - page.first_id() + 1; // ids the first page spans
 	long long rest = *total - rows;
 	if (rest <= 0) {
+		// totalCount says this page held the last matching record. Without a hint the open
+		// slice is still read (as before); a hinted scan's open slice ends here, sparing the
+		// empty page.
+		open_slice_queued_ = hinted_;
 		return;
 	}
 	double end = static_cast<double>(next_after_) +
 	             std::ceil(static_cast<double>(rest) * static_cast<double>(width_) / static_cast<double>(rows));
 	plan_end_ = end >= 9.0e17 ? 900000000000000000LL : static_cast<long long>(end);
+}
+
+// Slices from the hint, without a first page: ⌈rows_hint / page⌉ slices of equal width over
+// [1, id_hint], the last of them open and asking for totalCount (Plan, when its page is full).
+// False when the hint is missing or too small to plan with (the first page then plans).
+bool ConcurrentSeek::PlanFromHint() {
+	long long page = request_.page_size;
+	long long hint = request_.id_hint;
+	double rows = request_.rows_hint;
+	if (hint <= 0 || hint >= 900000000000000000LL || !(rows > static_cast<double>(page))) {
+		return false;
+	}
+	double wanted = std::ceil(std::min(rows, 1.0e12) / static_cast<double>(page));
+	long long slices = std::min(static_cast<long long>(wanted), hint);
+	if (slices < 2) {
+		return false;
+	}
+	hinted_ = true;
+	planned_ = true;
+	open_slice_queued_ = false;
+	open_is_first_ = true;
+	width_ = (hint + slices - 1) / slices;
+	next_after_ = 0;
+	plan_end_ = std::max(0LL, hint - width_); // closed slices up to here, then the open one
+	return true;
 }
 
 bool ConcurrentSeek::PageReady() noexcept {
@@ -231,6 +262,10 @@ void ConcurrentSeek::StartFirst() {
 		return;
 	}
 	started_ = true;
+	if (PlanFromHint()) {
+		Fill();
+		return;
+	}
 	Task first;
 	first.first = true;
 	window_.push_back(std::move(first));

@@ -8,6 +8,12 @@
 // handed out in $id order (slice after slice), so the scan keeps the order it promises; at
 // most 2 × max_in_flight answers wait in memory, whatever the app's size.
 //
+// With a hint of the $id range (ScanRequest::id_hint, rows_hint) no page is read alone: the
+// slices cut [1, hint] into ⌈rows_hint / page⌉ parts from the start, the last of them open
+// ("$id > e", asking for totalCount): when its page is full and totalCount says more follow, it
+// plans slices beyond it as a first page would; when totalCount says none follow, no request
+// is spent on an empty page.
+//
 // Requests: ⌈N/500⌉ + 1 for ids without gaps (the open slice's page, which normally comes
 // back empty), plus one per slice that held more than a page (ids or matches unevenly
 // spread). Answers are judged by the session (429, 5xx and lost connections retried with
@@ -42,7 +48,8 @@ public:
 	// False at the end (reader then holds zero rows). Throws kCancelled when the session's
 	// abort check fires, or the error that ended a request.
 	bool Next(RecordReader &reader);
-	// Sends the first page's request without waiting for it (asynchronous execution).
+	// Sends the first page's request without waiting for it (asynchronous execution); with a
+	// hint of the $id range (ScanRequest::id_hint), the first wave of slices instead.
 	void StartFirst();
 	// Next would not wait (its page has arrived, or the scan is over).
 	bool PageReady() noexcept;
@@ -72,6 +79,7 @@ private:
 	};
 
 	void Plan(const RecordReader &first_page);
+	bool PlanFromHint();
 	void Fill();
 	void Collect();
 	void CollectAnswers();
@@ -99,6 +107,8 @@ private:
 	long long width_ = 0;
 	long long plan_end_ = 0;
 	bool open_slice_queued_ = false;
+	bool hinted_ = false;      // planned from the request's id_hint, without a first page
+	bool open_is_first_ = false; // the open slice asks for totalCount and plans what is beyond it
 	long long bytes_ = 0;
 	std::string query_;          // of the page being parsed, for errors
 	std::exception_ptr failure_; // the error that ended the scan, thrown by Next

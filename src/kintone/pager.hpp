@@ -35,6 +35,13 @@ struct ScanRequest {
 	// and OFFSET reads slices of the $id range concurrently (src/kintone/concurrent_seek.hpp);
 	// 1 = one page at a time, the next requested while the current one is used.
 	int max_in_flight = 1;
+	// What the planner knows of the $id range before the scan (docs/concurrency.md, "A hint"):
+	// the largest $id it expects (ANALYZE's histogram of "$id"; 0: none) and the matching
+	// records it expects (its row estimate). With both, a concurrent scan sends its first wave
+	// of slices at once instead of reading a first page alone; every record is read whatever
+	// their accuracy (the last slice is open-ended), a wrong hint costs balance or requests.
+	long long id_hint = 0;
+	double rows_hint = 0;
 };
 
 class ConcurrentSeek;
@@ -80,7 +87,7 @@ public:
 	void StartFirst();
 	bool Ready() noexcept;
 	// A concurrent scan: StartFirst puts its first request in flight (its answer plans the
-	// slices), Ready is ConcurrentSeek::PageReady, and the wait handle is its HttpGroup's.
+	// slices; with a hint of the $id range, the first wave of slices), Ready is ConcurrentSeek::PageReady, and the wait handle is its HttpGroup's.
 	int WaitFd() noexcept;
 	void ArmWaitFd() noexcept;
 

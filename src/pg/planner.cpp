@@ -27,6 +27,7 @@
 
 extern "C" {
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -43,9 +44,11 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/selfuncs.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 }
 
+#include <cmath>
 #include <memory>
 
 namespace kintone_fdw {
@@ -996,8 +999,46 @@ ScanTargets TargetsOf(PlannerInfo *root, RelOptInfo *foreignrel, const FdwRelInf
 	return t;
 }
 
+// The largest $id in ANALYZE's histogram of the table's "$id" column (the upper bound of its
+// last bucket: the sample's largest, exact when the sample was the whole app), 0 when there is
+// none (no such column, never analyzed, too few distinct values for a histogram).
+long long AnalyzedMaxId(const FdwRelInfo *base) {
+	int attnum = 0;
+	for (const ColumnDef &col : base->cpp->def.columns) {
+		if (!col.dropped && col.field_code == "$id") {
+			attnum = col.attnum;
+			break;
+		}
+	}
+	if (attnum <= 0) {
+		return 0;
+	}
+	HeapTuple tuple = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(base->relid), Int16GetDatum(attnum),
+	                                  BoolGetDatum(false));
+	if (!HeapTupleIsValid(tuple)) {
+		return 0;
+	}
+	long long max_id = 0;
+	AttStatsSlot slot;
+	if (get_attstatsslot(&slot, tuple, STATISTIC_KIND_HISTOGRAM, InvalidOid, ATTSTATSSLOT_VALUES)) {
+		if (slot.nvalues > 0) {
+			Datum last = slot.values[slot.nvalues - 1];
+			if (slot.valuetype == INT8OID) {
+				max_id = DatumGetInt64(last);
+			} else if (slot.valuetype == INT4OID) {
+				max_id = DatumGetInt32(last);
+			}
+		}
+		free_attstatsslot(&slot);
+	}
+	ReleaseSysCache(tuple);
+	return max_id > 0 ? max_id : 0;
+}
+
 // ForeignScan.fdw_private (PlanPrivate).
-List *MakePlanPrivate(const FdwRelInfo *base, Node *condition, const PlanShape &shape, const ScanTargets &t) {
+// rows: the scan's row estimate for the $id hint (the path's, per execution), 0 for none.
+List *MakePlanPrivate(const FdwRelInfo *base, Node *condition, const PlanShape &shape, const ScanTargets &t,
+                      double rows) {
 	List *priv = NIL;
 	priv = lappend(priv, makeString(Int64Text(base->app)));
 	priv = lappend(priv, makeString(Int64Text(base->guest)));
@@ -1018,6 +1059,20 @@ List *MakePlanPrivate(const FdwRelInfo *base, Node *condition, const PlanShape &
 	priv = lappend(priv, makeString(pstrdup("0"))); // kPlanJoinRelid
 	priv = lappend(priv, NIL);                      // kPlanParentFields
 	priv = lappend(priv, NIL);                      // kPlanParentColumns
+	// The hint of a scan that may read concurrently: the records table's own scan, whole
+	// pages of it (no LIMIT, OFFSET or count), with no value known only at execution (a
+	// parameterized scan, a batched join's inner scan: their values, not an estimate, say what
+	// they read).
+	long long id_hint = 0;
+	double rows_hint = 0;
+	if (base->kind == RelKind::kScan && base->in_flight > 1 && base->cpp->def.subtable.empty() && shape.limit < 0 &&
+	    shape.offset == 0 && !shape.count_only && shape.batch_attnum == 0 && base->param_exprs == NIL &&
+	    rows > kPageRows) {
+		id_hint = AnalyzedMaxId(base);
+		rows_hint = id_hint > 0 ? rows : 0;
+	}
+	priv = lappend(priv, makeString(Int64Text(id_hint)));                                      // kPlanIdHint
+	priv = lappend(priv, makeString(Int64Text(static_cast<long long>(std::ceil(rows_hint))))); // kPlanRowsHint
 	Assert(list_length(priv) == kPlanPrivateLength);
 	return priv;
 }
@@ -1237,7 +1292,7 @@ ForeignScan *JoinPlan(PlannerInfo *root, const FdwRelInfo *info, List *tlist, Pl
 	PlanShape shape;
 	ScanTargets t;
 	t.attrs = info->rows_attrs;
-	List *priv = MakePlanPrivate(r, condition, shape, t);
+	List *priv = MakePlanPrivate(r, condition, shape, t, 0);
 	List *parent_fields = NIL;
 	List *parent_columns = NIL;
 	if (info->parent_attrs != NIL) {
@@ -1269,8 +1324,10 @@ extern "C" ForeignScan *kintoneGetForeignPlan(PlannerInfo *root, RelOptInfo *for
 	List *param_exprs;
 	Node *condition = ScanCondition(info, base, best_path, shape, &param_exprs);
 	ScanTargets t = TargetsOf(root, foreignrel, info, base, shape, scan_clauses);
-	return make_foreignscan(tlist, t.local_exprs, t.scan_relid, param_exprs, MakePlanPrivate(base, condition, shape, t),
-	                        t.fdw_scan_tlist, t.recheck_exprs, outer_plan);
+	double rows = param_exprs == NIL ? best_path->path.rows : 0;
+	return make_foreignscan(tlist, t.local_exprs, t.scan_relid, param_exprs,
+	                        MakePlanPrivate(base, condition, shape, t, rows), t.fdw_scan_tlist, t.recheck_exprs,
+	                        outer_plan);
 }
 
 bool enable_join_pushdown = true;

@@ -689,6 +689,8 @@ void BindPlan(KintoneScanState *st, ScanCpp &cpp, const RawConnection &raw, Oid 
 		cpp.request.limit = limit;
 	}
 	cpp.request.offset = PrivInt64(priv, kPlanOffset);
+	cpp.request.id_hint = PrivInt64(priv, kPlanIdHint);
+	cpp.request.rows_hint = static_cast<double>(PrivInt64(priv, kPlanRowsHint));
 	std::vector<std::string> codes;
 	ListCell *cell;
 	foreach (cell, static_cast<List *>(list_nth(priv, kPlanFields))) {

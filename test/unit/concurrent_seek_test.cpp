@@ -373,3 +373,138 @@ TEST_F(ConcurrentSeekTest, TheSettingIsReachedAndNeverPassed) {
 		EXPECT_EQ(pager.max_in_flight_seen(), in_flight);
 	}
 }
+
+// A hint of the $id range (ScanRequest::id_hint, rows_hint: ANALYZE's largest "$id" and the
+// planner's row estimate) plans the slices before any page is read, so no page is read alone.
+// Whatever the hint's accuracy every record comes exactly once, in $id order; a wrong hint
+// costs requests only. The dense part of the app (ids 1..600, "n <= 600") gives exact counts.
+namespace {
+ScanRequest Hinted(int in_flight, long long id_hint, double rows_hint, const std::string &condition = "") {
+	ScanRequest request;
+	request.app = kApp;
+	request.fields = {"name", "n"};
+	request.page_size = 50;
+	request.max_in_flight = in_flight;
+	request.condition = condition;
+	request.id_hint = id_hint;
+	request.rows_hint = rows_hint;
+	return request;
+}
+} // namespace
+
+TEST_F(ConcurrentSeekTest, HintMatchingExactlySpendsOneRequestPerPage) {
+	// 600 records, 12 pages of 50: slices (0,50] … (500,550] and the open "$id > 550", whose
+	// totalCount says that its page held the last records: 12 requests, no empty page. Without
+	// the hint: the first page alone, 11 slices and the open slice (13).
+	for (long long hint : {600LL, 0LL}) {
+		SCOPED_TRACE(hint);
+		Control("POST", "/_emulator/stats/reset", "{}");
+		Session session(Config());
+		RecordReader reader = Reader();
+		Pager pager(session, Hinted(4, hint, 600, "n <= 600"), nullptr);
+		EXPECT_EQ(ReadAll(pager, reader), Expected(600));
+		EXPECT_EQ(pager.requests(), hint > 0 ? 12 : 13);
+		Json stats = Stats();
+		EXPECT_EQ(stats["requests"].value("GET /k/v1/records.json", 0L), pager.requests());
+		EXPECT_LE(stats["max_concurrent"].get<long>(), 4) << stats.dump();
+	}
+}
+
+TEST_F(ConcurrentSeekTest, HintOfTheWholeAppReadsEveryRecordInOrder) {
+	// Ids without gaps, then every third: the slices of equal width hold unequal numbers of
+	// records; the ones that hold more than a page go on by seek within their bounds.
+	Control("POST", "/_emulator/stats/reset", "{}");
+	Session session(Config());
+	RecordReader reader = Reader();
+	Pager pager(session, Hinted(4, IdOf(kDense + kSparse), kDense + kSparse), nullptr);
+	EXPECT_EQ(ReadAll(pager, reader), Expected());
+	long pages = (kDense + kSparse + 49) / 50;
+	EXPECT_GE(pager.requests(), pages);
+	EXPECT_LE(pager.requests(), 2 * pages + 2);
+	EXPECT_LE(Stats()["max_concurrent"].get<long>(), 4);
+}
+
+TEST_F(ConcurrentSeekTest, HintFarTooLowStillReadsEverything) {
+	// The app grew since ANALYZE: the hint says $id 100 where the records go on to 600. The open
+	// slice after the hinted range asks for totalCount: its full page plans slices beyond it, as
+	// a first page would. Requests: the pages, one per hinted slice (short pages), the open
+	// slice after the new plan.
+	for (long long hint : {100LL, 1LL}) {
+		SCOPED_TRACE(hint);
+		Session session(Config());
+		RecordReader reader = Reader();
+		Pager pager(session, Hinted(4, hint, 600, "n <= 600"), nullptr);
+		EXPECT_EQ(ReadAll(pager, reader), Expected(600));
+		EXPECT_LE(pager.requests(), 12 + 12 + 2);
+	}
+	// A hint far too low for the whole app, uneven ids included.
+	Session session(Config());
+	RecordReader reader = Reader();
+	Pager pager(session, Hinted(8, 500, kDense + kSparse), nullptr);
+	EXPECT_EQ(ReadAll(pager, reader), Expected());
+}
+
+TEST_F(ConcurrentSeekTest, HintFarTooHighStillReadsEverything) {
+	// Records deleted since ANALYZE, or a hint from another app's range: the hint says $id
+	// 1,000,000. The first slice holds every record (read by seek within it); the others come
+	// back empty: at most one request per planned slice beyond the pages.
+	Control("POST", "/_emulator/stats/reset", "{}");
+	Session session(Config());
+	RecordReader reader = Reader();
+	Pager pager(session, Hinted(4, 1000000, kDense + kSparse), nullptr);
+	EXPECT_EQ(ReadAll(pager, reader), Expected());
+	long pages = (kDense + kSparse + 49) / 50;
+	long slices = pages; // ⌈rows_hint / page⌉
+	EXPECT_LE(pager.requests(), pages + slices + 1);
+	EXPECT_LE(Stats()["max_concurrent"].get<long>(), 4);
+	// And far too high a row estimate: no more slices than ids in the hint.
+	Session session2(Config());
+	RecordReader reader2 = Reader();
+	Pager pager2(session2, Hinted(4, 700, 1.0e9, "n <= 600"), nullptr);
+	EXPECT_EQ(ReadAll(pager2, reader2), Expected(600));
+	EXPECT_LE(pager2.requests(), 700 + 1);
+}
+
+TEST_F(ConcurrentSeekTest, HintTooSmallToPlanWithIsTodaysScan) {
+	// A row estimate of one page or less: the first page plans, as without a hint.
+	Session session(Config());
+	RecordReader reader = Reader();
+	Pager pager(session, Hinted(4, 3300, 40, "n <= 30"), nullptr);
+	EXPECT_EQ(ReadAll(pager, reader), Expected(30));
+	EXPECT_EQ(pager.requests(), 1);
+}
+
+TEST_F(ConcurrentSeekTest, HintedScanSurvivesFaultsInASlice) {
+	// A 429, an answer lost after processing (dropped connection) and a 503 in the first wave of
+	// hinted slices: the same records, each exactly once; a lasting error ends the scan.
+	for (const char *rule :
+	     {R"({"match":"records\\.json","method":"GET","skip":2,"count":2,"status":429,"body":{"code":"GAIA_TO04","id":"x","message":"limit"}})",
+	      R"({"match":"records\\.json","method":"GET","skip":1,"count":1,"after":true,"drop_connection":true})",
+	      R"({"match":"records\\.json","method":"GET","skip":3,"count":1,"after":true,"status":503,"body":"<html>gw</html>","content_type":"text/html"})"}) {
+		SCOPED_TRACE(rule);
+		Control("DELETE", "/_emulator/faults", "");
+		Control("POST", "/_emulator/faults", rule);
+		Session session(Config());
+		RecordReader reader = Reader();
+		Pager pager(session, Hinted(4, 3300, kDense + kSparse), nullptr);
+		EXPECT_EQ(ReadAll(pager, reader), Expected());
+	}
+	Control("DELETE", "/_emulator/faults", "");
+	Control("POST", "/_emulator/faults",
+	        R"({"match":"records\\.json","method":"GET","skip":2,"count":1,"status":400,)"
+	        R"("body":{"code":"CB_VA01","id":"x","message":"bad"}})");
+	Session session(Config());
+	RecordReader reader = Reader();
+	Pager pager(session, Hinted(4, 3300, kDense + kSparse), nullptr);
+	bool failed = false;
+	try {
+		while (pager.Next(reader)) {
+		}
+	} catch (const kintone::Error &e) {
+		failed = true;
+		EXPECT_EQ(e.code(), "CB_VA01");
+	}
+	EXPECT_TRUE(failed);
+	EXPECT_FALSE(pager.Next(reader));
+	EXPECT_EQ(InFlightAfterSettling(), 0);
+}
