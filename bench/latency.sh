@@ -10,8 +10,8 @@
 #     (bench/latency_client.cjs);
 #   - for each: wall time (one run each; psql \timing for SQL), requests and the emulator's
 #     max_concurrent (stats reset before each).
-# Prints a table; figures are never asserted (exit 0 whenever it ran). The log of a run is
-# kept as bench/latency-run.log when LATENCY_LOG=1.
+# Prints a table; figures are never asserted (exit 0 whenever it ran). The run logs in bench/
+# are this output, kept with `bash bench/latency.sh 2>&1 | tee bench/latency-run.log`.
 #
 # Usage: bash bench/latency.sh   (LATENCY_MS=N, LATENCY_SIZES="s" for the 20,000-record app alone,
 #                                KEEP_BENCH_DIR=1)
