@@ -380,7 +380,7 @@ class Handler(BaseHTTPRequestHandler):
         limit = emu.settings.concurrency_limit
         headers = [("X-ConcurrencyLimit-Limit", str(limit)),
                    ("X-ConcurrencyLimit-Running", str(min(running, limit)))]
-        rule = emu.faults.match_rule(method, path)
+        rule = emu.faults.match_rule(method, path, body)
         fault = rule.spec if rule is not None else None
         if fault is not None and not fault.get("after"):
             if fault.get("delay_ms"):
@@ -402,7 +402,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._shape_reply(rule, reply)
         reply = self._processed_reply(emu, method, path, qs, body, header_lang, headers, running, accept, started)
         previous = rule.previous if fault is not None and fault.get("repeat_previous") else None
-        emu.faults.observe(method, path, reply)
+        emu.faults.observe(method, path, reply, body)
         if fault is None or not fault.get("after"):
             return reply
         # After processing: the request did its work; now its answer is delayed, lost or changed.
