@@ -34,6 +34,7 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.in_flight = 0
+        self.watchers = []  # (n, threading.Event): set once n requests are in flight at once
         self.reset()
 
     def reset(self):
@@ -51,7 +52,21 @@ class Stats:
             self.in_flight += 1
             if self.in_flight > self.max_concurrent:
                 self.max_concurrent = self.in_flight
+            for n, event in self.watchers:
+                if self.in_flight >= n:
+                    event.set()
             return self.in_flight
+
+    def await_in_flight(self, n, timeout):
+        """Waits until n requests are (or were, since the call) in flight at once."""
+        event = threading.Event()
+        with self.lock:
+            if self.in_flight >= n:
+                return
+            self.watchers.append((n, event))
+        event.wait(timeout)
+        with self.lock:
+            self.watchers = [w for w in self.watchers if w[1] is not event]
 
     def leave(self):
         with self.lock:
@@ -163,7 +178,7 @@ class FaultRule:
         return out
 
 
-_NUMBER_KEYS = ("skip", "count", "status", "delay_ms", "probability", "seed")
+_NUMBER_KEYS = ("skip", "count", "status", "delay_ms", "probability", "seed", "await_in_flight")
 _BOOL_KEYS = ("drop_connection", "truncate_body", "after", "gzip", "repeat_previous")
 
 

@@ -382,6 +382,10 @@ class Handler(BaseHTTPRequestHandler):
                    ("X-ConcurrencyLimit-Running", str(min(running, limit)))]
         rule = emu.faults.match_rule(method, path, body)
         fault = rule.spec if rule is not None else None
+        if fault is not None and fault.get("await_in_flight"):
+            # Held (before processing) until that many Kintone requests are in flight, this one
+            # included, at most 60 s: proves a client's requests overlap without timing.
+            emu.stats.await_in_flight(int(fault["await_in_flight"]), 60)
         if fault is not None and not fault.get("after"):
             if fault.get("delay_ms"):
                 time.sleep(float(fault["delay_ms"]) / 1000.0)

@@ -106,6 +106,29 @@ class AfterProcessingFaultTests(EmulatorTestCase):
         conn.close()
         self.assertEqual(self.count_records(), before + 2)
 
+    def test_await_in_flight_holds_until_requests_overlap(self):
+        import threading
+        self.add_fault(match=r"/records\.json$", method="POST", await_in_flight=2, count=1)
+        statuses = []
+
+        def add(value="HELD"):
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            body = json.dumps({"app": 2, "records": [{"受注番号": {"value": value}}]}).encode()
+            conn.request("POST", "/k/v1/records.json", body=body,
+                         headers=dict(password_header("sato"), **{"Content-Type": "application/json"}))
+            resp = conn.getresponse()
+            resp.read()
+            statuses.append(resp.status)
+            conn.close()
+
+        first = threading.Thread(target=add)
+        first.start()
+        first.join(0.3)
+        self.assertTrue(first.is_alive())  # held: alone in flight
+        add("RELEASER")  # the second one releases it
+        first.join(30)
+        self.assertEqual(statuses, [200, 200])
+
     def test_delay_after_processing(self):
         before = self.count_records()
         self.add_fault(match=r"/records\.json$", method="POST", after=True, delay_ms=5, count=1)
