@@ -52,10 +52,10 @@ void DeleteModifyCpp(void *arg) noexcept {
 		warn = (was_in_flight && (writer.settled_written() > 0 || unknown)) ||
 		       (written > 0 && !cpp->written_reported && !writer.told());
 		snprintf(relname, sizeof(relname), "%s", cpp->relname.c_str());
-		snprintf(note, sizeof(note), "%s",
-		         unknown                        ? writer.unknown_outcome().c_str()
-		         : writer.settled_written() > 0 ? writer.settled_note().c_str()
-		                                        : "");
+		// Several chunks in flight (writer.hpp): some may be written, others unknown.
+		const char *settled = writer.settled_written() > 0 ? writer.settled_note().c_str() : "";
+		snprintf(note, sizeof(note), "%s%s%s", settled, settled[0] != '\0' && unknown ? " " : "",
+		         unknown ? writer.unknown_outcome().c_str() : "");
 		cpp->written_reported |= warn;
 	}
 	StatementWritesEnd(cpp, true);
