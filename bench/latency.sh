@@ -14,7 +14,9 @@
 # are this output, kept with `bash bench/latency.sh 2>&1 | tee bench/latency-run.log`.
 #
 # Usage: bash bench/latency.sh   (LATENCY_MS=N, LATENCY_SIZES="s" for the 20,000-record app alone,
-#                                KEEP_BENCH_DIR=1)
+#                                LATENCY_PARTS="insert" for the INSERT rows alone (default
+#                                "scan union insert"), LATENCY_INSERT_RUNS=N runs of each
+#                                INSERT (default 1), KEEP_BENCH_DIR=1)
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../test/lib.sh"
 
@@ -149,6 +151,8 @@ reset_writes() {
 	"${PSQL[@]}" -q -c "DELETE FROM t_w" >/dev/null || die "DELETE failed"
 }
 
+PARTS=" ${LATENCY_PARTS:-scan union insert} "
+[[ $PARTS == *" scan "* ]] || LATENCY_SIZES=" "
 for size in ${LATENCY_SIZES:-s l}; do
 	n=$([ $size = s ] && echo $SMALL || echo $LARGE)
 	app=$([ $size = s ] && echo 2 || echo 1)
@@ -165,17 +169,21 @@ for size in ${LATENCY_SIZES:-s l}; do
 	client "cli-kintone record export $n" export "$app"
 done
 for v in "" _1; do
+	[[ $PARTS == *" union "* ]] || break
 	tag=$([ -z "$v" ] && echo "default ($DEFAULT_N)" || echo "1")
 	sql "FDW UNION ALL of three apps of $SMALL, concurrency $tag" \
 		"COPY (SELECT * FROM t_s$v UNION ALL SELECT * FROM t_s2$v UNION ALL SELECT * FROM t_s3$v) TO '/dev/null'"
 done
-for v in "" _1; do
-	tag=$([ -z "$v" ] && echo "default ($DEFAULT_N)" || echo "1")
+for run in $(seq 1 "${LATENCY_INSERT_RUNS:-1}"); do
+	[[ $PARTS == *" insert "* ]] || break
+	for v in "" _1; do
+		tag=$([ -z "$v" ] && echo "default ($DEFAULT_N)" || echo "1")
+		reset_writes
+		sql "FDW INSERT ... SELECT $INSERT_N, concurrency $tag" "INSERT INTO t_w$v ($WRITE_COLS) SELECT $WRITE_COLS FROM src"
+	done
 	reset_writes
-	sql "FDW INSERT ... SELECT $INSERT_N, concurrency $tag" "INSERT INTO t_w$v ($WRITE_COLS) SELECT $WRITE_COLS FROM src"
+	client "rest-api-client addAllRecords $INSERT_N" add 5 "$WORK/records.json"
 done
-reset_writes
-client "rest-api-client addAllRecords $INSERT_N" add 5 "$WORK/records.json"
 
 cat <<EOF
 

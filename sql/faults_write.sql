@@ -24,7 +24,7 @@ EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL, c = PG_EXCEPTION_CONTEXT;
   RETURN NEXT s || ': ' || regexp_replace(regexp_replace(m, 'localhost:[0-9]+', 'localhost:PORT', 'g'), 'with [0-9]+ bytes remaining', 'with N bytes remaining');
   FOR line IN SELECT x FROM regexp_split_to_table(coalesce(d, '') || E'\n' || coalesce(c, ''), E'\n') x
-      WHERE x ~ '(may or may not|Nothing of|already been written)' LOOP
+      WHERE x ~ '(may or may not|Nothing of|already been written|in flight at the same time|were written to Kintone)' LOOP
     RETURN NEXT '  ' || line;
   END LOOP;
 END $$;
@@ -80,7 +80,9 @@ SELECT * FROM fw.content('drop-before');
 -- 4. A statement of 3,000 rows: the first bulkRequest (rows 1 to 2,000) is answered, the
 -- answer to the second one is lost after Kintone processed it. Before: INSERT 0 3000 and
 -- 4,000 records. Now: 2,000 certainly written, rows 2,001 to 3,000 unknown, 3,000 records.
-\! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "bulkRequest\\.json$", "skip": 1, "count": 1, "after": true, "drop_connection": true}' > /dev/null
+-- (The rule picks the second chunk by its content, row 2,500: both chunks may be in flight at
+-- once, docs/concurrency.md, "Writes".)
+\! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "bulkRequest\\.json$", "body_match": ":.2500.", "count": 1, "after": true, "drop_connection": true}' > /dev/null
 SELECT fw.try($$INSERT INTO fw.t (k, t) SELECT i, 'bulk' FROM generate_series(1, 3000) i$$);
 SELECT * FROM fw.content('bulk');
 -- … and with RETURNING (rows sent one by one): the second row's answer is lost.
@@ -118,6 +120,30 @@ RESET statement_timeout;
 :clear
 \! for i in $(seq 1 300); do test/emulator/emulator-ctl GET /_emulator/stats --field in_flight | grep -qx 0 && break; sleep 0.1; done
 SELECT * FROM fw.content('cancelled');
+
+-- 7. Chunks in flight together (issue 9 item 4, docs/concurrency.md, "Writes"): 10,000 rows are
+-- 5 chunks, up to 4 in flight at the default max_concurrent_requests (8). The emulator holds
+-- chunk 1 until a second chunk is in flight (proving the overlap without timing), refuses
+-- chunk 3 (rows 4,001 to 6,000) with a Kintone error and loses the answer to chunk 4 after
+-- processing it. The error waits for every chunk in flight and says what each did: chunks 1,
+-- 2 and 5 written, 3 not, 4 unknown (Kintone did write it); each chunk was sent once.
+\! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "bulkRequest\\.json$", "body_match": ":.1000.", "count": 1, "await_in_flight": 2}' > /dev/null
+\! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "bulkRequest\\.json$", "body_match": ":.5000.", "count": 1, "status": 400, "code": "CB_VA01"}' > /dev/null
+\! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "bulkRequest\\.json$", "body_match": ":.7000.", "count": 1, "after": true, "drop_connection": true}' > /dev/null
+\! test/emulator/emulator-ctl POST /_emulator/stats/reset > /dev/null
+SELECT fw.try($$INSERT INTO fw.t (k, t) SELECT i, 'chunks' FROM generate_series(1, 10000) i$$);
+:clear
+\! test/emulator/emulator-ctl GET /_emulator/stats | python3 -c 'import json, sys; d = json.load(sys.stdin); print("bulkRequest.json requests:", d["requests"].get("POST /k/v1/bulkRequest.json"), "| more than one in flight:", d["max_concurrent"] > 1)'
+SELECT * FROM fw.content('chunks');
+-- The same faults at max_concurrent_requests 1: one chunk at a time, nothing after chunk 3.
+ALTER FOREIGN TABLE fw.t OPTIONS (ADD max_concurrent_requests '1');
+\! test/emulator/emulator-ctl POST /_emulator/faults '{"match": "bulkRequest\\.json$", "body_match": ":.5000.", "count": 1, "status": 400, "code": "CB_VA01"}' > /dev/null
+\! test/emulator/emulator-ctl POST /_emulator/stats/reset > /dev/null
+SELECT fw.try($$INSERT INTO fw.t (k, t) SELECT i, 'one chunk' FROM generate_series(1, 10000) i$$);
+:clear
+\! test/emulator/emulator-ctl GET /_emulator/stats | python3 -c 'import json, sys; d = json.load(sys.stdin); print("bulkRequest.json requests:", d["requests"].get("POST /k/v1/bulkRequest.json"), "| more than one in flight:", d["max_concurrent"] > 1)'
+SELECT * FROM fw.content('one chunk');
+ALTER FOREIGN TABLE fw.t OPTIONS (DROP max_concurrent_requests);
 
 -- Nothing anywhere was written twice.
 SELECT t, count(*) AS records, count(DISTINCT k) AS distinct_k FROM fw.t GROUP BY t HAVING count(*) <> count(DISTINCT k);

@@ -510,6 +510,37 @@ long Session::RetryDelay(int attempt) const {
 	return Jittered(config_.retry_base_delay_ms << std::min(attempt, 10));
 }
 
+HttpRequest Session::BuildWrite(const std::string &method, std::string_view endpoint, const std::string &body,
+                                long long guest_space_id, std::string *label) const {
+	std::string path = Path(endpoint, guest_space_id);
+	*label = method + " " + path;
+	return BuildRequest(method, path, "", body, false, false, true); // once
+}
+
+bool Session::AcceptWrite(const HttpResponse &response, const std::string &label, int attempt, bool may_retry,
+                          Json *result) {
+	try {
+		if (response.status >= 200 && response.status < 300) {
+			Accept(response, label);
+			*result = ParseWriteResponse(response, label);
+			return true;
+		}
+		// Only 429 GAIA_TO04 (refused before any work) is sent again; not while cleaning up.
+		ShouldRetry(response, label, false, !may_retry, attempt); // throws unless retried
+		return false;
+	} catch (Error &e) {
+		ExplainWrite(e, label);
+		throw;
+	}
+}
+
+void Session::ExplainWrite(Error &error, const std::string &label) const {
+	if (error.context().empty()) {
+		error.set_context("Kintone request: " + label);
+	}
+	Explain(error);
+}
+
 void Session::StartGetRaw(const void *owner, std::string_view endpoint, const Json &params, long long guest_space_id) {
 	SettleWrite(WriteWait::kNormal); // the session carries one request at a time; a write is not dropped
 	pending_ = BuildGet(endpoint, params, guest_space_id, &pending_label_);

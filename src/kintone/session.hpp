@@ -183,6 +183,20 @@ public:
 	bool RetryRead(Error &error, const std::string &label, int attempt);
 	long RetryDelay(int attempt) const;
 
+	// Writes carried by the caller (several chunks of a statement in flight on an HttpGroup,
+	// src/kintone/writer.cpp), with the rules of SendText: BuildWrite makes the request, marked
+	// HttpRequest::once (libcurl never sends it twice); label names it in errors. AcceptWrite
+	// judges its finished answer: true with the JSON object of a 2xx answer in *result (a body
+	// that is not one throws kProtocol, may_have_acted); false when Kintone refused it before
+	// doing anything (429 GAIA_TO04) and may_retry, within max_retries: send it again after
+	// RetryDelay(attempt); otherwise it throws the Error, explained, may_have_acted unless
+	// Kintone itself refused it. ExplainWrite completes the Error of a transport failure (which
+	// is never retried: the write may have been processed).
+	HttpRequest BuildWrite(const std::string &method, std::string_view endpoint, const std::string &body,
+	                       long long guest_space_id, std::string *label) const;
+	bool AcceptWrite(const HttpResponse &response, const std::string &label, int attempt, bool may_retry, Json *result);
+	void ExplainWrite(Error &error, const std::string &label) const;
+
 	// PostgreSQL's lc_messages, set by the glue before requests: with the option language
 	// 'auto' (or none) it decides the Accept-Language header, so Kintone's messages come in the
 	// session's language (English when PostgreSQL's are).

@@ -4,6 +4,7 @@
 #include "kintone/error.hpp"
 
 #include <algorithm>
+#include <thread>
 
 namespace kintone {
 
@@ -70,6 +71,39 @@ void Writer::Reset(Batch &b) {
 	b.revisions.clear();
 	b.count = 0;
 	b.first_row = rows_ + 1;
+}
+
+void Writer::Written(const Batch &b, size_t first, size_t count) {
+	if (count == 0) {
+		return;
+	}
+	written_ += static_cast<long long>(count);
+	long long lo = b.first_row + static_cast<long long>(first);
+	long long hi = lo + static_cast<long long>(count) - 1;
+	if (!written_ranges_.empty() && written_ranges_.back().second + 1 == lo) {
+		written_ranges_.back().second = hi;
+	} else {
+		written_ranges_.emplace_back(lo, hi);
+	}
+}
+
+std::string Writer::Ranges(const std::vector<std::pair<long long, long long>> &ranges) const {
+	std::string out;
+	for (size_t i = 0; i < ranges.size(); ++i) {
+		out += (i == 0 ? "" : i + 1 == ranges.size() ? " and " : ", ") + RowRange(ranges[i].first, ranges[i].second);
+	}
+	return out;
+}
+
+std::string Writer::WrittenLine(bool before_that_request) const {
+	if (written_ranges_.empty() || (written_ranges_.size() == 1 && written_ranges_[0].first == 1)) {
+		return "\n" + Plural(written_, "record") + " of this statement had already been written to Kintone" +
+		       (before_that_request ? " before that request" : "") +
+		       (written_ > 0 ? " and stay written (Kintone has no rollback)." : ".");
+	}
+	// Chunks in flight together: the rows written are not all before the failed request.
+	return "\n" + Plural(written_, "record") + " of this statement were written to Kintone (" +
+	       Ranges(written_ranges_) + " of the statement) and stay written (Kintone has no rollback).";
 }
 
 void Writer::AddInsert(std::string record) {
@@ -176,7 +210,7 @@ void Writer::ParseCall(const Batch &b, const Json &result, size_t first, size_t 
 // call_index: the failing 100-record call within the chunk; chunk_atomic: nothing of the
 // chunk was written. The rows still queued are dropped: nothing more is sent.
 void Writer::Rethrow(const Batch &b, Error error, size_t call_index, size_t chunk_first, size_t chunk_count,
-                     bool chunk_atomic) {
+                     bool chunk_atomic, const std::string &others) {
 	long long call_first_row = b.first_row + static_cast<long long>(chunk_first + call_index * kRecordsPerCall);
 	size_t call_count = std::min(kRecordsPerCall, chunk_count - call_index * kRecordsPerCall);
 	long long call_last_row = call_first_row + static_cast<long long>(call_count) - 1;
@@ -207,19 +241,23 @@ void Writer::Rethrow(const Batch &b, Error error, size_t call_index, size_t chun
 		lines += "\nThe refused request held " + RowRange(call_first_row, call_last_row) + " of the statement.";
 	}
 	if (unknown) {
-		unknown_outcome_ = "The request with " +
-		                   RowRange(b.first_row + static_cast<long long>(chunk_first),
-		                            b.first_row + static_cast<long long>(chunk_first + chunk_count) - 1) +
-		                   " may or may not have been processed by Kintone; it was not repeated.";
-		lines += "\n" + unknown_outcome_;
+		std::string own = "The request with " +
+		                  RowRange(b.first_row + static_cast<long long>(chunk_first),
+		                           b.first_row + static_cast<long long>(chunk_first + chunk_count) - 1) +
+		                  " may or may not have been processed by Kintone; it was not repeated.";
+		lines += "\n" + own;
+		unknown_outcome_ = others_unknown_.empty() ? own : own + " " + others_unknown_;
 	} else if (chunk_atomic) {
 		lines += "\nNothing of " +
 		         RowRange(b.first_row + static_cast<long long>(chunk_first),
 		                  b.first_row + static_cast<long long>(chunk_first + chunk_count) - 1) +
 		         " was written.";
 	}
-	lines += "\n" + Plural(written_, "record") + " of this statement had already been written to Kintone" +
-	         (written_ > 0 ? " and stay written (Kintone has no rollback)." : ".");
+	if (!unknown && !others_unknown_.empty()) {
+		unknown_outcome_ = others_unknown_;
+	}
+	lines += others; // what the other chunks in flight did
+	lines += WrittenLine(false);
 	error.set_detail(head + lines);
 	queued_batch_.count = 0;
 	told_ = true;
@@ -228,10 +266,11 @@ void Writer::Rethrow(const Batch &b, Error error, size_t call_index, size_t chun
 
 // An answer that is not what the API promises (ReadCallAnswer): the error says what the
 // statement wrote before that request; nothing more is sent.
-void Writer::AnswerError(Error error) {
-	error.set_detail(error.detail() + "\n" + Plural(written_, "record") +
-	                 " of this statement had already been written to Kintone before that request" +
-	                 (written_ > 0 ? " and stay written (Kintone has no rollback)." : "."));
+void Writer::AnswerError(Error error, const std::string &others) {
+	error.set_detail(error.detail() + others + WrittenLine(true));
+	if (!others_unknown_.empty()) {
+		unknown_outcome_ = others_unknown_;
+	}
 	queued_batch_.count = 0;
 	told_ = true;
 	throw error;
@@ -285,7 +324,7 @@ void Writer::SendChunk(size_t first, size_t count) {
 		} catch (Error &e) {
 			AnswerError(std::move(e));
 		}
-		written_ += static_cast<long long>(count);
+		Written(b, first, count);
 		CountUpserts(before);
 		return;
 	}
@@ -306,12 +345,20 @@ void Writer::SendChunk(size_t first, size_t count) {
 		} catch (Error &e) {
 			AnswerError(std::move(e));
 		}
-		written_ += static_cast<long long>(n);
+		Written(b, first + c * kRecordsPerCall, n);
 		CountUpserts(before);
 	}
 }
 
 void Writer::Flush() {
+	// With chunks in flight the last rows join them; a statement of one chunk goes the
+	// sequential way (on the session's warm connection).
+	if (Concurrent() && !flights_.empty() && queued_batch_.count <= chunk_size()) {
+		StartChunk();
+		FinishFlush(); // every answer, in statement order
+		results_.clear();
+		return;
+	}
 	FinishFlush();
 	results_.clear();
 	if (queued_batch_.count == 0) {
@@ -326,6 +373,10 @@ void Writer::Flush() {
 }
 
 void Writer::StartFlush() {
+	if (Concurrent()) {
+		StartChunk();
+		return;
+	}
 	FinishFlush();
 	results_.clear();
 	size_t count = queued_batch_.count;
@@ -374,9 +425,15 @@ void Writer::Pump() noexcept {
 	if (in_flight_) {
 		session_.Pump(this);
 	}
+	if (!flights_.empty()) {
+		group_->Drive();
+	}
 }
 
 void Writer::FinishFlush() {
+	while (!flights_.empty()) {
+		JudgeOldest();
+	}
 	if (!in_flight_) {
 		return;
 	}
@@ -400,11 +457,35 @@ void Writer::FinishFlush() {
 		queued_batch_.count = 0; // nothing more is sent after a failed write
 		throw;
 	}
-	written_ += static_cast<long long>(count);
+	Written(b, 0, count);
 	CountUpserts(0);
 }
 
 void Writer::Settle(Session::WriteWait wait) noexcept {
+	if (!flights_.empty()) {
+		queued_batch_.count = 0; // the statement is over: rows queued meanwhile are never sent
+		try {
+			std::vector<std::pair<long long, long long>> written;
+			long long before = written_;
+			SettleFlights(wait, &written, "");
+			settled_written_ = written_ - before;
+			unknown_outcome_ = others_unknown_;
+			if (!written.empty()) {
+				settled_note_ = (written.size() == 1 ? "The request with " : "The requests with ") + Ranges(written) +
+				                (written.size() == 1 ? " was" : " were") + " in flight when the statement ended; " +
+				                (written.size() == 1 ? "it was" : "they were") + " finished, not cancelled.";
+			}
+		} catch (...) {
+			// Out of memory: what is left in flight is dropped, its outcome unknown.
+			if (group_) {
+				group_->CancelAll();
+			}
+			flights_.clear();
+			unknown_outcome_ = "Requests to Kintone in flight when the statement ended may or may not have been "
+			                   "processed; they were not repeated.";
+		}
+		return;
+	}
 	if (!in_flight_) {
 		return;
 	}
@@ -430,7 +511,7 @@ void Writer::Settle(Session::WriteWait wait) noexcept {
 			unknown(); // a 2xx answer that does not list the records
 			return;
 		}
-		written_ += static_cast<long long>(count);
+		Written(b, 0, count);
 		settled_written_ = static_cast<long long>(count);
 		try {
 			settled_note_ = "The request with " +
@@ -446,6 +527,236 @@ void Writer::Settle(Session::WriteWait wait) noexcept {
 	} catch (...) {
 		unknown();
 	}
+}
+
+// --- Several chunks in flight (writer.hpp; docs/concurrency.md, "Writes") ---
+
+void Writer::set_max_in_flight(int setting) {
+	setting_ = std::max(1, setting);
+	// Without bulkRequest a chunk is 100 records and chunks are not atomic: kept one by one.
+	window_ = session_.config().allow_bulk_request ? std::min(setting_, kMaxChunksInFlight) : 1;
+}
+
+// Sends the queued rows (at most chunk_size(): one atomic request) as one more chunk in flight,
+// once a place in the window and in the backend's bound is free.
+void Writer::StartChunk() {
+	results_.clear();
+	size_t count = queued_batch_.count;
+	if (count == 0) {
+		return;
+	}
+	if (count > chunk_size()) { // not done by the glue: sent the synchronous way
+		FinishFlush();
+		for (size_t first = 0; first < count; first += chunk_size()) {
+			SendChunk(first, std::min(chunk_size(), count - first));
+		}
+		queued_batch_.count = 0;
+		return;
+	}
+	if (!group_) {
+		group_ = std::make_unique<HttpGroup>(session_.config().http, window_);
+	}
+	// Answers in statement order: chunk n goes once chunks up to n - window are confirmed.
+	while (static_cast<int>(flights_.size()) >= window_) {
+		JudgeOldest();
+	}
+	// Never more than max_concurrent_requests in flight in the backend (scans included).
+	const HttpOptions &http = session_.config().http;
+	while (HttpGroup::InFlightInProcess() >= setting_) {
+		if (!flights_.empty()) {
+			JudgeOldest();
+			continue;
+		}
+		HttpGroup::DriveAll();
+		if (HttpGroup::InFlightInProcess() < setting_) {
+			break;
+		}
+		if (http.should_abort != nullptr && http.should_abort(http.abort_arg)) {
+			Error error(ErrorKind::kCancelled, "the write to Kintone was cancelled before it was sent");
+			error.set_may_have_acted(false);
+			Rethrow(queued_batch_, std::move(error), 0, 0, count, true);
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(5));
+	}
+	Flight f;
+	std::swap(f.batch, queued_batch_);
+	queued_batch_.count = 0;
+	try {
+		if (SentAsBulk(count)) {
+			f.request =
+			    session_.BuildWrite("POST", "bulkRequest.json", BulkBody(f.batch, 0, count), guest_space_id_, &f.label);
+		} else {
+			f.request =
+			    session_.BuildWrite(Method(), "records.json", Payload(f.batch, 0, count), guest_space_id_, &f.label);
+		}
+		f.slot = group_->Start(f.request);
+	} catch (Error &e) {
+		// Not sent: nothing of it was written; the chunks in flight are settled and said.
+		f.slot = -1;
+		Fail(std::move(f), std::move(e), 0, false);
+	}
+	++requests_;
+	flights_.push_back(std::move(f));
+	max_chunks_in_flight_ = std::max(max_chunks_in_flight_, static_cast<int>(flights_.size()));
+	group_->Drive(); // the upload starts now, not when the next rows are converted
+}
+
+bool Writer::Await(Flight &f, Clock::time_point deadline) {
+	const HttpOptions &http = session_.config().http;
+	for (;;) {
+		HttpGroup::DriveAll();
+		if (f.slot >= 0 && group_->Done(f.slot)) {
+			return true;
+		}
+		if (http.should_abort != nullptr && http.should_abort(http.abort_arg)) {
+			return false;
+		}
+		Clock::time_point now = Clock::now();
+		if (now >= deadline) {
+			return false;
+		}
+		if (f.slot < 0) {
+			// Refused with 429 GAIA_TO04 (before Kintone did anything): sent again after its delay.
+			if (now >= f.not_before && HttpGroup::InFlightInProcess() < setting_) {
+				f.slot = group_->Start(f.request);
+				++requests_;
+				continue;
+			}
+			std::this_thread::sleep_for(std::chrono::milliseconds(5));
+			continue;
+		}
+		group_->Wait(20); // wakes on the sockets' activity; the abort check runs at least this often
+	}
+}
+
+void Writer::JudgeOldest() {
+	Flight &f = flights_.front();
+	bool bulk = SentAsBulk(f.batch.count);
+	Json response;
+	for (;;) {
+		if (!Await(f, Clock::time_point::max())) {
+			// A cancel: the chunks in flight are not awaited (docs/faults.md, "Cancels").
+			bool sent = f.slot >= 0 && group_->sends(f.slot) > 0;
+			if (f.slot >= 0) {
+				group_->Cancel(f.slot);
+				f.slot = -1;
+			}
+			Error error(ErrorKind::kCancelled,
+			            sent ? "the write to Kintone in flight was abandoned by the cancel"
+			                 : "the write to Kintone was cancelled before it was sent",
+			            f.label);
+			error.set_may_have_acted(sent);
+			session_.ExplainWrite(error, f.label);
+			Flight failed = std::move(f);
+			flights_.pop_front();
+			Fail(std::move(failed), std::move(error), 0, false);
+		}
+		try {
+			const HttpResponse *answer = nullptr;
+			try {
+				answer = &group_->Take(f.slot);
+			} catch (Error &e) {
+				f.slot = -1;
+				session_.ExplainWrite(e, f.label); // a lost or cut answer: never sent again
+				throw;
+			}
+			f.slot = -1;
+			if (session_.AcceptWrite(*answer, f.label, f.attempt, true, &response)) {
+				break;
+			}
+			// 429 GAIA_TO04: sent again after the back-off, with fewer chunks in flight.
+			f.not_before = Clock::now() + std::chrono::milliseconds(session_.RetryDelay(f.attempt));
+			++f.attempt;
+			window_ = std::max(1, window_ / 2);
+		} catch (Error &e) {
+			size_t failed_call = bulk && e.bulk_index() >= 0 ? static_cast<size_t>(e.bulk_index()) : 0;
+			Flight failed = std::move(f);
+			flights_.pop_front();
+			Fail(std::move(failed), std::move(e), failed_call, false);
+		}
+	}
+	results_.clear();
+	try {
+		ParseWhole(f.batch, response);
+	} catch (Error &e) {
+		Flight failed = std::move(f);
+		flights_.pop_front();
+		Fail(std::move(failed), std::move(e), 0, true);
+	}
+	Written(f.batch, 0, f.batch.count);
+	CountUpserts(0);
+	flights_.pop_front();
+}
+
+void Writer::Fail(Flight failed, Error error, size_t call_index, bool answer_error) {
+	queued_batch_.count = 0; // nothing more is sent
+	std::string others;
+	std::vector<std::pair<long long, long long>> written;
+	others = SettleFlights(error.kind() == ErrorKind::kCancelled ? Session::WriteWait::kAbandon
+	                                                             : Session::WriteWait::kSettle,
+	                       &written, " (in flight at the same time)");
+	if (answer_error) {
+		AnswerError(std::move(error), others);
+	}
+	Rethrow(failed.batch, std::move(error), call_index, 0, failed.batch.count, true, others);
+}
+
+std::string Writer::SettleFlights(Session::WriteWait wait, std::vector<std::pair<long long, long long>> *written,
+                                  const char *aside) {
+	std::string lines;
+	long timeout =
+	    session_.config().http.timeout_ms > 0 ? session_.config().http.timeout_ms : Session::kWriteSettleTimeoutMs;
+	Clock::time_point deadline =
+	    wait == Session::WriteWait::kAbandon ? Clock::now() : Clock::now() + std::chrono::milliseconds(timeout);
+	while (!flights_.empty()) {
+		Flight f = std::move(flights_.front());
+		flights_.pop_front();
+		const Batch &b = f.batch;
+		std::string rows = RowRange(b.first_row, b.first_row + static_cast<long long>(b.count) - 1);
+		auto unknown = [&]() {
+			std::string sentence = "The request with " + rows + std::string(aside) +
+			                       " may or may not have been processed by Kintone; "
+			                       "it was not repeated.";
+			lines += "\n" + sentence;
+			others_unknown_ += (others_unknown_.empty() ? "" : " ") + sentence;
+		};
+		if (f.slot < 0) { // refused with 429 GAIA_TO04 and waiting to be sent again: not sent again
+			lines += "\nNothing of " + rows + std::string(aside) + " was written: Kintone refused it (GAIA_TO04).";
+			continue;
+		}
+		bool answered =
+		    wait == Session::WriteWait::kAbandon ? (group_->Drive(), group_->Done(f.slot)) : Await(f, deadline);
+		if (!answered) {
+			bool sent = group_->sends(f.slot) > 0;
+			group_->Cancel(f.slot);
+			if (sent) {
+				unknown();
+			} else {
+				lines += "\nNothing of " + rows + " (not yet sent) was written.";
+			}
+			continue;
+		}
+		try {
+			Json response;
+			const HttpResponse &answer = group_->Take(f.slot);
+			session_.AcceptWrite(answer, f.label, f.attempt, false, &response); // true or throws
+			results_.clear();
+			ParseWhole(b, response);
+			CountUpserts(0);
+			Written(b, 0, b.count);
+			written->emplace_back(b.first_row, b.first_row + static_cast<long long>(b.count) - 1);
+			lines += "\n" + (rows.rfind("rows", 0) == 0 ? "Rows" + rows.substr(4) : "Row" + rows.substr(3)) +
+			         " of the statement" + aside + (b.count == 1 ? " was" : " were") + " written.";
+		} catch (const Error &e) {
+			if (e.may_have_acted()) {
+				unknown();
+			} else {
+				lines += "\nNothing of " + rows + aside + " was written: Kintone refused it" +
+				         (e.code().empty() ? std::string(".") : " (" + e.code() + ").");
+			}
+		}
+	}
+	return lines;
 }
 
 } // namespace kintone

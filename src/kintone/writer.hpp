@@ -8,9 +8,18 @@
 // bulkRequest (OAuth, SessionConfig::allow_bulk_request = false) the calls go one by one and
 // a failure leaves the earlier calls written; the error then says how many.
 //
-// A full chunk may travel while the next rows are queued (StartFlush/FinishFlush): at most one
-// write is in flight, its answer is checked before the next one is sent, and after a failure
-// the rows queued meanwhile are dropped.
+// A full chunk may travel while the next rows are queued (StartFlush/FinishFlush): by default
+// at most one write is in flight, its answer is checked before the next one is sent, and after
+// a failure the rows queued meanwhile are dropped.
+//
+// Several chunks in flight (set_max_in_flight, issue 9 item 4; docs/concurrency.md, "Writes"):
+// with bulkRequest, up to min(max_concurrent_requests, kMaxChunksInFlight) chunks travel at
+// once, each on its own connection of the writer's HttpGroup (requests built and judged by
+// Session::BuildWrite/AcceptWrite, sent at most once). Answers are judged in statement order:
+// chunk n is sent only when chunks 1 … n - window are confirmed, so which chunks were sent
+// never depends on the order answers arrive in. When a chunk fails, nothing more is sent, the
+// other chunks in flight are awaited (bounded like Settle; a cancel does not wait) and the
+// error says, per chunk, which rows are written, not written, or of unknown outcome.
 //
 // Writes are never repeated when their outcome is unknown (Session::Send retries only 429
 // GAIA_TO04, which Kintone answers before doing anything), and what an error says about them
@@ -21,9 +30,13 @@
 #pragma once
 
 #include "kintone/error.hpp"
+#include "kintone/http_group.hpp"
 #include "kintone/record_json.hpp"
 #include "kintone/session.hpp"
 
+#include <chrono>
+#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +48,21 @@ public:
 	static constexpr size_t kRecordsPerCall = 100;
 	static constexpr size_t kCallsPerBulk = 20;
 
+	// The most chunks in flight at once. Each is up to 2,000 records (one bulkRequest, the
+	// heaviest request Kintone takes) and a failure leaves every chunk in flight to be awaited
+	// and possibly unknown; beyond 4 the writer gains nothing at the benchmarked latency
+	// (docs/concurrency.md, "Writes").
+	static constexpr int kMaxChunksInFlight = 4;
+
 	Writer(Session &session, long long app, long long guest_space_id, WriteKind kind);
+
+	// setting: max_concurrent_requests (also the bound of requests in flight in the backend,
+	// HttpGroup::InFlightInProcess). With bulkRequest and setting > 1, up to
+	// min(setting, kMaxChunksInFlight) chunks of StartFlush travel at once; otherwise one (the
+	// default). For statements that queue and flush (not rows sent one by one).
+	void set_max_in_flight(int setting);
+	// The most chunks this writer had in flight at once.
+	int max_chunks_in_flight() const { return max_chunks_in_flight_; }
 
 	// Records per flush: 2,000 with bulkRequest, else 100 (one call, still atomic).
 	size_t chunk_size() const;
@@ -73,7 +100,7 @@ public:
 	void StartFlush();
 	void Pump() noexcept;
 	void FinishFlush();
-	bool in_flight() const { return in_flight_; }
+	bool in_flight() const { return in_flight_ || !flights_.empty(); }
 
 	// Abort cleanup: finishes the write in flight, if any, and never throws. wait: kSettle
 	// after an error that is not a cancel (waits for the answer, bounded by the request
@@ -131,9 +158,41 @@ private:
 	bool SentAsBulk(size_t count) const;
 	void ParseWhole(const Batch &b, const Json &response);
 	[[noreturn]] void Rethrow(const Batch &b, Error error, size_t call_index, size_t chunk_first, size_t chunk_count,
-	                          bool chunk_atomic);
-	[[noreturn]] void AnswerError(Error error);
+	                          bool chunk_atomic, const std::string &others = std::string());
+	[[noreturn]] void AnswerError(Error error, const std::string &others = std::string());
 	void SendChunk(size_t first, size_t count);
+	// Records confirmed written: rows [first, first+count) of b.
+	void Written(const Batch &b, size_t first, size_t count);
+	// "\nN records of this statement had already been written …" (or, when the rows written
+	// are not one range from row 1, which ranges they are).
+	std::string WrittenLine(bool before_that_request) const;
+
+	// Several chunks in flight (set_max_in_flight).
+	using Clock = std::chrono::steady_clock;
+	struct Flight {
+		Batch batch;
+		HttpRequest request; // kept for a 429 GAIA_TO04, sent again
+		std::string label;
+		int slot = -1; // on group_; -1: waiting to be sent again
+		int attempt = 0;
+		Clock::time_point not_before{};
+	};
+	bool Concurrent() const { return window_ > 1; }
+	void StartChunk();
+	// Waits for the oldest chunk's answer and judges it; throws (Fail) when it failed.
+	void JudgeOldest();
+	// Drives the group until f's answer is in (sending it again when a 429 asked for that and
+	// its delay is over). False when the abort check fired or deadline passed.
+	bool Await(Flight &f, Clock::time_point deadline);
+	// failed failed: the other chunks in flight are settled (kAbandon after a cancel, else
+	// kSettle), then the error is thrown naming what each chunk did.
+	[[noreturn]] void Fail(Flight failed, Error error, size_t call_index, bool answer_error);
+	// Finishes every chunk in flight without sending anything more; returns one line per chunk
+	// saying what it did; unknown outcomes go to others_unknown_, written ranges to *written.
+	// aside: words after the rows ("" or " (in flight at the same time)").
+	std::string SettleFlights(Session::WriteWait wait, std::vector<std::pair<long long, long long>> *written,
+	                          const char *aside);
+	std::string Ranges(const std::vector<std::pair<long long, long long>> &ranges) const;
 	// Counts the records of results_[from…] that an upsert added.
 	void CountUpserts(size_t from);
 	void Reset(Batch &b);
@@ -154,6 +213,14 @@ private:
 	std::string unknown_outcome_;
 	std::string settled_note_;
 	bool told_ = false;
+	// Several chunks in flight
+	int window_ = 1;  // chunks in flight at most (halved after a 429)
+	int setting_ = 1; // max_concurrent_requests
+	std::unique_ptr<HttpGroup> group_;
+	std::deque<Flight> flights_; // in statement order
+	int max_chunks_in_flight_ = 0;
+	std::vector<std::pair<long long, long long>> written_ranges_; // statement rows confirmed
+	std::string others_unknown_; // what chunks in flight beside a failed one may have done
 	// kUpsert
 	std::string update_key_;
 	long long upsert_inserted_ = 0;

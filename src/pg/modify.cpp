@@ -123,6 +123,12 @@ void StartStatement(KintoneModifyState *st, const RawTable &raw, const int *retu
 	                                               !def.subtable.empty() ? kintone::WriteKind::kUpdate
 	                                               : upsert_key.empty()  ? WriteKindOf(st->op)
 	                                                                     : kintone::WriteKind::kUpsert);
+	if (!st->per_row && !st->reads_target && upsert_key.empty() && def.subtable.empty()) {
+		// Chunks of 2,000 rows in flight together (writer.hpp; docs/concurrency.md, "Writes").
+		// Not for rows sent one by one (RETURNING), a statement that reads its own app (sends at
+		// its end), an upsert (sends nothing before every key is checked), rows tables.
+		cpp.writer->set_max_in_flight(def.max_concurrent_requests);
+	}
 	if (!upsert_key.empty()) {
 		StartUpsert(st, cpp, def, upsert_key);
 	}

@@ -1,6 +1,8 @@
 // The statement's kintone::Writer (see modify_state.hpp): rows are queued and sent in chunks of
 // up to 2,000 records (one bulkRequest: all or nothing), a full chunk mid-statement without
-// waiting (Writer::StartFlush) so that the next rows are converted while Kintone works on it.
+// waiting (Writer::StartFlush) so that the next rows are converted while Kintone works on it —
+// several chunks at once up to the table's max_concurrent_requests (at most 4;
+// Writer::set_max_in_flight, docs/concurrency.md "Writes above 2,000 rows").
 //
 // What the user is told about a write is true. A statement aborted while a chunk is in
 // flight finishes that write (never abandons it) and then says what it wrote: in the error's
@@ -52,10 +54,10 @@ void DeleteModifyCpp(void *arg) noexcept {
 		warn = (was_in_flight && (writer.settled_written() > 0 || unknown)) ||
 		       (written > 0 && !cpp->written_reported && !writer.told());
 		snprintf(relname, sizeof(relname), "%s", cpp->relname.c_str());
-		snprintf(note, sizeof(note), "%s",
-		         unknown                        ? writer.unknown_outcome().c_str()
-		         : writer.settled_written() > 0 ? writer.settled_note().c_str()
-		                                        : "");
+		// Several chunks in flight (writer.hpp): some may be written, others unknown.
+		const char *settled = writer.settled_written() > 0 ? writer.settled_note().c_str() : "";
+		snprintf(note, sizeof(note), "%s%s%s", settled, settled[0] != '\0' && unknown ? " " : "",
+		         unknown ? writer.unknown_outcome().c_str() : "");
 		cpp->written_reported |= warn;
 	}
 	StatementWritesEnd(cpp, true);

@@ -634,4 +634,189 @@ TEST_F(WriterTest, CancelAbandonsTheWriteInFlight) {
 	EXPECT_EQ(Count(session, R"(title = "abandoned")"), 2000); // Kintone did it: "may" was right
 }
 
+// --- Several chunks in flight (Writer::set_max_in_flight; docs/concurrency.md, "Writes") ---
+
+// Queues n rows the way the glue does (StartFlush when full, Pump now and then), then Flush.
+void WriteRows(Writer &writer, int n, const std::function<Json(int)> &record) {
+	for (int i = 1; i <= n; ++i) {
+		writer.AddInsert(record(i));
+		if (writer.full()) {
+			writer.StartFlush();
+		} else if (i % 16 == 0) {
+			writer.Pump();
+		}
+	}
+	writer.Flush();
+}
+
+// 10,000 rows at max_concurrent_requests 8: 4 chunks in flight (kMaxChunksInFlight), each
+// chunk sent once, every row written in order. The first chunk is held by the emulator until
+// a second is in flight: the overlap is proven without timing.
+TEST_F(WriterTest, ChunksTravelTogetherAndEachIsSentOnce) {
+	Session session(Config());
+	AddFault({{"match", "bulkRequest\\.json"}, {"count", 1}, {"await_in_flight", 2}});
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	writer.set_max_in_flight(8);
+	WriteRows(writer, 10000, [](int i) { return Record("c" + std::to_string(i), i); });
+	EXPECT_FALSE(writer.in_flight());
+	EXPECT_EQ(writer.written(), 10000);
+	EXPECT_EQ(writer.requests(), 5);
+	EXPECT_EQ(writer.max_chunks_in_flight(), Writer::kMaxChunksInFlight);
+	Json stats = Stats();
+	EXPECT_EQ(Requests(stats, "POST /k/v1/bulkRequest.json"), 5);
+	EXPECT_GE(stats["max_concurrent"].get<int>(), 2);
+	EXPECT_EQ(Count(session), 10005);
+	// Chunks in flight together are processed in the order they arrive: the records' ids follow
+	// the statement's order within a chunk, not across chunks (chunk 1 was held here).
+	EXPECT_EQ(Count(session, R"(title = "c1" or title = "c2000" or title = "c2001" or title = "c10000")"), 4);
+}
+
+// max_concurrent_requests 1, or no bulkRequest (OAuth: 100-record calls that are not atomic
+// together): one chunk in flight, as before.
+TEST_F(WriterTest, OneChunkInFlightAtSettingOneAndWithoutBulkRequest) {
+	for (bool bulk : {true, false}) {
+		kintone_test::ResetEmulator(*emulator);
+		Session session(Config(bulk));
+		Writer writer(session, kApp, -1, WriteKind::kInsert);
+		writer.set_max_in_flight(bulk ? 1 : 8);
+		WriteRows(writer, bulk ? 5000 : 300, [](int i) { return Record("one", i); });
+		EXPECT_EQ(writer.max_chunks_in_flight(), 0) << bulk; // the overlapped path of one write
+		EXPECT_EQ(Stats()["max_concurrent"], 1) << bulk;
+		EXPECT_EQ(Count(session, R"(title = "one")"), bulk ? 5000 : 300);
+	}
+}
+
+// The window is min(setting, kMaxChunksInFlight): at 2, never more than 2 chunks.
+TEST_F(WriterTest, WindowFollowsTheSetting) {
+	Session session(Config());
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	writer.set_max_in_flight(2);
+	WriteRows(writer, 10000, [](int i) { return Record("two", i); });
+	EXPECT_EQ(writer.max_chunks_in_flight(), 2);
+	EXPECT_LE(Stats()["max_concurrent"].get<int>(), 2);
+	EXPECT_EQ(Count(session, R"(title = "two")"), 10000);
+}
+
+// Chunk 3 (rows 4001 to 6000) is refused by Kintone (row 5000 has no title) while chunk 4
+// loses its answer after Kintone processed it and chunk 5 is written: the error waits for
+// every chunk in flight and says exactly what each did; written() counts only confirmed rows;
+// nothing is sent twice.
+TEST_F(WriterTest, FailureAmongChunksInFlightSaysWhatEachDid) {
+	Session session(Config());
+	AddFault({{"match", "bulkRequest\\.json"},
+	          {"body_match", "lost7000"},
+	          {"count", 1},
+	          {"after", true},
+	          {"drop_connection", true}});
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	writer.set_max_in_flight(8);
+	kintone::Error e = ErrorOf([&] {
+		WriteRows(writer, 10000, [](int i) { return Record(i == 5000 ? "" : i == 7000 ? "lost7000" : "w", i); });
+	});
+	EXPECT_EQ(e.code(), "CB_VA01");
+	const std::string &d = e.detail();
+	EXPECT_NE(d.find("row 5000, field \"title\""), std::string::npos) << d;
+	EXPECT_NE(d.find("Nothing of rows 4001 to 6000 was written."), std::string::npos) << d;
+	EXPECT_NE(d.find("The request with rows 6001 to 8000 (in flight at the same time) may or may not have been "
+	                 "processed by Kintone; it was not repeated."),
+	          std::string::npos)
+	    << d;
+	EXPECT_NE(d.find("Rows 8001 to 10000 of the statement (in flight at the same time) were written."),
+	          std::string::npos)
+	    << d;
+	EXPECT_NE(d.find("6000 records of this statement were written to Kintone (rows 1 to 4000 and rows 8001 to "
+	                 "10000 of the statement) and stay written"),
+	          std::string::npos)
+	    << d;
+	EXPECT_EQ(writer.written(), 6000);
+	EXPECT_FALSE(writer.in_flight());
+	EXPECT_NE(writer.unknown_outcome().find("rows 6001 to 8000"), std::string::npos) << writer.unknown_outcome();
+	writer.Flush(); // nothing more goes out
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 5);
+	EXPECT_EQ(Count(session), 5 + 6000 + 2000); // chunk 4 was processed once: "may" was right
+}
+
+// A failure of the first chunk: the chunks sent after it in the window are still awaited and
+// reported; no chunk beyond the window is sent.
+TEST_F(WriterTest, FirstChunkRefusedStopsAfterTheWindow) {
+	Session session(Config());
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	writer.set_max_in_flight(4);
+	kintone::Error e = ErrorOf([&] { WriteRows(writer, 10000, [](int i) { return Record(i == 10 ? "" : "f", i); }); });
+	const std::string &d = e.detail();
+	EXPECT_NE(d.find("Nothing of rows 1 to 2000 was written."), std::string::npos) << d;
+	EXPECT_NE(d.find("Rows 2001 to 4000 of the statement (in flight at the same time) were written."),
+	          std::string::npos)
+	    << d;
+	EXPECT_NE(d.find("6000 records of this statement were written to Kintone (rows 2001 to 8000 of the statement)"),
+	          std::string::npos)
+	    << d;
+	EXPECT_EQ(writer.written(), 6000);
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 4); // chunk 5 never sent
+	EXPECT_EQ(Count(session, R"(title = "f")"), 6000);
+}
+
+// 429 GAIA_TO04 (Kintone refused before doing anything) is the only answer sent again, after
+// a back-off; every row is written once.
+TEST_F(WriterTest, ConcurrencyLimitOfAChunkInFlightIsRetried) {
+	Session session(Config());
+	AddFault({{"match", "bulkRequest\\.json"}, {"count", 2}, {"code", "GAIA_TO04"}});
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	writer.set_max_in_flight(8);
+	WriteRows(writer, 10000, [](int i) { return Record("again", i); });
+	EXPECT_EQ(writer.written(), 10000);
+	EXPECT_EQ(writer.requests(), 7);
+	EXPECT_EQ(Requests(Stats(), "POST /k/v1/bulkRequest.json"), 7);
+	EXPECT_EQ(Count(session, R"(title = "again")"), 10000);
+}
+
+// A statement aborted with chunks in flight: kSettle waits for each and counts what they
+// wrote; kAbandon (a cancel) leaves them unknown and says so.
+TEST_F(WriterTest, SettleFinishesEveryChunkInFlight) {
+	Session session(Config());
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	writer.set_max_in_flight(4);
+	for (int i = 1; i <= 4000; ++i) {
+		writer.AddInsert(Record("settled", i));
+		if (writer.full()) {
+			writer.StartFlush();
+		}
+	}
+	EXPECT_TRUE(writer.in_flight());
+	writer.Settle();
+	EXPECT_FALSE(writer.in_flight());
+	EXPECT_EQ(writer.settled_written(), 4000);
+	EXPECT_EQ(writer.written(), 4000);
+	EXPECT_NE(writer.settled_note().find("The requests with rows 1 to 2000 and rows 2001 to 4000 were in flight"),
+	          std::string::npos)
+	    << writer.settled_note();
+	EXPECT_EQ(Count(session, R"(title = "settled")"), 4000);
+}
+
+TEST_F(WriterTest, CancelAbandonsEveryChunkInFlight) {
+	Session session(Config());
+	ASSERT_EQ(Count(session), 5);
+	AddFault({{"match", "bulkRequest\\.json"}, {"count", 2}, {"after", true}, {"delay_ms", 3000}});
+	Writer writer(session, kApp, -1, WriteKind::kInsert);
+	writer.set_max_in_flight(4);
+	for (int i = 1; i <= 4000; ++i) {
+		writer.AddInsert(Record("abandoned", i));
+		if (writer.full()) {
+			writer.StartFlush();
+		}
+	}
+	for (int i = 0; i < 2000 && Stats()["in_flight"] != 2; ++i) {
+		writer.Pump();
+		usleep(5 * 1000);
+	}
+	ASSERT_EQ(Stats()["in_flight"], 2);
+	writer.Settle(Session::WriteWait::kAbandon);
+	EXPECT_FALSE(writer.in_flight());
+	EXPECT_EQ(writer.settled_written(), 0);
+	EXPECT_NE(writer.unknown_outcome().find("rows 1 to 2000"), std::string::npos) << writer.unknown_outcome();
+	EXPECT_NE(writer.unknown_outcome().find("rows 2001 to 4000"), std::string::npos) << writer.unknown_outcome();
+	WaitIdle();
+	EXPECT_EQ(Count(session, R"(title = "abandoned")"), 4000);
+}
+
 } // namespace

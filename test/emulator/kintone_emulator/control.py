@@ -34,6 +34,7 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.in_flight = 0
+        self.watchers = []  # (n, threading.Event): set once n requests are in flight at once
         self.reset()
 
     def reset(self):
@@ -51,7 +52,21 @@ class Stats:
             self.in_flight += 1
             if self.in_flight > self.max_concurrent:
                 self.max_concurrent = self.in_flight
+            for n, event in self.watchers:
+                if self.in_flight >= n:
+                    event.set()
             return self.in_flight
+
+    def await_in_flight(self, n, timeout):
+        """Waits until n requests are (or were, since the call) in flight at once."""
+        event = threading.Event()
+        with self.lock:
+            if self.in_flight >= n:
+                return
+            self.watchers.append((n, event))
+        event.wait(timeout)
+        with self.lock:
+            self.watchers = [w for w in self.watchers if w[1] is not event]
 
     def leave(self):
         with self.lock:
@@ -133,6 +148,9 @@ class FaultRule:
         self.spec = spec
         self.pattern = re.compile(spec["match"])
         self.method = spec.get("method")
+        # body_match: searched on the request body (UTF-8 text), so that a rule picks one request
+        # among several in flight whatever their arrival order (e.g. the chunk holding a value).
+        self.body_pattern = re.compile(spec["body_match"]) if spec.get("body_match") is not None else None
         self.skip = int(spec.get("skip", 0))
         self.count = spec.get("count")
         self.count = int(self.count) if self.count is not None else None
@@ -145,9 +163,13 @@ class FaultRule:
         self.previous = None  # repeat_previous: the last real answer to a matching request
         self.cache = {}  # compressed or generated bodies, built once per rule
 
-    def matches(self, method, path):
+    def matches(self, method, path, body=None):
         if self.method and self.method.upper() != method:
             return False
+        if self.body_pattern is not None:
+            text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else (body or "")
+            if not self.body_pattern.search(text):
+                return False
         return bool(self.pattern.search(path))
 
     def describe(self):
@@ -156,7 +178,7 @@ class FaultRule:
         return out
 
 
-_NUMBER_KEYS = ("skip", "count", "status", "delay_ms", "probability", "seed")
+_NUMBER_KEYS = ("skip", "count", "status", "delay_ms", "probability", "seed", "await_in_flight")
 _BOOL_KEYS = ("drop_connection", "truncate_body", "after", "gzip", "repeat_previous")
 
 
@@ -164,6 +186,10 @@ def _check_spec(spec):
     if not isinstance(spec, dict) or not isinstance(spec.get("match"), str):
         raise ValueError('a fault rule needs "match": a regular expression')
     re.compile(spec["match"])
+    if spec.get("body_match") is not None:
+        if not isinstance(spec["body_match"], str):
+            raise ValueError('"body_match" must be a regular expression')
+        re.compile(spec["body_match"])
     for key in _NUMBER_KEYS:
         if spec.get(key) is not None and (isinstance(spec[key], bool) or not isinstance(spec[key], (int, float))):
             raise ValueError('"%s" must be a number' % key)
@@ -220,7 +246,7 @@ class Faults:
         with self.lock:
             return [r.describe() for r in self.rules]
 
-    def match_rule(self, method, path):
+    def match_rule(self, method, path, body=None):
         """The rule to apply to this request, or None. Skipped requests are served normally; a
         rule with "probability" that does not draw this request is passed over (a later rule
         may apply)."""
@@ -228,7 +254,7 @@ class Faults:
             return None
         with self.lock:
             for rule in self.rules:
-                if not rule.matches(method, path):
+                if not rule.matches(method, path, body):
                     continue
                 if rule.probability is not None and rule.random.random() >= rule.probability:
                     continue
@@ -246,7 +272,7 @@ class Faults:
         rule = self.match_rule(method, path)
         return rule.spec if rule is not None else None
 
-    def observe(self, method, path, answer):
+    def observe(self, method, path, answer, body=None):
         """Keeps a real answer for the "repeat_previous" rules matching this request."""
         if not self.rules:
             return

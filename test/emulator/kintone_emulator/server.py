@@ -380,8 +380,12 @@ class Handler(BaseHTTPRequestHandler):
         limit = emu.settings.concurrency_limit
         headers = [("X-ConcurrencyLimit-Limit", str(limit)),
                    ("X-ConcurrencyLimit-Running", str(min(running, limit)))]
-        rule = emu.faults.match_rule(method, path)
+        rule = emu.faults.match_rule(method, path, body)
         fault = rule.spec if rule is not None else None
+        if fault is not None and fault.get("await_in_flight"):
+            # Held (before processing) until that many Kintone requests are in flight, this one
+            # included, at most 60 s: proves a client's requests overlap without timing.
+            emu.stats.await_in_flight(int(fault["await_in_flight"]), 60)
         if fault is not None and not fault.get("after"):
             if fault.get("delay_ms"):
                 time.sleep(float(fault["delay_ms"]) / 1000.0)
@@ -402,7 +406,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._shape_reply(rule, reply)
         reply = self._processed_reply(emu, method, path, qs, body, header_lang, headers, running, accept, started)
         previous = rule.previous if fault is not None and fault.get("repeat_previous") else None
-        emu.faults.observe(method, path, reply)
+        emu.faults.observe(method, path, reply, body)
         if fault is None or not fault.get("after"):
             return reply
         # After processing: the request did its work; now its answer is delayed, lost or changed.

@@ -92,6 +92,43 @@ class AfterProcessingFaultTests(EmulatorTestCase):
         self.assertEqual(self.ids_of_page(first), self.ids_of_page(again))
         self.assertEqual(self.ids_of_page(third)[0], 21)  # page 2 was consumed, page 1 repeated
 
+    def test_body_match_picks_the_request_by_its_body(self):
+        before = self.count_records()
+        self.add_fault(match=r"/records\.json$", method="POST", body_match="PICK ME", code="CB_VA01", count=1)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        headers = dict(password_header("sato"), **{"Content-Type": "application/json"})
+        for value, status in (("other", 200), ("PICK ME", 400), ("PICK ME", 200)):
+            body = json.dumps({"app": 2, "records": [{"受注番号": {"value": value}}]}).encode()
+            conn.request("POST", "/k/v1/records.json", body=body, headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            self.assertEqual(resp.status, status, value)
+        conn.close()
+        self.assertEqual(self.count_records(), before + 2)
+
+    def test_await_in_flight_holds_until_requests_overlap(self):
+        import threading
+        self.add_fault(match=r"/records\.json$", method="POST", await_in_flight=2, count=1)
+        statuses = []
+
+        def add(value="HELD"):
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            body = json.dumps({"app": 2, "records": [{"受注番号": {"value": value}}]}).encode()
+            conn.request("POST", "/k/v1/records.json", body=body,
+                         headers=dict(password_header("sato"), **{"Content-Type": "application/json"}))
+            resp = conn.getresponse()
+            resp.read()
+            statuses.append(resp.status)
+            conn.close()
+
+        first = threading.Thread(target=add)
+        first.start()
+        first.join(0.3)
+        self.assertTrue(first.is_alive())  # held: alone in flight
+        add("RELEASER")  # the second one releases it
+        first.join(30)
+        self.assertEqual(statuses, [200, 200])
+
     def test_delay_after_processing(self):
         before = self.count_records()
         self.add_fault(match=r"/records\.json$", method="POST", after=True, delay_ms=5, count=1)
