@@ -309,6 +309,16 @@ void CompleteTransfer(CURL *easy, CURLcode code, const Transfer &transfer, const
 		error.set_may_have_acted(true);
 		throw error;
 	}
+	if (code == CURLE_GOT_NOTHING && sent) {
+		// The server (or a proxy) closed the connection without a byte of answer: say so in
+		// words, keeping libcurl's text (Session's retry rules look for it).
+		Error error(ErrorKind::kConnection,
+		            "the connection to Kintone was closed without an answer, after the request was sent (" +
+		                std::string(error_buffer[0] ? error_buffer : curl_easy_strerror(code)) + ")",
+		            label);
+		error.set_may_have_acted(true);
+		throw error;
+	}
 	if (code != CURLE_OK) {
 		std::string message = "could not complete the request to Kintone: ";
 		message += error_buffer[0] ? error_buffer : curl_easy_strerror(code);
