@@ -107,7 +107,7 @@ private:
 	long long width_ = 0;
 	long long plan_end_ = 0;
 	bool open_slice_queued_ = false;
-	bool hinted_ = false;      // planned from the request's id_hint, without a first page
+	bool hinted_ = false;        // planned from the request's id_hint, without a first page
 	bool open_is_first_ = false; // the open slice asks for totalCount and plans what is beyond it
 	long long bytes_ = 0;
 	std::string query_;          // of the page being parsed, for errors

@@ -87,7 +87,8 @@ public:
 	void StartFirst();
 	bool Ready() noexcept;
 	// A concurrent scan: StartFirst puts its first request in flight (its answer plans the
-	// slices; with a hint of the $id range, the first wave of slices), Ready is ConcurrentSeek::PageReady, and the wait handle is its HttpGroup's.
+	// slices; with a hint of the $id range, the first wave of slices), Ready is ConcurrentSeek::PageReady, and the wait
+	// handle is its HttpGroup's.
 	int WaitFd() noexcept;
 	void ArmWaitFd() noexcept;
 

@@ -1013,8 +1013,8 @@ long long AnalyzedMaxId(const FdwRelInfo *base) {
 	if (attnum <= 0) {
 		return 0;
 	}
-	HeapTuple tuple = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(base->relid), Int16GetDatum(attnum),
-	                                  BoolGetDatum(false));
+	HeapTuple tuple =
+	    SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(base->relid), Int16GetDatum(attnum), BoolGetDatum(false));
 	if (!HeapTupleIsValid(tuple)) {
 		return 0;
 	}

@@ -36,8 +36,8 @@ enum PlanPrivate {
 	kPlanParentFields,  // List of String: the parent record's fields, after the rows' columns in the scan tuple
 	kPlanParentColumns, // List of String: their column names (messages)
 	// A concurrent scan's hint of the $id range (docs/concurrency.md, "A hint"):
-	kPlanIdHint,   // String: the largest $id ANALYZE saw (its histogram of "$id"); "0": none
-	kPlanRowsHint, // String: the records the planner expects the scan to read; "0": none
+	kPlanIdHint,        // String: the largest $id ANALYZE saw (its histogram of "$id"); "0": none
+	kPlanRowsHint,      // String: the records the planner expects the scan to read; "0": none
 	kPlanPrivateLength, // number of entries
 };
 

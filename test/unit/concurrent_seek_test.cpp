@@ -477,10 +477,11 @@ TEST_F(ConcurrentSeekTest, HintTooSmallToPlanWithIsTodaysScan) {
 TEST_F(ConcurrentSeekTest, HintedScanSurvivesFaultsInASlice) {
 	// A 429, an answer lost after processing (dropped connection) and a 503 in the first wave of
 	// hinted slices: the same records, each exactly once; a lasting error ends the scan.
-	for (const char *rule :
-	     {R"({"match":"records\\.json","method":"GET","skip":2,"count":2,"status":429,"body":{"code":"GAIA_TO04","id":"x","message":"limit"}})",
-	      R"({"match":"records\\.json","method":"GET","skip":1,"count":1,"after":true,"drop_connection":true})",
-	      R"({"match":"records\\.json","method":"GET","skip":3,"count":1,"after":true,"status":503,"body":"<html>gw</html>","content_type":"text/html"})"}) {
+	for (
+	    const char *rule :
+	    {R"({"match":"records\\.json","method":"GET","skip":2,"count":2,"status":429,"body":{"code":"GAIA_TO04","id":"x","message":"limit"}})",
+	     R"({"match":"records\\.json","method":"GET","skip":1,"count":1,"after":true,"drop_connection":true})",
+	     R"({"match":"records\\.json","method":"GET","skip":3,"count":1,"after":true,"status":503,"body":"<html>gw</html>","content_type":"text/html"})"}) {
 		SCOPED_TRACE(rule);
 		Control("DELETE", "/_emulator/faults", "");
 		Control("POST", "/_emulator/faults", rule);

@@ -93,8 +93,9 @@ TEST_F(HttpClientTest, DroppedConnectionIsAConnectionError) {
 	} catch (const kintone::Error &e) {
 		EXPECT_EQ(e.kind(), ErrorKind::kConnection);
 		// Closed without a byte of answer after the request went out: said in words.
-		EXPECT_NE(e.message().find("the connection to Kintone was closed without an answer, after the request was sent"),
-		          std::string::npos);
+		EXPECT_NE(
+		    e.message().find("the connection to Kintone was closed without an answer, after the request was sent"),
+		    std::string::npos);
 		EXPECT_TRUE(e.may_have_acted());
 	}
 	// The same client recovers on the next request.
