@@ -4,6 +4,7 @@
 #include "kintone/error.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <thread>
 
 namespace kintone {
@@ -359,6 +360,14 @@ void Writer::Flush() {
 		results_.clear();
 		return;
 	}
+	if (Concurrent() && queued_batch_.count > chunk_size()) {
+		// Rows queued all at once (an upsert sends nothing before every key is checked): its
+		// chunks go out together, in the window, like those of StartFlush.
+		StartQueuedChunks();
+		FinishFlush(); // every answer, in statement order
+		results_.clear();
+		return;
+	}
 	FinishFlush();
 	results_.clear();
 	if (queued_batch_.count == 0) {
@@ -535,6 +544,30 @@ void Writer::set_max_in_flight(int setting) {
 	setting_ = std::max(1, setting);
 	// Without bulkRequest a chunk is 100 records and chunks are not atomic: kept one by one.
 	window_ = session_.config().allow_bulk_request ? std::min(setting_, kMaxChunksInFlight) : 1;
+}
+
+void Writer::StartQueuedChunks() {
+	Batch all;
+	std::swap(all, queued_batch_);
+	queued_batch_.count = 0;
+	size_t chunk = chunk_size();
+	for (size_t first = 0; first < all.count; first += chunk) {
+		size_t n = std::min(chunk, all.count - first);
+		Batch &b = queued_batch_;
+		auto take = [&](auto &from, auto &to) {
+			to.clear();
+			if (from.size() >= first + n) { // records are empty for deletes
+				to.assign(std::make_move_iterator(from.begin() + static_cast<std::ptrdiff_t>(first)),
+				          std::make_move_iterator(from.begin() + static_cast<std::ptrdiff_t>(first + n)));
+			}
+		};
+		take(all.records, b.records);
+		take(all.ids, b.ids);
+		take(all.revisions, b.revisions);
+		b.count = n;
+		b.first_row = all.first_row + static_cast<long long>(first);
+		StartChunk(); // after a failure it throws: the rows of all not yet taken are never sent
+	}
 }
 
 // Sends the queued rows (at most chunk_size(): one atomic request) as one more chunk in flight,

@@ -58,8 +58,9 @@ public:
 
 	// setting: max_concurrent_requests (also the bound of requests in flight in the backend,
 	// HttpGroup::InFlightInProcess). With bulkRequest and setting > 1, up to
-	// min(setting, kMaxChunksInFlight) chunks of StartFlush travel at once; otherwise one (the
-	// default). For statements that queue and flush (not rows sent one by one).
+	// min(setting, kMaxChunksInFlight) chunks of StartFlush, or of a Flush of more than a chunk
+	// (an upsert queues every row first), travel at once; otherwise one (the default). For
+	// statements that queue and flush and do not read results() (not rows sent one by one).
 	void set_max_in_flight(int setting);
 	// The most chunks this writer had in flight at once.
 	int max_chunks_in_flight() const { return max_chunks_in_flight_; }
@@ -86,7 +87,7 @@ public:
 	bool full() const { return queued_batch_.count >= chunk_size(); }
 
 	// Sends every queued row. On success results() holds one entry per row of this flush, in
-	// input order. On failure throws kintone::Error whose detail names the input rows (1-based
+	// input order (not with several chunks in flight: set_max_in_flight). On failure throws kintone::Error whose detail names the input rows (1-based
 	// within the statement) and fields, and how many records were already written. A write in
 	// flight (StartFlush) is finished first.
 	void Flush();
@@ -179,6 +180,9 @@ private:
 	};
 	bool Concurrent() const { return window_ > 1; }
 	void StartChunk();
+	// Flush of more than a chunk queued at once: each chunk_size() rows of the queue become a
+	// chunk of StartChunk, in statement order.
+	void StartQueuedChunks();
 	// Waits for the oldest chunk's answer and judges it; throws (Fail) when it failed.
 	void JudgeOldest();
 	// Drives the group until f's answer is in (sending it again when a 429 asked for that and

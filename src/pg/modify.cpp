@@ -123,10 +123,11 @@ void StartStatement(KintoneModifyState *st, const RawTable &raw, const int *retu
 	                                               !def.subtable.empty() ? kintone::WriteKind::kUpdate
 	                                               : upsert_key.empty()  ? WriteKindOf(st->op)
 	                                                                     : kintone::WriteKind::kUpsert);
-	if (!st->per_row && !st->reads_target && upsert_key.empty() && def.subtable.empty()) {
-		// Chunks of 2,000 rows in flight together (writer.hpp; docs/concurrency.md, "Writes").
-		// Not for rows sent one by one (RETURNING), a statement that reads its own app (sends at
-		// its end), an upsert (sends nothing before every key is checked), rows tables.
+	if (!st->per_row && !st->reads_target && def.subtable.empty()) {
+		// Chunks of 2,000 rows in flight together (writer.hpp; docs/concurrency.md, "Writes"),
+		// an upsert's too once every key is checked (it sends all at its end). Not for rows sent
+		// one by one (RETURNING), a statement that reads its own app (sends at its end after
+		// its own scan), rows tables (read-modify-write of the parent records).
 		cpp.writer->set_max_in_flight(def.max_concurrent_requests);
 	}
 	if (!upsert_key.empty()) {

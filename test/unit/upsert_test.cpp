@@ -225,3 +225,57 @@ TEST_F(UpsertWriterTest, OneBadRecordLeavesItsChunkUnwritten) {
 	    session.Get("records.json", {{"app", kApp}, {"query", "code like \"N\" limit 1"}, {"totalCount", true}});
 	EXPECT_EQ(count["totalCount"], "2000");
 }
+
+// With chunks in flight (Writer::set_max_in_flight; docs/concurrency.md, "Writes"): an
+// upsert's rows are all queued, then its chunks travel together. The emulator holds the first
+// until a second is in flight (the overlap proven without timing); the counts are Kintone's.
+TEST_F(UpsertWriterTest, ChunksOfAnUpsertTravelTogether) {
+	kintone::Session session = MakeSession();
+	kintone::Writer writer(session, kApp, 0, WriteKind::kUpsert);
+	writer.SetUpsertKey("code");
+	writer.set_max_in_flight(8);
+	kintone_test::Control(*emulator, "POST", "/_emulator/faults",
+	                      R"({"match":"bulkRequest\\.json","count":1,"await_in_flight":2})");
+	kintone_test::Control(*emulator, "POST", "/_emulator/stats/reset", "{}");
+	for (int i = 1; i <= 5000; ++i) {
+		writer.AddUpsert("K" + std::to_string(i), Record(i % 1000));
+	}
+	writer.Flush();
+	EXPECT_FALSE(writer.in_flight());
+	EXPECT_EQ(writer.written(), 5000);
+	EXPECT_EQ(writer.upsert_inserted(), 4995);
+	EXPECT_EQ(writer.upsert_updated(), 5);
+	EXPECT_EQ(writer.requests(), 3);
+	EXPECT_EQ(writer.max_chunks_in_flight(), 3);
+	EXPECT_EQ(Requests("POST /k/v1/bulkRequest.json"), 3);
+	Json stats = kintone_test::Control(*emulator, "GET", "/_emulator/stats", "");
+	EXPECT_GE(stats["max_concurrent"].get<int>(), 2);
+	Json count = session.Get("records.json", {{"app", kApp}, {"query", "limit 1"}, {"totalCount", true}});
+	EXPECT_EQ(count["totalCount"], "5000"); // 4,995 added to the 5 seeded
+}
+
+// A bad record in the first chunk of three in flight: that chunk writes nothing, the two sent
+// with it are written, and the error says so per chunk; written() and the counts say only
+// what Kintone confirmed.
+TEST_F(UpsertWriterTest, BadRecordAmongChunksInFlight) {
+	kintone::Session session = MakeSession();
+	kintone::Writer writer(session, kApp, 0, WriteKind::kUpsert);
+	writer.SetUpsertKey("code");
+	writer.set_max_in_flight(8);
+	for (int i = 1; i <= 5000; ++i) {
+		writer.AddUpsert("N" + std::to_string(i), Record(i == 100 ? 5000 : i % 1000));
+	}
+	kintone::Error e = ErrorOf([&] { writer.Flush(); });
+	EXPECT_EQ(e.kind(), ErrorKind::kInvalidRequest);
+	EXPECT_NE(e.detail().find("row 100, field \"n\""), std::string::npos) << e.detail();
+	EXPECT_NE(e.detail().find("Nothing of rows 1 to 2000 was written."), std::string::npos) << e.detail();
+	EXPECT_NE(e.detail().find("Rows 2001 to 4000 of the statement (in flight at the same time) were written."),
+	          std::string::npos)
+	    << e.detail();
+	EXPECT_NE(e.detail().find("rows 2001 to 5000"), std::string::npos) << e.detail();
+	EXPECT_EQ(writer.written(), 3000);
+	EXPECT_EQ(writer.upsert_inserted(), 3000);
+	Json count =
+	    session.Get("records.json", {{"app", kApp}, {"query", "code like \"N\" limit 1"}, {"totalCount", true}});
+	EXPECT_EQ(count["totalCount"], "3000");
+}
