@@ -15,8 +15,10 @@
 #
 # Usage: bash bench/latency.sh   (LATENCY_MS=N, LATENCY_SIZES="s" for the 20,000-record app alone,
 #                                LATENCY_PARTS="insert" for the INSERT rows alone (default
-#                                "scan union insert"), LATENCY_INSERT_RUNS=N runs of each
-#                                INSERT (default 1), KEEP_BENCH_DIR=1)
+#                                "scan union insert upsert"; upsert: 10,000 rows into the
+#                                app of the INSERTs by its unique "code", half of the keys
+#                                there already), LATENCY_INSERT_RUNS=N runs of each INSERT and
+#                                upsert (default 1), KEEP_BENCH_DIR=1)
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../test/lib.sh"
 
@@ -47,7 +49,8 @@ if [ ! -x "$REPO_ROOT/test/clients/node_modules/.bin/cli-kintone" ]; then
 	(cd "$REPO_ROOT/test/clients" && npm ci --no-audit --no-fund >&2) || die "npm ci failed"
 fi
 
-# Apps: 1 = LARGE records; 2, 3, 4 = the first SMALL of them; 5 = empty, writable (INSERT).
+# Apps: 1 = LARGE records; 2, 3, 4 = the first SMALL of them; 5 = empty, writable (INSERT);
+# 6, 7 = empty, "code" unique (upserts at the default and at 1).
 log "writing the seed: $LARGE + 3 × $SMALL records"
 python3 "$BENCH/make_seed.py" "$LARGE" "$WORK/seed1.json" >/dev/null || die "seed generation failed"
 python3 - "$WORK/seed1.json" "$WORK/seed.json" "$SMALL" <<'PY' || die "seed patch failed"
@@ -55,15 +58,20 @@ import copy, json, sys
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
 small = int(sys.argv[3])
 base = doc["apps"][0]
-for app_id in (2, 3, 4, 5):
+for app_id in (2, 3, 4, 5, 6, 7):
     app = copy.deepcopy({k: v for k, v in base.items() if k != "records"})
     app["id"] = app_id
     app["name"] = "bench %d" % app_id
-    app["records"] = [] if app_id == 5 else base["records"][:small]
+    app["records"] = [] if app_id >= 5 else base["records"][:small]
     for t in app["api_tokens"]:
         t["token"] = t["token"] + str(app_id)  # a token belongs to one app
         if app_id == 5:
             t.update(add=True, view=True, delete=True)  # the benchmark empties it between INSERTs
+        if app_id in (6, 7):
+            t.update(add=True, view=True, edit=True)  # upserts
+    if app_id in (6, 7):
+        # The upsert part: "code" unique (the key), apps never emptied (each run adds to them).
+        app["properties"]["code"]["unique"] = True
     doc["apps"].append(app)
 json.dump(doc, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
 PY
@@ -81,12 +89,16 @@ WRITE_COLS='title, code, email, qty, price, ratio, day, due, at, call, status, r
 {
 	echo "CREATE EXTENSION kintone_fdw;"
 	echo "CREATE SERVER emu FOREIGN DATA WRAPPER kintone_fdw OPTIONS (url '$EMULATOR_URL');"
-	echo "CREATE USER MAPPING FOR CURRENT_USER SERVER emu OPTIONS (api_token '$TOKEN,${TOKEN}2,${TOKEN}3,${TOKEN}4,${TOKEN}5');"
+	echo "CREATE USER MAPPING FOR CURRENT_USER SERVER emu OPTIONS (api_token '$TOKEN,${TOKEN}2,${TOKEN}3,${TOKEN}4,${TOKEN}5,${TOKEN}6,${TOKEN}7');"
 	for t in "l 1" "s 2" "s2 3" "s3 4" "w 5"; do
 		set -- $t
 		echo "CREATE FOREIGN TABLE t_$1 ($COLUMNS_SQL) SERVER emu OPTIONS (app '$2');"
 		echo "CREATE FOREIGN TABLE t_${1}_1 ($COLUMNS_SQL) SERVER emu OPTIONS (app '$2', max_concurrent_requests '1');"
 	done
+	echo "CREATE FOREIGN TABLE t_u ($COLUMNS_SQL) SERVER emu OPTIONS (app '6');"
+	echo "CREATE FOREIGN TABLE t_u_1 ($COLUMNS_SQL) SERVER emu OPTIONS (app '7');"
+	echo "CREATE FOREIGN TABLE t_wu ($COLUMNS_SQL) SERVER emu OPTIONS (app '6', upsert_key 'code');"
+	echo "CREATE FOREIGN TABLE t_wu_1 ($COLUMNS_SQL) SERVER emu OPTIONS (app '7', upsert_key 'code', max_concurrent_requests '1');"
 	echo "CREATE TABLE src AS SELECT $WRITE_COLS FROM t_s LIMIT $INSERT_N;"
 } | "${PSQL[@]}" -q >/dev/null || die "setup failed"
 DEFAULT_N=$("${PSQL[@]}" -At -c "SELECT coalesce((SELECT option_value FROM pg_options_to_table((SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'emu')) WHERE option_name = 'max_concurrent_requests'), 'default')")
@@ -151,7 +163,7 @@ reset_writes() {
 	"${PSQL[@]}" -q -c "DELETE FROM t_w" >/dev/null || die "DELETE failed"
 }
 
-PARTS=" ${LATENCY_PARTS:-scan union insert} "
+PARTS=" ${LATENCY_PARTS:-scan union insert upsert} "
 [[ $PARTS == *" scan "* ]] || LATENCY_SIZES=" "
 for size in ${LATENCY_SIZES:-s l}; do
 	n=$([ $size = s ] && echo $SMALL || echo $LARGE)
@@ -183,6 +195,23 @@ for run in $(seq 1 "${LATENCY_INSERT_RUNS:-1}"); do
 	done
 	reset_writes
 	client "rest-api-client addAllRecords $INSERT_N" add 5 "$WORK/records.json"
+done
+# Upserts into apps 6 (default) and 7 (at 1), never emptied (deleting records of a unique field
+# leaves the emulator's unique index scanning the app): half the keys inserted first, untimed;
+# the first run then adds half and updates half, later runs update every record.
+if [[ $PARTS == *" upsert "* ]]; then
+	for v in "" _1; do
+		"${PSQL[@]}" -q -c "INSERT INTO t_u$v ($WRITE_COLS) SELECT $WRITE_COLS FROM src WHERE code <= (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY code) FROM src)" >/dev/null ||
+			die "the upsert's first half failed"
+	done
+fi
+for run in $(seq 1 "${LATENCY_INSERT_RUNS:-1}"); do
+	[[ $PARTS == *" upsert "* ]] || break
+	what=$([ "$run" = 1 ] && echo "half new keys" || echo "every key exists")
+	for v in "" _1; do
+		tag=$([ -z "$v" ] && echo "default ($DEFAULT_N)" || echo "1")
+		sql "FDW upsert of $INSERT_N ($what), concurrency $tag" "INSERT INTO t_wu$v ($WRITE_COLS) SELECT $WRITE_COLS FROM src"
+	done
 done
 
 cat <<EOF
