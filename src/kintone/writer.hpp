@@ -87,9 +87,9 @@ public:
 	bool full() const { return queued_batch_.count >= chunk_size(); }
 
 	// Sends every queued row. On success results() holds one entry per row of this flush, in
-	// input order (not with several chunks in flight: set_max_in_flight). On failure throws kintone::Error whose detail names the input rows (1-based
-	// within the statement) and fields, and how many records were already written. A write in
-	// flight (StartFlush) is finished first.
+	// input order (not with several chunks in flight: set_max_in_flight). On failure throws kintone::Error whose detail
+	// names the input rows (1-based within the statement) and fields, and how many records were already written. A
+	// write in flight (StartFlush) is finished first.
 	void Flush();
 
 	// The overlapped flush, for a full buffer mid-statement: finishes the write in flight, if
