@@ -16,6 +16,11 @@ namespace {
 
 constexpr long kWaitSliceMs = 20; // the abort check runs at least this often while waiting
 constexpr std::string_view kEmptyPage = R"({"records":[]})";
+// A filtered scan's slices are planned to hold this share of a page: its matches spread over the
+// ids at random, so slices planned for a full page each would overflow about half the time (and
+// all of them when the estimate is a little low), each costing a second request. See
+// docs/concurrency.md, "Headroom".
+constexpr double kFilteredFill = 0.9;
 
 long long HeaderNumber(const HttpResponse &response, std::string_view name) {
 	std::string text = response.Header(name);
@@ -108,7 +113,8 @@ void ConcurrentSeek::Collect() {
 
 void ConcurrentSeek::CollectAnswers() {
 	group_->Drive();
-	for (Task &task : window_) {
+	for (size_t i = 0; i < window_.size(); ++i) {
+		Task &task = window_[i];
 		if (task.slot < 0 || !group_->Done(task.slot)) {
 			continue;
 		}
@@ -125,6 +131,25 @@ void ConcurrentSeek::CollectAnswers() {
 				task.body = std::move(response.body);
 				task.done = true;
 				bytes_ += static_cast<long long>(task.body.size());
+				// A full page of a slice: its next page is asked for now, not when this one is
+				// consumed (pages are consumed in $id order; a slice's second page asked for only
+				// then would travel alone). Next checks the quick look against the parse. At most
+				// 3 × the setting of pages in the window, so that what is buffered stays bounded
+				// (beyond, the continuation is asked for when the page is consumed).
+				size_t peek_rows = 0;
+				long long peek_last = -1;
+				if (!task.first && window_.size() < static_cast<size_t>(3 * max_) &&
+				    PeekSeekPage(task.body, &peek_rows, &peek_last) &&
+				    static_cast<long long>(peek_rows) == request_.page_size && peek_last > task.after &&
+				    (task.upto < 0 || peek_last < task.upto)) {
+					task.continued = true;
+					task.continued_from = peek_last;
+					Task next;
+					next.after = peek_last;
+					next.upto = task.upto;
+					window_.insert(window_.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+					               std::move(next)); // task is invalid now
+				}
 				continue;
 			}
 			again = true;
@@ -193,7 +218,11 @@ void ConcurrentSeek::Plan(const RecordReader &page) {
 		width_ = 1; // nothing to plan with: the open slice alone, page after page
 		return;
 	}
-	width_ = page.last_id() - page.first_id() + 1; // ids the first page spans
+	long long span = page.last_id() - page.first_id() + 1; // ids the first page spans
+	width_ = span;
+	if (!request_.condition.empty() && rows >= 10) {
+		width_ = std::max(1LL, static_cast<long long>(static_cast<double>(span) * kFilteredFill));
+	}
 	long long rest = *total - rows;
 	if (rest <= 0) {
 		// totalCount says this page held the last matching record. Without a hint the open
@@ -203,11 +232,12 @@ void ConcurrentSeek::Plan(const RecordReader &page) {
 		return;
 	}
 	double end = static_cast<double>(next_after_) +
-	             std::ceil(static_cast<double>(rest) * static_cast<double>(width_) / static_cast<double>(rows));
+	             std::ceil(static_cast<double>(rest) * static_cast<double>(span) / static_cast<double>(rows));
 	plan_end_ = end >= 9.0e17 ? 900000000000000000LL : static_cast<long long>(end);
 }
 
-// Slices from the hint, without a first page: ⌈rows_hint / page⌉ slices of equal width over
+// Slices from the hint, without a first page: ⌈rows_hint / page⌉ slices (⌈rows_hint / (0.9 ×
+// page)⌉ for a filtered scan: kFilteredFill) of equal width over
 // [1, id_hint], the last of them open and asking for totalCount (Plan, when its page is full).
 // False when the hint is missing or too small to plan with (the first page then plans).
 bool ConcurrentSeek::PlanFromHint() {
@@ -217,7 +247,8 @@ bool ConcurrentSeek::PlanFromHint() {
 	if (hint <= 0 || hint >= 900000000000000000LL || !(rows > static_cast<double>(page))) {
 		return false;
 	}
-	double wanted = std::ceil(std::min(rows, 1.0e12) / static_cast<double>(page));
+	double fill = request_.condition.empty() ? 1.0 : kFilteredFill;
+	double wanted = std::ceil(std::min(rows, 1.0e12) / (fill * static_cast<double>(page)));
 	long long slices = std::min(static_cast<long long>(wanted), hint);
 	if (slices < 2) {
 		return false;
@@ -306,9 +337,9 @@ bool ConcurrentSeek::Next(RecordReader &reader) {
 			// A full page of a slice: the slice goes on from its last $id. Asked for before this
 			// page is parsed (the quick look is checked against the parse below).
 			size_t peek_rows = 0;
-			long long peek_last = -1;
-			bool continued = false;
-			if (!task.first && PeekSeekPage(reader.loaded(), &peek_rows, &peek_last) &&
+			long long peek_last = task.continued_from;
+			bool continued = task.continued; // already put behind it when its answer came
+			if (!continued && !task.first && PeekSeekPage(reader.loaded(), &peek_rows, &peek_last) &&
 			    static_cast<long long>(peek_rows) == page && peek_last > task.after &&
 			    (task.upto < 0 || peek_last < task.upto)) {
 				Task next;

@@ -71,7 +71,12 @@ private:
 		bool first = false;  // the first page (totalCount asked)
 		int slot = -1;       // in flight on this slot
 		bool done = false;   // body holds the answer
-		int attempt = 0;     // sends so far that failed
+		// A full page of a slice: its continuation ($id > continued_from) was put behind it
+		// in the window as soon as the answer came (CollectAnswers), so that the slice's next
+		// page travels while earlier pages wait to be consumed.
+		bool continued = false;
+		long long continued_from = -1;
+		int attempt = 0; // sends so far that failed
 		Clock::time_point not_before{};
 		HttpRequest request;
 		std::string label;

@@ -392,10 +392,12 @@ ScanRequest Hinted(int in_flight, long long id_hint, double rows_hint, const std
 }
 } // namespace
 
-TEST_F(ConcurrentSeekTest, HintMatchingExactlySpendsOneRequestPerPage) {
-	// 600 records, 12 pages of 50: slices (0,50] … (500,550] and the open "$id > 550", whose
-	// totalCount says that its page held the last records: 12 requests, no empty page. Without
-	// the hint: the first page alone, 11 slices and the open slice (13).
+TEST_F(ConcurrentSeekTest, HintMatchingExactlySpendsOneRequestPerSlice) {
+	// 600 records, 12 pages of 50. A filtered scan plans slices for 90% of a page (headroom,
+	// kFilteredFill): ⌈600 / 45⌉ = 14 slices of 43 ids, (0,43] … (516,559] and the open
+	// "$id > 559", whose totalCount says that its page held the last records: 14 requests, no
+	// empty page. Without the hint: the first page alone (50 ids), 13 slices of 45 ids up to 600
+	// and the open slice (15).
 	for (long long hint : {600LL, 0LL}) {
 		SCOPED_TRACE(hint);
 		Control("POST", "/_emulator/stats/reset", "{}");
@@ -403,7 +405,7 @@ TEST_F(ConcurrentSeekTest, HintMatchingExactlySpendsOneRequestPerPage) {
 		RecordReader reader = Reader();
 		Pager pager(session, Hinted(4, hint, 600, "n <= 600"), nullptr);
 		EXPECT_EQ(ReadAll(pager, reader), Expected(600));
-		EXPECT_EQ(pager.requests(), hint > 0 ? 12 : 13);
+		EXPECT_EQ(pager.requests(), hint > 0 ? 14 : 15);
 		Json stats = Stats();
 		EXPECT_EQ(stats["requests"].value("GET /k/v1/records.json", 0L), pager.requests());
 		EXPECT_LE(stats["max_concurrent"].get<long>(), 4) << stats.dump();
@@ -472,6 +474,26 @@ TEST_F(ConcurrentSeekTest, HintTooSmallToPlanWithIsTodaysScan) {
 	Pager pager(session, Hinted(4, 3300, 40, "n <= 30"), nullptr);
 	EXPECT_EQ(ReadAll(pager, reader), Expected(30));
 	EXPECT_EQ(pager.requests(), 1);
+}
+
+TEST_F(ConcurrentSeekTest, ASlicesNextPageIsAskedForBeforeEarlierPagesAreConsumed) {
+	// A row estimate too low (350 where 600 match): 8 slices of 75 ids, each holding more
+	// than a page of 50. The emulator holds the first slice's first page until the second
+	// slice's second page ("$id > 125 and $id <= 150") has been asked for. Pages are consumed in
+	// $id order, so a scan that asked for a slice's next page only when it consumed the first
+	// would never send it while the first slice waits: the hold would end in the emulator's
+	// error EMULATOR_AWAIT_MISSED. The records and the cap on requests in flight are unchanged.
+	Control("POST", "/_emulator/faults",
+	        R"({"match":"records\\.json","method":"GET","query_match":"\\$id > 0 and \\$id <= 75 ",)"
+	        R"("await_match":"\\$id > 125 and \\$id <= 150 ","await_strict":true,"count":1})");
+	Control("POST", "/_emulator/stats/reset", "{}");
+	Session session(Config());
+	RecordReader reader = Reader();
+	Pager pager(session, Hinted(4, 600, 350, "n <= 600"), nullptr);
+	EXPECT_EQ(ReadAll(pager, reader), Expected(600));
+	EXPECT_EQ(Control("GET", "/_emulator/faults", "")["faults"].size(), 0u); // the rule applied
+	EXPECT_LE(Stats()["max_concurrent"].get<long>(), 4);
+	EXPECT_LE(pager.requests(), 2 * 8 + 2); // each slice two pages, the open slice's
 }
 
 TEST_F(ConcurrentSeekTest, HintedScanSurvivesFaultsInASlice) {

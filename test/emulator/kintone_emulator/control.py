@@ -23,6 +23,7 @@ import random
 import re
 import threading
 import zlib
+from urllib.parse import unquote_plus
 
 from .errors import KintoneError
 from .seed import SeedError, load_state, parse_now
@@ -58,15 +59,17 @@ class Stats:
             return self.in_flight
 
     def await_in_flight(self, n, timeout):
-        """Waits until n requests are (or were, since the call) in flight at once."""
+        """Waits until n requests are (or were, since the call) in flight at once; False when
+        the timeout came first."""
         event = threading.Event()
         with self.lock:
             if self.in_flight >= n:
-                return
+                return True
             self.watchers.append((n, event))
-        event.wait(timeout)
+        reached = event.wait(timeout)
         with self.lock:
             self.watchers = [w for w in self.watchers if w[1] is not event]
+        return reached
 
     def leave(self):
         with self.lock:
@@ -151,6 +154,14 @@ class FaultRule:
         # body_match: searched on the request body (UTF-8 text), so that a rule picks one request
         # among several in flight whatever their arrival order (e.g. the chunk holding a value).
         self.body_pattern = re.compile(spec["body_match"]) if spec.get("body_match") is not None else None
+        # query_match: searched on the URL-decoded query string (a GET's parameters, e.g. the
+        # Kintone query of one slice of a scan).
+        self.query_pattern = re.compile(spec["query_match"]) if spec.get("query_match") is not None else None
+        # await_match: the request is held until a request whose text (request_text) matches
+        # arrives; set by Faults.note_arrival, also for requests that arrived before the hold.
+        self.await_pattern = re.compile(spec["await_match"]) if spec.get("await_match") is not None else None
+        self.awaited = threading.Event()
+        self.await_missed = 0
         self.skip = int(spec.get("skip", 0))
         self.count = spec.get("count")
         self.count = int(self.count) if self.count is not None else None
@@ -163,8 +174,10 @@ class FaultRule:
         self.previous = None  # repeat_previous: the last real answer to a matching request
         self.cache = {}  # compressed or generated bodies, built once per rule
 
-    def matches(self, method, path, body=None):
+    def matches(self, method, path, body=None, query=""):
         if self.method and self.method.upper() != method:
+            return False
+        if self.query_pattern is not None and not self.query_pattern.search(unquote_plus(query or "")):
             return False
         if self.body_pattern is not None:
             text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else (body or "")
@@ -175,21 +188,24 @@ class FaultRule:
     def describe(self):
         out = dict(self.spec)
         out.update({"id": self.id, "seen": self.seen, "applied": self.applied})
+        if self.await_pattern is not None or self.spec.get("await_in_flight"):
+            out["await_missed"] = self.await_missed
         return out
 
 
-_NUMBER_KEYS = ("skip", "count", "status", "delay_ms", "probability", "seed", "await_in_flight")
-_BOOL_KEYS = ("drop_connection", "truncate_body", "after", "gzip", "repeat_previous")
+_NUMBER_KEYS = ("skip", "count", "status", "delay_ms", "probability", "seed", "await_in_flight", "await_timeout_ms")
+_BOOL_KEYS = ("drop_connection", "truncate_body", "after", "gzip", "repeat_previous", "await_strict")
 
 
 def _check_spec(spec):
     if not isinstance(spec, dict) or not isinstance(spec.get("match"), str):
         raise ValueError('a fault rule needs "match": a regular expression')
     re.compile(spec["match"])
-    if spec.get("body_match") is not None:
-        if not isinstance(spec["body_match"], str):
-            raise ValueError('"body_match" must be a regular expression')
-        re.compile(spec["body_match"])
+    for key in ("body_match", "query_match", "await_match"):
+        if spec.get(key) is not None:
+            if not isinstance(spec[key], str):
+                raise ValueError('"%s" must be a regular expression' % key)
+            re.compile(spec[key])
     for key in _NUMBER_KEYS:
         if spec.get(key) is not None and (isinstance(spec[key], bool) or not isinstance(spec[key], (int, float))):
             raise ValueError('"%s" must be a number' % key)
@@ -216,12 +232,20 @@ def _check_spec(spec):
         raise ValueError('"repeat_previous" needs "after": true')
 
 
+def request_text(method, path, query, body):
+    """A request as await_match reads it: "METHOD /path?decoded-query" and, after a newline, the
+    body as UTF-8 text."""
+    text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else (body or "")
+    return "%s %s?%s\n%s" % (method, path, unquote_plus(query or ""), text)
+
+
 class Faults:
     """Injected faults: the first rule matching a request applies (see README)."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.rules = []
+        self.awaiting = []  # rules with await_match, kept after they are used up (a hold in progress)
         self.next_id = 1
 
     def add(self, spec):
@@ -230,11 +254,26 @@ class Faults:
             rule = FaultRule(str(self.next_id), spec)
             self.next_id += 1
             self.rules.append(rule)
+            if rule.await_pattern is not None:
+                self.awaiting.append(rule)
             return rule.id
 
     def clear(self):
         with self.lock:
+            for rule in self.awaiting:
+                rule.awaited.set()  # a hold in progress ends now
             self.rules = []
+            self.awaiting = []
+
+    def note_arrival(self, method, path, query, body):
+        """Releases the holds of the await_match rules that this request's text matches."""
+        if not self.awaiting:
+            return
+        text = request_text(method, path, query, body)
+        with self.lock:
+            for rule in self.awaiting:
+                if rule.await_pattern.search(text):
+                    rule.awaited.set()
 
     def remove(self, rid):
         with self.lock:
@@ -246,7 +285,7 @@ class Faults:
         with self.lock:
             return [r.describe() for r in self.rules]
 
-    def match_rule(self, method, path, body=None):
+    def match_rule(self, method, path, body=None, query=""):
         """The rule to apply to this request, or None. Skipped requests are served normally; a
         rule with "probability" that does not draw this request is passed over (a later rule
         may apply)."""
@@ -254,7 +293,7 @@ class Faults:
             return None
         with self.lock:
             for rule in self.rules:
-                if not rule.matches(method, path, body):
+                if not rule.matches(method, path, body, query):
                     continue
                 if rule.probability is not None and rule.random.random() >= rule.probability:
                     continue

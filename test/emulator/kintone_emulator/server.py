@@ -380,12 +380,28 @@ class Handler(BaseHTTPRequestHandler):
         limit = emu.settings.concurrency_limit
         headers = [("X-ConcurrencyLimit-Limit", str(limit)),
                    ("X-ConcurrencyLimit-Running", str(min(running, limit)))]
-        rule = emu.faults.match_rule(method, path, body)
+        emu.faults.note_arrival(method, path, qs, body)
+        rule = emu.faults.match_rule(method, path, body, qs)
         fault = rule.spec if rule is not None else None
-        if fault is not None and fault.get("await_in_flight"):
+        if fault is not None and (fault.get("await_in_flight") or rule.await_pattern is not None):
             # Held (before processing) until that many Kintone requests are in flight, this one
-            # included, at most 60 s: proves a client's requests overlap without timing.
-            emu.stats.await_in_flight(int(fault["await_in_flight"]), 60)
+            # included, and/or until a request matching await_match arrived, at most
+            # await_timeout_ms (60 s): proves a client's requests overlap, or that it sent one
+            # request before it had the answer to another, without timing.
+            timeout = float(fault.get("await_timeout_ms", 60000)) / 1000.0
+            reached = True
+            if fault.get("await_in_flight"):
+                reached = emu.stats.await_in_flight(int(fault["await_in_flight"]), timeout)
+            if reached and rule.await_pattern is not None:
+                reached = rule.awaited.wait(timeout)
+            if not reached:
+                rule.await_missed += 1
+                if fault.get("await_strict"):
+                    # The awaited never came: the client did not do what the test expects.
+                    payload = json.dumps({"code": "EMULATOR_AWAIT_MISSED", "id": "emulator-await",
+                                          "message": "The request awaited by fault rule %s did not come." % rule.id})
+                    return (400, payload.encode("utf-8"), "application/json;charset=utf-8",
+                            headers + [("X-Cybozu-Error", "EMULATOR_AWAIT_MISSED")], False, 0)
         if fault is not None and not fault.get("after"):
             if fault.get("delay_ms"):
                 time.sleep(float(fault["delay_ms"]) / 1000.0)

@@ -129,6 +129,47 @@ class AfterProcessingFaultTests(EmulatorTestCase):
         first.join(30)
         self.assertEqual(statuses, [200, 200])
 
+    def test_await_match_holds_until_the_awaited_request_arrives(self):
+        import threading
+        # The rule picks the GET whose query says "limit 3" and holds it until one saying
+        # "limit 7" arrives; what the held one returns is the real answer.
+        self.add_fault(match=r"/records\.json$", method="GET", query_match=r"limit 3$",
+                       await_match=r"^GET /k/v1/records\.json\?.*limit 7", await_strict=True, count=1)
+        answers = {}
+
+        def read(limit):
+            answers[limit] = self.call("GET", "records", params={"app": 2, "query": "limit %d" % limit})
+
+        held = threading.Thread(target=read, args=(3,))
+        held.start()
+        read(2)  # not the awaited one: served, the hold goes on
+        self.assertEqual(answers[2].status, 200)
+        self.assertNotIn(3, answers)
+        read(7)
+        held.join(30)
+        self.assertEqual(answers[3].status, 200, answers[3].raw)
+        self.assertEqual(len(answers[3].json["records"]), 3)
+
+    def test_await_strict_answers_an_error_when_the_awaited_never_comes(self):
+        self.add_fault(match=r"/records\.json$", method="GET", await_match=r"never sent", await_timeout_ms=50,
+                       await_strict=True, count=1)
+        resp = self.call("GET", "records", params={"app": 2, "query": "limit 1"})
+        self.assertEqual(resp.status, 400)
+        self.assertEqual(resp.json["code"], "EMULATOR_AWAIT_MISSED")
+        self.assertEqual(resp.header("X-Cybozu-Error"), "EMULATOR_AWAIT_MISSED")
+        # Without await_strict the request goes on after the timeout, and the miss is counted.
+        rid = self.add_fault(match=r"/records\.json$", method="GET", await_match=r"never sent", await_timeout_ms=50)
+        self.assertEqual(self.call("GET", "records", params={"app": 2, "query": "limit 1"}).status, 200)
+        rules = self.control("GET", "/_emulator/faults").json["faults"]
+        self.assertEqual([r["await_missed"] for r in rules if r["id"] == rid], [1])
+
+    def test_query_match_picks_a_request_by_its_parameters(self):
+        self.add_fault(match=r"/records\.json$", method="GET", query_match=r"\$id > 5 ", status=503,
+                       body="busy", count=1)
+        self.assertEqual(self.call("GET", "records", params={"app": 2, "query": "$id > 1 limit 1"}).status, 200)
+        self.assertEqual(self.call("GET", "records", params={"app": 2, "query": "$id > 5 limit 1"}).status, 503)
+        self.assertEqual(self.call("GET", "records", params={"app": 2, "query": "$id > 5 limit 1"}).status, 200)
+
     def test_delay_after_processing(self):
         before = self.count_records()
         self.add_fault(match=r"/records\.json$", method="POST", after=True, delay_ms=5, count=1)
