@@ -78,6 +78,7 @@ SessionLease SessionLease::Acquire(const ConnectionParams &params) {
 		spare->session = std::move(session);
 	}
 	spare->leased = true;
+	spare->session->set_locale(MessageLocale()); // lc_messages may have changed since it was made
 	SessionLease lease;
 	lease.session_ = spare->session;
 	return lease;

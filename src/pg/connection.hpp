@@ -76,6 +76,9 @@ kintone::Session &GetSession(const ConnectionParams &params);
 // A session of its own (not the cached one), for a scan that keeps requests in flight beside
 // other scans' (src/pg/async.cpp); and whether two connections' parameters are the same.
 std::shared_ptr<kintone::Session> NewSession(const ConnectionParams &params);
+// PostgreSQL's lc_messages now, for Session::set_locale (a session kept between statements is
+// told again each time it is taken: the user may have changed it).
+const char *MessageLocale();
 bool SameConnection(const ConnectionParams &a, const ConnectionParams &b);
 
 // Drops the cached session of a user mapping (after new OAuth tokens were stored).
