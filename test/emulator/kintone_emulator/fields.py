@@ -975,7 +975,9 @@ class _UniqueIndex:
     meets a dirty owner other than the values being checked first consolidates (one scan of the
     app that indexes every stored record whose values dict is a noted one); owners still left
     after that (a rolled-back write, or values copied by the caller) make that check scan the
-    whole app, which is always correct.
+    whole app, which is always correct. A record stored whole (App.add_record: a new one, or a
+    deleted one put back by a rollback) is indexed at once and a deleted record's owner dropped
+    (App.remove_record), so that deletions leave no owner behind.
     """
 
     def __init__(self, app, schema):
@@ -1004,22 +1006,34 @@ class _UniqueIndex:
         if added:
             self.refs[id(values)] = values
 
+    def stored(self, rid, values):
+        """A record stored whole (a new record, or a deleted one put back by a rollback):
+        indexed now, so its values need no dirty owner any more."""
+        self._index(rid, values)
+        self.forget(values)
+
+    def forget(self, values):
+        """Drops the dirty owner of a values dict that was stored (then indexed) or deleted: a
+        deleted record's owner would otherwise stay, and every check of its values would scan
+        the whole app."""
+        key = id(values)
+        if self.refs.pop(key, None) is None:
+            return
+        for code, ftype in self.fields.items():
+            v = values.get(code)
+            if isinstance(v, str) and v != "":
+                cv = _canon(ftype, v)
+                owners = self.dirty[code].get(cv)
+                if owners is not None:
+                    owners.discard(key)
+                    if not owners:
+                        del self.dirty[code][cv]
+
     def consolidate(self, app):
         refs = self.refs
         found = [(rid, rec.values) for rid, rec in app.records.items() if refs.get(id(rec.values)) is rec.values]
         for rid, values in found:
-            self._index(rid, values)
-            key = id(values)
-            del refs[key]
-            for code, ftype in self.fields.items():
-                v = values.get(code)
-                if isinstance(v, str) and v != "":
-                    cv = _canon(ftype, v)
-                    owners = self.dirty[code].get(cv)
-                    if owners is not None:
-                        owners.discard(key)
-                        if not owners:
-                            del self.dirty[code][cv]
+            self.stored(rid, values)
 
     def _foreign(self, code, cv, self_values):
         owners = self.dirty[code].get(cv)

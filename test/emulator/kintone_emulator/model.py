@@ -95,8 +95,14 @@ class App:
             bisect.insort(self.ids, record.id)
         if record.id >= self.next_id:
             self.next_id = record.id + 1
+        unique = getattr(self, "_fields_unique", None)  # fields._UniqueIndex, once built
+        if unique is not None:
+            unique.stored(record.id, record.values)
 
     def remove_record(self, rid):
+        unique = getattr(self, "_fields_unique", None)
+        if unique is not None:
+            unique.forget(self.records[rid].values)
         del self.records[rid]
         i = bisect.bisect_left(self.ids, rid)
         if i < len(self.ids) and self.ids[i] == rid:
