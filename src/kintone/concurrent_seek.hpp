@@ -3,13 +3,16 @@
 // The first page is asked for as a sequential seek scan would (plus totalCount). When it is
 // full, the rest of the $id range is cut into slices that each span as many ids as the first
 // page did ("$id > a and $id <= b"), up to the id where totalCount says the records end, and
-// one open slice after that ("$id > e"). Slices are read by seek, up to max_in_flight at
-// once; a slice whose page comes back full goes on by seek within its bounds. Pages are
-// handed out in $id order (slice after slice), so the scan keeps the order it promises; at
-// most 2 × max_in_flight answers wait in memory, whatever the app's size.
+// one open slice after that ("$id > e"). A filtered scan's slices span 0.9 × that (headroom:
+// its matches spread at random). Slices are read by seek, up to max_in_flight at once; a
+// slice whose page comes back full goes on by seek within its bounds, asked for as soon as
+// that page arrives. Pages are handed out in $id order (slice after slice), so the scan keeps
+// the order it promises; at most 3 × max_in_flight answers wait in memory, whatever the app's
+// size.
 //
 // With a hint of the $id range (ScanRequest::id_hint, rows_hint) no page is read alone: the
-// slices cut [1, hint] into ⌈rows_hint / page⌉ parts from the start, the last of them open
+// slices cut [1, hint] into ⌈rows_hint / page⌉ parts (⌈rows_hint / (0.9 × page)⌉ filtered)
+// from the start, the last of them open
 // ("$id > e", asking for totalCount): when its page is full and totalCount says more follow, it
 // plans slices beyond it as a first page would; when totalCount says none follow, no request
 // is spent on an empty page.
