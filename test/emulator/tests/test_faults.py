@@ -123,11 +123,18 @@ class AfterProcessingFaultTests(EmulatorTestCase):
 
         first = threading.Thread(target=add)
         first.start()
-        first.join(0.3)
-        self.assertTrue(first.is_alive())  # held: alone in flight
-        add("RELEASER")  # the second one releases it
+        add("RELEASER")  # the second one releases it (or finds it held, whichever comes first)
         first.join(30)
         self.assertEqual(statuses, [200, 200])
+        # Alone, a request is held until the timeout: with await_strict it is answered 400
+        # (no timing assumed: nothing else is sent).
+        self.add_fault(match=r"/records\.json$", method="POST", await_in_flight=2, await_timeout_ms=50,
+                       await_strict=True, count=1)
+        before = self.count_records()
+        resp = self.add_one()
+        self.assertEqual(resp.status, 400)
+        self.assertEqual(resp.json["code"], "EMULATOR_AWAIT_MISSED")
+        self.assertEqual(self.count_records(), before)  # held before processing: nothing written
 
     def test_await_match_holds_until_the_awaited_request_arrives(self):
         import threading
