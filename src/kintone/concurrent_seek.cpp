@@ -136,19 +136,12 @@ void ConcurrentSeek::CollectAnswers() {
 				// then would travel alone). Next checks the quick look against the parse. At most
 				// 3 × the setting of pages in the window, so that what is buffered stays bounded
 				// (beyond, the continuation is asked for when the page is consumed).
-				size_t peek_rows = 0;
-				long long peek_last = -1;
-				if (!task.first && window_.size() < static_cast<size_t>(3 * max_) &&
-				    PeekSeekPage(task.body, &peek_rows, &peek_last) &&
-				    static_cast<long long>(peek_rows) == request_.page_size && peek_last > task.after &&
-				    (task.upto < 0 || peek_last < task.upto)) {
+				long long last = -1;
+				if (window_.size() < static_cast<size_t>(3 * max_) && GoesOn(task, task.body, &last)) {
 					task.continued = true;
-					task.continued_from = peek_last;
-					Task next;
-					next.after = peek_last;
-					next.upto = task.upto;
+					task.continued_from = last;
 					window_.insert(window_.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-					               std::move(next)); // task is invalid now
+					               Continuation(task, last)); // task is invalid now
 				}
 				continue;
 			}
@@ -220,7 +213,7 @@ void ConcurrentSeek::Plan(const RecordReader &page) {
 	}
 	long long span = page.last_id() - page.first_id() + 1; // ids the first page spans
 	width_ = span;
-	if (!request_.condition.empty() && rows >= 10) {
+	if (!request_.condition.empty() && rows >= 10) { // (a page of a few rows: its span as it is)
 		width_ = std::max(1LL, static_cast<long long>(static_cast<double>(span) * kFilteredFill));
 	}
 	long long rest = *total - rows;
@@ -261,6 +254,19 @@ bool ConcurrentSeek::PlanFromHint() {
 	next_after_ = 0;
 	plan_end_ = std::max(0LL, hint - width_); // closed slices up to here, then the open one
 	return true;
+}
+
+bool ConcurrentSeek::GoesOn(const Task &task, std::string_view body, long long *last) const {
+	size_t rows = 0;
+	return !task.first && PeekSeekPage(body, &rows, last) && static_cast<long long>(rows) == request_.page_size &&
+	       *last > task.after && (task.upto < 0 || *last < task.upto);
+}
+
+ConcurrentSeek::Task ConcurrentSeek::Continuation(const Task &task, long long after) {
+	Task next;
+	next.after = after;
+	next.upto = task.upto;
+	return next;
 }
 
 bool ConcurrentSeek::PageReady() noexcept {
@@ -336,16 +342,10 @@ bool ConcurrentSeek::Next(RecordReader &reader) {
 			long long page = request_.page_size;
 			// A full page of a slice: the slice goes on from its last $id. Asked for before this
 			// page is parsed (the quick look is checked against the parse below).
-			size_t peek_rows = 0;
 			long long peek_last = task.continued_from;
 			bool continued = task.continued; // already put behind it when its answer came
-			if (!continued && !task.first && PeekSeekPage(reader.loaded(), &peek_rows, &peek_last) &&
-			    static_cast<long long>(peek_rows) == page && peek_last > task.after &&
-			    (task.upto < 0 || peek_last < task.upto)) {
-				Task next;
-				next.after = peek_last;
-				next.upto = task.upto;
-				window_.push_front(std::move(next));
+			if (!continued && GoesOn(task, reader.loaded(), &peek_last)) {
+				window_.push_front(Continuation(task, peek_last));
 				continued = true;
 				Fill();
 			}
@@ -383,10 +383,7 @@ bool ConcurrentSeek::Next(RecordReader &reader) {
 					Plan(reader);
 				}
 			} else if (full && !continued) {
-				Task next;
-				next.after = reader.last_id();
-				next.upto = task.upto;
-				window_.push_front(std::move(next));
+				window_.push_front(Continuation(task, reader.last_id()));
 			}
 			Fill();
 			if (rows > 0) {

@@ -95,6 +95,11 @@ private:
 	void Adapt(const HttpResponse &response);
 	bool Aborted() const;
 	std::string Query(const Task &task) const;
+	// A quick look at a slice's answer (not the first page): full, and its last $id (*last)
+	// below the slice's bound, so the slice goes on after it.
+	bool GoesOn(const Task &task, std::string_view body, long long *last) const;
+	// The slice's next page: $id > after, within the same bound.
+	static Task Continuation(const Task &task, long long after);
 
 	Session &session_;
 	const ScanRequest &request_;

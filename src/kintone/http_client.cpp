@@ -311,7 +311,7 @@ void CompleteTransfer(CURL *easy, CURLcode code, const Transfer &transfer, const
 	}
 	if (code == CURLE_GOT_NOTHING && sent) {
 		// The server (or a proxy) closed the connection without a byte of answer: say so in
-		// words, keeping libcurl's text (Session's retry rules look for it).
+		// words, keeping libcurl's text (Session::Explain's hints look for it).
 		Error error(ErrorKind::kConnection,
 		            "the connection to Kintone was closed without an answer, after the request was sent (" +
 		                std::string(error_buffer[0] ? error_buffer : curl_easy_strerror(code)) + ")",

@@ -180,6 +180,12 @@ protected:
 	Json All(kintone::Session &session) {
 		return session.Get("records.json", {{"app", kApp}, {"query", "order by $id asc limit 500"}})["records"];
 	}
+	// Kintone's totalCount of the records matching query (the app's, through session).
+	static Json Count(kintone::Session &session, const std::string &query) {
+		return session.Get("records.json", {{"app", kApp},
+		                                    {"query", query.empty() ? "limit 1" : query + " limit 1"},
+		                                    {"totalCount", true}})["totalCount"];
+	}
 	long Requests(const std::string &key) {
 		Json stats = kintone_test::Control(*emulator, "GET", "/_emulator/stats", "");
 		return stats["requests"].value(key, 0L);
@@ -221,9 +227,7 @@ TEST_F(UpsertWriterTest, OneBadRecordLeavesItsChunkUnwritten) {
 	EXPECT_NE(e.detail().find("Nothing of rows 2001 to 2500 was written."), std::string::npos) << e.detail();
 	EXPECT_EQ(writer.written(), 2000);
 	EXPECT_EQ(writer.upsert_inserted(), 2000);
-	Json count =
-	    session.Get("records.json", {{"app", kApp}, {"query", "code like \"N\" limit 1"}, {"totalCount", true}});
-	EXPECT_EQ(count["totalCount"], "2000");
+	EXPECT_EQ(Count(session, "code like \"N\""), "2000");
 }
 
 // With chunks in flight (Writer::set_max_in_flight; docs/concurrency.md, "Writes"): an
@@ -250,8 +254,7 @@ TEST_F(UpsertWriterTest, ChunksOfAnUpsertTravelTogether) {
 	EXPECT_EQ(Requests("POST /k/v1/bulkRequest.json"), 3);
 	Json stats = kintone_test::Control(*emulator, "GET", "/_emulator/stats", "");
 	EXPECT_GE(stats["max_concurrent"].get<int>(), 2);
-	Json count = session.Get("records.json", {{"app", kApp}, {"query", "limit 1"}, {"totalCount", true}});
-	EXPECT_EQ(count["totalCount"], "5000"); // 4,995 added to the 5 seeded
+	EXPECT_EQ(Count(session, ""), "5000"); // 4,995 added to the 5 seeded
 }
 
 // A bad record in the first chunk of three in flight: that chunk writes nothing, the two sent
@@ -275,7 +278,5 @@ TEST_F(UpsertWriterTest, BadRecordAmongChunksInFlight) {
 	EXPECT_NE(e.detail().find("rows 2001 to 5000"), std::string::npos) << e.detail();
 	EXPECT_EQ(writer.written(), 3000);
 	EXPECT_EQ(writer.upsert_inserted(), 3000);
-	Json count =
-	    session.Get("records.json", {{"app", kApp}, {"query", "code like \"N\" limit 1"}, {"totalCount", true}});
-	EXPECT_EQ(count["totalCount"], "3000");
+	EXPECT_EQ(Count(session, "code like \"N\""), "3000");
 }
